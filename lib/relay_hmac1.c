@@ -1,0 +1,287 @@
+/*
+ * relay_hmac1.c - HMAC#1 (SPEC.md §4). OpenSSL does the SHA-256 and the HMAC.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "relay_hmac1.h"
+
+static const char *const step_names[] = {
+	[HMAC1_STEP_NONE] = "none",
+	[HMAC1_STEP_HEADERS] = "headers",
+	[HMAC1_STEP_WINDOW] = "window",
+	[HMAC1_STEP_SIGNATURE] = "signature",
+	[HMAC1_STEP_TENANT_STATUS] = "tenant_status",
+	[HMAC1_STEP_REPLAY] = "replay",
+	[HMAC1_STEP_RATE_LIMIT] = "rate_limit",
+	[HMAC1_STEP_BODY] = "body",
+};
+
+const char *hmac1_step_name(enum hmac1_step step)
+{
+	if ((int)step < 0 || step > HMAC1_STEP_BODY)
+		return "none";
+	return step_names[step];
+}
+
+static void hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	static const unsigned char empty[1];
+
+	if (data == NULL)
+		data = empty;
+	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32)
+		return RELAY_E_CRYPTO;
+	hex_encode(md, md_len, out);
+	return RELAY_OK;
+}
+
+/* HMAC-SHA256(secret, msg) as lowercase hex into out. */
+static enum relay_rc hmac_hex(const char *secret, size_t secret_len, const char *msg,
+			      size_t msg_len, char out[HMAC1_HEX_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	static const unsigned char nokey[1];
+	const void *key = secret_len > 0 ? (const void *)secret : (const void *)nokey;
+
+	if (HMAC(EVP_sha256(), key, (int)secret_len, (const unsigned char *)msg, msg_len, mac,
+		 &mac_len) == NULL ||
+	    mac_len != 32)
+		return RELAY_E_CRYPTO;
+	hex_encode(mac, mac_len, out);
+	return RELAY_OK;
+}
+
+/* body_sha256 and "{timestamp}.{body_sha256}"; timestamp is 1-20 chars. */
+static enum relay_rc signing_string(const char *timestamp, const void *body, size_t body_len,
+				    char body_sha256[HMAC1_HEX_LEN + 1],
+				    char out[HMAC1_SIGNING_STRING_MAX + 1], size_t *out_len)
+{
+	size_t ts_len = strlen(timestamp);
+	enum relay_rc rc;
+
+	if (ts_len == 0 || ts_len > 20)
+		return RELAY_E_INVALID_ARGUMENT;
+	rc = hmac1_sha256_hex(body, body_len, body_sha256);
+	if (rc != RELAY_OK)
+		return rc;
+	memcpy(out, timestamp, ts_len);
+	out[ts_len] = '.';
+	memcpy(out + ts_len + 1, body_sha256, HMAC1_HEX_LEN + 1);
+	*out_len = ts_len + 1 + HMAC1_HEX_LEN;
+	return RELAY_OK;
+}
+
+enum relay_rc hmac1_sign_text(const char *secret, size_t secret_len, const char *timestamp,
+			      const void *body, size_t body_len, struct hmac1_signed *out)
+{
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+	struct hmac1_signed s;
+	size_t n = 0;
+
+	if (secret == NULL || secret_len > HMAC1_SECRET_MAX || timestamp == NULL || out == NULL ||
+	    (body == NULL && body_len > 0) || strlen(timestamp) >= sizeof(s.timestamp))
+		goto out;
+	rc = signing_string(timestamp, body, body_len, s.body_sha256, s.signing_string, &n);
+	if (rc != RELAY_OK)
+		goto out;
+	memcpy(s.timestamp, timestamp, strlen(timestamp) + 1);
+	rc = hmac_hex(secret, secret_len, s.signing_string, n, s.signature);
+	if (rc != RELAY_OK)
+		goto out;
+	*out = s;
+out:
+	return rc;
+}
+
+enum relay_rc hmac1_sign(const char *secret, size_t secret_len, int64_t timestamp_ms,
+			 const void *body, size_t body_len, struct hmac1_signed *out)
+{
+	char ts[21];
+
+	if (timestamp_ms < 0)
+		return RELAY_E_INVALID_ARGUMENT;
+	snprintf(ts, sizeof(ts), "%" PRId64, timestamp_ms);
+	return hmac1_sign_text(secret, secret_len, ts, body, body_len, out);
+}
+
+void hmac1_headers_init(struct hmac1_headers *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void hmac1_headers_add(struct hmac1_headers *h, const char *name, const char *value)
+{
+	const char **slot = NULL;
+	unsigned bit = 0;
+
+	if (name == NULL || value == NULL)
+		return;
+	if (strcasecmp(name, HMAC1_HEADER_TENANT) == 0) {
+		slot = &h->tenant_id;
+		bit = 1u;
+	} else if (strcasecmp(name, HMAC1_HEADER_TIMESTAMP) == 0) {
+		slot = &h->timestamp;
+		bit = 2u;
+	} else if (strcasecmp(name, HMAC1_HEADER_SIGNATURE) == 0) {
+		slot = &h->signature;
+		bit = 4u;
+	}
+	if (slot == NULL)
+		return;
+	if (*slot != NULL)
+		h->duplicated |= bit;
+	else
+		*slot = value;
+}
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Step 1 syntax of the timestamp: 1-16 ASCII digits. Parses into *ms. */
+static int parse_timestamp(const char *s, int64_t *ms)
+{
+	size_t i, len = strlen(s);
+	int64_t v = 0;
+
+	if (len == 0 || len > HMAC1_TS_MAX_DIGITS)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*ms = v;
+	return 1;
+}
+
+static enum relay_rc fail(struct hmac1_verdict *v, enum hmac1_step step, enum relay_rc rc,
+			  const char *detail)
+{
+	v->failed_step = step;
+	v->rc = rc;
+	v->detail = detail;
+	return rc;
+}
+
+enum relay_rc hmac1_verify_headers(const struct hmac1_headers *h, const void *body, size_t body_len,
+				   int64_t now_ms, struct hmac1_verdict *v)
+{
+	int64_t ts = 0;
+	size_t i, tlen, n = 0;
+	int ts_ok;
+
+	memset(v, 0, sizeof(*v));
+	v->rc = RELAY_OK;
+	v->detail = "";
+
+	/* The body hash and signing string are shown even when a later check fails. */
+	ts_ok = h->timestamp != NULL && (h->duplicated & 2u) == 0 &&
+		parse_timestamp(h->timestamp, &ts);
+	if (ts_ok) {
+		if (signing_string(h->timestamp, body, body_len, v->body_sha256, v->signing_string,
+				   &n) != RELAY_OK)
+			return fail(v, HMAC1_STEP_HEADERS, RELAY_E_CRYPTO, "sha256 failed");
+	} else if (hmac1_sha256_hex(body, body_len, v->body_sha256) != RELAY_OK) {
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_CRYPTO, "sha256 failed");
+	}
+
+	if (h->tenant_id == NULL || h->timestamp == NULL || h->signature == NULL)
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+			    "an X-Bloonio-* header is missing");
+	if (h->duplicated != 0)
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+			    "an X-Bloonio-* header is repeated");
+	tlen = strlen(h->tenant_id);
+	if (tlen == 0 || tlen > HMAC1_TENANT_MAX)
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+			    "X-Bloonio-Tenant-Id is empty or longer than 128 bytes");
+	if (!ts_ok)
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+			    "X-Bloonio-Timestamp is not 1-16 decimal digits");
+	if (strlen(h->signature) != HMAC1_HEX_LEN)
+		return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+			    "X-Bloonio-Signature is not 64 hex characters");
+	for (i = 0; i < HMAC1_HEX_LEN; i++) {
+		if (!is_hex(h->signature[i]))
+			return fail(v, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE,
+				    "X-Bloonio-Signature is not 64 hex characters");
+	}
+
+	v->timestamp_ms = ts;
+	v->skew_ms = now_ms - ts;
+	if (v->skew_ms > HMAC1_WINDOW_MS || v->skew_ms < -HMAC1_WINDOW_MS)
+		return fail(v, HMAC1_STEP_WINDOW, RELAY_E_STALE_TIMESTAMP,
+			    v->skew_ms > 0 ? "timestamp is more than 30000 ms in the past"
+					   : "timestamp is more than 30000 ms in the future");
+	return RELAY_OK;
+}
+
+enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *secret,
+				     size_t secret_len, struct hmac1_verdict *v)
+{
+	static const char dummy[] = "sk_unknown_tenant_constant_time_dummy_secret";
+	char expected[HMAC1_HEX_LEN + 1];
+	int same;
+
+	if (v->rc != RELAY_OK)
+		return v->rc;
+	/* An unknown tenant costs one HMAC too, against a dummy key. */
+	if (secret == NULL || secret_len > HMAC1_SECRET_MAX) {
+		secret = dummy;
+		secret_len = sizeof(dummy) - 1;
+		if (hmac_hex(secret, secret_len, v->signing_string, strlen(v->signing_string),
+			     expected) != RELAY_OK)
+			return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
+		(void)CRYPTO_memcmp(expected, h->signature, HMAC1_HEX_LEN);
+		OPENSSL_cleanse(expected, sizeof(expected));
+		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_INVALID_SIGNATURE,
+			    "signature does not match (or unknown tenant)");
+	}
+	if (hmac_hex(secret, secret_len, v->signing_string, strlen(v->signing_string), expected) !=
+	    RELAY_OK)
+		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
+	same = CRYPTO_memcmp(expected, h->signature, HMAC1_HEX_LEN) == 0;
+	OPENSSL_cleanse(expected, sizeof(expected));
+	if (!same)
+		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_INVALID_SIGNATURE,
+			    "signature does not match (or unknown tenant)");
+	return RELAY_OK;
+}
+
+enum relay_rc hmac1_verify(const struct hmac1_headers *h, const void *body, size_t body_len,
+			   int64_t now_ms, const char *secret, size_t secret_len, int suspended,
+			   struct hmac1_verdict *v)
+{
+	if (hmac1_verify_headers(h, body, body_len, now_ms, v) != RELAY_OK)
+		return v->rc;
+	if (hmac1_verify_signature(h, secret, secret_len, v) != RELAY_OK)
+		return v->rc;
+	if (suspended)
+		return fail(v, HMAC1_STEP_TENANT_STATUS, RELAY_E_TENANT_SUSPENDED,
+			    "tenant is suspended");
+	return RELAY_OK;
+}
