@@ -1,0 +1,431 @@
+/*
+ * relay_conv.c - conversations and messages, per-tenant buckets (SPEC.md §6.1, §6.2).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_conv.h"
+#include "relay_map.h"
+
+struct message {
+	char id[PREFIXED_ID_MAX + 1];
+	const char *role; /* one of the static role names */
+	char *content;
+	size_t content_len;
+	int64_t created_ms;
+};
+
+struct conversation {
+	char id[PREFIXED_ID_MAX + 1];
+	char *visitor_user_id;
+	char *visitor_display_name; /* NULL: null */
+	char *locale;
+	json_t *metadata;
+	int64_t created_ms;
+	struct message *messages;
+	size_t n_messages, cap_messages;
+};
+
+struct conv_tenant {
+	pthread_mutex_t lock;
+	struct relay_map convs; /* id -> struct conversation */
+};
+
+struct conv_store {
+	pthread_rwlock_t lock;    /* shared by operations, exclusive for reset/new bucket */
+	struct relay_map tenants; /* tenant id -> struct conv_tenant */
+};
+
+static const char *const roles[] = {"visitor", "operator", "bot", "system"};
+
+int conv_role_valid(const char *role)
+{
+	size_t i;
+
+	for (i = 0; role != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (strcmp(role, roles[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The static name equal to role (validated before). */
+static const char *role_static(const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (strcmp(role, roles[i]) == 0)
+			return roles[i];
+	}
+	return NULL;
+}
+
+size_t conv_utf8_chars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_alnum(char c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
+int conv_locale_valid(const char *locale)
+{
+	size_t len, i = 0, n;
+
+	if (locale == NULL)
+		return 0;
+	len = strlen(locale);
+	if (len > 35)
+		return 0;
+	while (i < len && is_alpha(locale[i]))
+		i++;
+	if (i < 2 || i > 3)
+		return 0;
+	while (i < len) {
+		if (locale[i++] != '-')
+			return 0;
+		for (n = 0; i < len && is_alnum(locale[i]); i++)
+			n++;
+		if (n < 1 || n > 8)
+			return 0;
+	}
+	return 1;
+}
+
+static void conversation_free(void *p)
+{
+	struct conversation *c = p;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_messages; i++)
+		free(c->messages[i].content);
+	free(c->messages);
+	free(c->visitor_user_id);
+	free(c->visitor_display_name);
+	free(c->locale);
+	json_decref(c->metadata);
+	free(c);
+}
+
+static void conv_tenant_free(void *p)
+{
+	struct conv_tenant *t = p;
+
+	if (t == NULL)
+		return;
+	map_cleanup(&t->convs, conversation_free);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+struct conv_store *conv_store_new(void)
+{
+	struct conv_store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	if (pthread_rwlock_init(&s->lock, NULL) != 0) {
+		free(s);
+		return NULL;
+	}
+	map_init(&s->tenants);
+	return s;
+}
+
+void conv_store_free(struct conv_store *s)
+{
+	if (s == NULL)
+		return;
+	map_cleanup(&s->tenants, conv_tenant_free);
+	pthread_rwlock_destroy(&s->lock);
+	free(s);
+}
+
+void conv_store_reset(struct conv_store *s)
+{
+	pthread_rwlock_wrlock(&s->lock);
+	map_cleanup(&s->tenants, conv_tenant_free);
+	pthread_rwlock_unlock(&s->lock);
+}
+
+/*
+ * Read-lock the store and return the tenant's bucket, locked; create it when
+ * create is set. NULL (store unlocked) when absent or out of memory.
+ */
+static struct conv_tenant *bucket_lock(struct conv_store *s, const char *tenant_id, int create)
+{
+	struct conv_tenant *t;
+
+	pthread_rwlock_rdlock(&s->lock);
+	t = map_get(&s->tenants, tenant_id);
+	if (t == NULL && create) {
+		pthread_rwlock_unlock(&s->lock);
+		pthread_rwlock_wrlock(&s->lock);
+		t = map_get(&s->tenants, tenant_id);
+		if (t == NULL) {
+			t = calloc(1, sizeof(*t));
+			if (t != NULL && pthread_mutex_init(&t->lock, NULL) != 0) {
+				free(t);
+				t = NULL;
+			}
+			if (t != NULL) {
+				map_init(&t->convs);
+				if (map_put(&s->tenants, tenant_id, t) != RELAY_OK) {
+					conv_tenant_free(t);
+					t = NULL;
+				}
+			}
+		}
+		/* downgrade: buckets live until reset, which needs the write lock */
+		pthread_rwlock_unlock(&s->lock);
+		pthread_rwlock_rdlock(&s->lock);
+		t = map_get(&s->tenants, tenant_id);
+	}
+	if (t == NULL) {
+		pthread_rwlock_unlock(&s->lock);
+		return NULL;
+	}
+	pthread_mutex_lock(&t->lock);
+	return t;
+}
+
+static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)
+{
+	pthread_mutex_unlock(&t->lock);
+	pthread_rwlock_unlock(&s->lock);
+}
+
+/* The conversation object of §6.1.2 (new reference, NULL when out of memory). */
+static json_t *conversation_json(const struct conversation *c)
+{
+	char created[RFC3339_LEN + 1];
+
+	ids_rfc3339(c->created_ms, created);
+	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s}", "id", c->id, "visitor_user_id",
+			 c->visitor_user_id, "visitor_display_name", c->visitor_display_name,
+			 "locale", c->locale, "metadata", json_deep_copy(c->metadata), "status",
+			 "open", "created_at", created);
+}
+
+/* The message object of §6.2.3. */
+static json_t *message_json(const struct conversation *c, const struct message *m)
+{
+	char created[RFC3339_LEN + 1];
+
+	ids_rfc3339(m->created_ms, created);
+	return json_pack("{s:s, s:s, s:s, s:s%, s:s}", "id", m->id, "conversation_id", c->id,
+			 "role", m->role, "content", m->content, m->content_len, "created_at",
+			 created);
+}
+
+enum relay_rc conv_create(struct conv_store *s, const char *tenant_id, const struct conv_fields *f,
+			  int64_t now_ms, json_t **conv, char id[PREFIXED_ID_MAX + 1])
+{
+	struct conv_tenant *t = NULL;
+	struct conversation *c = NULL;
+	json_t *out = NULL;
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	if (s == NULL || tenant_id == NULL || f == NULL || f->visitor_user_id == NULL ||
+	    (f->metadata != NULL && !json_is_object(f->metadata)))
+		return RELAY_E_INVALID_ARGUMENT;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out;
+	rc = ids_prefixed("conv_", now_ms, c->id);
+	if (rc != RELAY_OK)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	c->visitor_user_id = strdup(f->visitor_user_id);
+	c->visitor_display_name =
+		f->visitor_display_name != NULL ? strdup(f->visitor_display_name) : NULL;
+	c->locale = strdup(f->locale != NULL ? f->locale : "fr");
+	c->metadata = f->metadata != NULL ? json_deep_copy(f->metadata) : json_object();
+	c->created_ms = now_ms;
+	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
+	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL))
+		goto out;
+	out = conversation_json(c);
+	if (out == NULL)
+		goto out;
+
+	t = bucket_lock(s, tenant_id, 1);
+	if (t == NULL)
+		goto out;
+	if (map_count(&t->convs) >= CONV_MAX_PER_TENANT) {
+		rc = RELAY_E_CAPACITY_EXCEEDED;
+		goto out;
+	}
+	rc = map_put(&t->convs, c->id, c);
+	if (rc != RELAY_OK)
+		goto out;
+	if (id != NULL)
+		memcpy(id, c->id, sizeof(c->id));
+	c = NULL;
+	if (conv != NULL) {
+		*conv = out;
+		out = NULL;
+	}
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	conversation_free(c);
+	json_decref(out);
+	return rc;
+}
+
+enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char *conversation_id,
+			 json_t **conv)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL)
+		return rc;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c != NULL) {
+		rc = RELAY_OK;
+		if (conv != NULL) {
+			*conv = conversation_json(c);
+			if (*conv == NULL)
+				rc = RELAY_E_NOMEM;
+		}
+	}
+	bucket_unlock(s, t);
+	return rc;
+}
+
+enum relay_rc conv_append_message(struct conv_store *s, const char *tenant_id,
+				  const char *conversation_id, const char *role,
+				  const char *content, size_t content_len, int64_t now_ms,
+				  json_t **msg)
+{
+	struct conv_tenant *t = NULL;
+	struct conversation *c;
+	struct message m;
+	enum relay_rc rc;
+
+	memset(&m, 0, sizeof(m));
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || content == NULL ||
+	    role_static(role) == NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	m.role = role_static(role);
+	m.created_ms = now_ms;
+	m.content_len = content_len;
+	rc = ids_prefixed("msg_", now_ms, m.id);
+	if (rc != RELAY_OK)
+		return rc;
+	m.content = malloc(content_len + 1);
+	if (m.content == NULL)
+		return RELAY_E_NOMEM;
+	memcpy(m.content, content, content_len);
+	m.content[content_len] = '\0';
+
+	rc = RELAY_E_CONVERSATION_NOT_FOUND;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		goto out;
+	c = map_get(&t->convs, conversation_id);
+	if (c == NULL)
+		goto out;
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (c->n_messages >= CONV_MAX_MESSAGES)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	if (c->n_messages == c->cap_messages) {
+		size_t cap = c->cap_messages == 0 ? 16 : c->cap_messages * 2;
+		struct message *grown;
+
+		if (cap > CONV_MAX_MESSAGES)
+			cap = CONV_MAX_MESSAGES;
+		grown = realloc(c->messages, cap * sizeof(*grown));
+		if (grown == NULL)
+			goto out;
+		c->messages = grown;
+		c->cap_messages = cap;
+	}
+	if (msg != NULL) {
+		*msg = message_json(c, &m);
+		if (*msg == NULL)
+			goto out;
+	}
+	c->messages[c->n_messages++] = m;
+	m.content = NULL;
+	rc = RELAY_OK;
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	free(m.content);
+	return rc;
+}
+
+enum relay_rc conv_fetch_messages(struct conv_store *s, const char *tenant_id,
+				  const char *conversation_id, size_t limit, size_t offset,
+				  json_t **page)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	json_t *items = NULL, *out = NULL;
+	size_t i;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || page == NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c == NULL)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	items = json_array();
+	if (items == NULL)
+		goto out;
+	for (i = offset; i < c->n_messages && i - offset < limit; i++) {
+		if (json_array_append_new(items, message_json(c, &c->messages[i])) != 0)
+			goto out;
+	}
+	out = json_pack("{s:O, s:I, s:I, s:I}", "items", items, "total", (json_int_t)c->n_messages,
+			"limit", (json_int_t)limit, "offset", (json_int_t)offset);
+	if (out == NULL)
+		goto out;
+	*page = out;
+	rc = RELAY_OK;
+out:
+	bucket_unlock(s, t);
+	json_decref(items);
+	return rc;
+}
+
+size_t conv_count(struct conv_store *s, const char *tenant_id)
+{
+	struct conv_tenant *t = bucket_lock(s, tenant_id, 0);
+	size_t n;
+
+	if (t == NULL)
+		return 0;
+	n = map_count(&t->convs);
+	bucket_unlock(s, t);
+	return n;
+}
