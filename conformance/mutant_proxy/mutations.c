@@ -1,0 +1,366 @@
+/*
+ * mutations.c - the table of single-rule breaks (see mutations.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mutations.h"
+#include "relay_ids.h"
+
+const char *mut_header_get(const struct mut_response *rs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_headers; i++) {
+		if (strcasecmp(rs->headers[i].name, name) == 0)
+			return rs->headers[i].value;
+	}
+	return NULL;
+}
+
+void mut_header_remove(struct mut_response *rs, const char *name)
+{
+	size_t i = 0;
+
+	while (i < rs->n_headers) {
+		if (strcasecmp(rs->headers[i].name, name) != 0) {
+			i++;
+			continue;
+		}
+		free(rs->headers[i].name);
+		free(rs->headers[i].value);
+		memmove(&rs->headers[i], &rs->headers[i + 1],
+			(rs->n_headers - i - 1) * sizeof(rs->headers[0]));
+		rs->n_headers--;
+	}
+}
+
+/* Replaces every header called name by one "name: value". 0 on success. */
+int mut_header_set(struct mut_response *rs, const char *name, const char *value)
+{
+	char *n, *v;
+
+	mut_header_remove(rs, name);
+	if (rs->n_headers >= MUT_HEADERS_MAX)
+		return -1;
+	n = strdup(name);
+	v = strdup(value);
+	if (n == NULL || v == NULL) {
+		free(n);
+		free(v);
+		return -1;
+	}
+	rs->headers[rs->n_headers].name = n;
+	rs->headers[rs->n_headers].value = v;
+	rs->n_headers++;
+	return 0;
+}
+
+void mut_response_cleanup(struct mut_response *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n_headers; i++) {
+		free(rs->headers[i].name);
+		free(rs->headers[i].value);
+	}
+	json_decref(rs->json);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* error.code of an error envelope, or NULL. */
+static const char *error_code(const struct mut_response *rs)
+{
+	json_t *err = json_object_get(rs->json, "error");
+
+	return json_string_value(json_object_get(err, "code"));
+}
+
+/* Turns the response into a success envelope with status (the break "accepts" it). */
+static void to_success(struct mut_response *rs, long status)
+{
+	json_t *env = json_pack("{s:I, s:{}, s:s}", "status_code", (json_int_t)status, "data",
+				"message", "OK.");
+
+	if (env == NULL)
+		return;
+	json_decref(rs->json);
+	rs->json = env;
+	rs->json_modified = 1;
+	rs->status = status;
+	mut_header_remove(rs, "Retry-After");
+	if (mut_header_get(rs, "Content-Type") == NULL)
+		(void)mut_header_set(rs, "Content-Type", "application/json; charset=utf-8");
+}
+
+static void accept_code(struct mut_response *rs, const char *code, long status)
+{
+	const char *got = error_code(rs);
+
+	if (got != NULL && strcmp(got, code) == 0)
+		to_success(rs, status);
+}
+
+static void m_none(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	(void)rs;
+}
+
+static void m_accept_stale(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "stale_timestamp", 200);
+}
+
+static void m_accept_bad_signature(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "invalid_signature", 200);
+}
+
+static void m_accept_missing_headers(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "missing_signature", 200);
+}
+
+static void m_suspended_allowed(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "tenant_suspended", 200);
+}
+
+static void add_secret(json_t *obj)
+{
+	if (json_is_object(obj))
+		json_object_set_new(obj, "tenant_secret",
+				    json_string("sk_LEAKEDLEAKEDLEAKEDLEAKEDLEAKEDLEAKEDLEAKED1"));
+}
+
+static void m_leak_secret(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data"), *item;
+	size_t i;
+
+	if (rs->status != 200 || !json_is_object(data))
+		return;
+	if (strcmp(rq->path, "/api/v1/fetch/tenant") == 0) {
+		add_secret(data);
+		rs->json_modified = 1;
+	} else if (strcmp(rq->path, "/api/v1/fetch/tenants") == 0) {
+		json_array_foreach(json_object_get(data, "items"), i, item) add_secret(item);
+		rs->json_modified = 1;
+	}
+}
+
+static int is_provision(const struct mut_request *rq, const struct mut_response *rs)
+{
+	return strcmp(rq->path, "/api/v1/provision/tenant") == 0 && rs->status == 201 &&
+	       json_is_object(rs->json);
+}
+
+static void m_wrong_provision_message(const struct mut_request *rq, struct mut_response *rs)
+{
+	if (!is_provision(rq, rs))
+		return;
+	json_object_set_new(rs->json, "message",
+			    json_string("Tenant provisioned. Save tenant_secret now — it will "
+					"not be shown again."));
+	rs->json_modified = 1;
+}
+
+static void m_provision_status_200(const struct mut_request *rq, struct mut_response *rs)
+{
+	if (!is_provision(rq, rs))
+		return;
+	json_object_set_new(rs->json, "status_code", json_integer(200));
+	rs->json_modified = 1;
+	rs->status = 200;
+}
+
+static void m_no_status_code_field(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (json_object_get(rs->json, "status_code") == NULL)
+		return;
+	json_object_del(rs->json, "status_code");
+	rs->json_modified = 1;
+}
+
+static void m_status_code_mismatch(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (json_object_get(rs->json, "status_code") == NULL)
+		return;
+	json_object_set_new(rs->json, "status_code", json_integer(rs->status + 1));
+	rs->json_modified = 1;
+}
+
+static void m_cors_wildcard(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (mut_header_get(rs, "Access-Control-Allow-Origin") != NULL)
+		(void)mut_header_set(rs, "Access-Control-Allow-Origin", "*");
+}
+
+static void m_cors_missing(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	mut_header_remove(rs, "Access-Control-Allow-Origin");
+}
+
+static void m_origin_not_checked(const struct mut_request *rq, struct mut_response *rs)
+{
+	long status = strcmp(rq->method, "POST") == 0 ? 201 : 200;
+	const char *got = error_code(rs);
+
+	if (got == NULL || strcmp(got, "origin_not_allowed") != 0)
+		return;
+	to_success(rs, status);
+	if (rq->origin != NULL)
+		(void)mut_header_set(rs, "Access-Control-Allow-Origin", rq->origin);
+}
+
+static void m_rate_limit_missing(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "rate_limited", 200);
+}
+
+static void m_rate_limit_headers_missing(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	mut_header_remove(rs, "X-RateLimit-Limit");
+	mut_header_remove(rs, "X-RateLimit-Remaining");
+	mut_header_remove(rs, "X-RateLimit-Reset");
+	mut_header_remove(rs, "Retry-After");
+}
+
+static void m_error_envelope_missing_code(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *err = json_object_get(rs->json, "error");
+
+	(void)rq;
+	if (!json_is_object(err) || json_object_get(err, "code") == NULL)
+		return;
+	json_object_del(err, "code");
+	rs->json_modified = 1;
+}
+
+static void m_wrong_content_type(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (mut_header_get(rs, "Content-Type") != NULL)
+		(void)mut_header_set(rs, "Content-Type", "text/plain; charset=utf-8");
+}
+
+static void m_cross_tenant_404_as_200(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	accept_code(rs, "conversation_not_found", 200);
+	accept_code(rs, "operator_not_found", 200);
+}
+
+/* Replaces a JWT's header by {"alg":"none"} and drops its signature. */
+static void unsign_token(json_t *data, const char *key, int *modified)
+{
+	static const char hdr[] = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
+	const char *tok = json_string_value(json_object_get(data, key));
+	const char *dot1, *dot2;
+	char enc[64], *out;
+	size_t elen, plen;
+
+	if (tok == NULL)
+		return;
+	dot1 = strchr(tok, '.');
+	dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+	if (dot2 == NULL)
+		return;
+	elen = ids_base64url((const unsigned char *)hdr, sizeof(hdr) - 1, enc, sizeof(enc));
+	if (elen == 0)
+		return;
+	plen = (size_t)(dot2 - dot1); /* ".payload" */
+	out = malloc(elen + plen + 2);
+	if (out == NULL)
+		return;
+	memcpy(out, enc, elen);
+	memcpy(out + elen, dot1, plen);
+	out[elen + plen] = '.';
+	out[elen + plen + 1] = '\0';
+	json_object_set_new(data, key, json_string(out));
+	free(out);
+	*modified = 1;
+}
+
+static void m_jwt_alg_none(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+
+	(void)rq;
+	if (!json_is_object(data))
+		return;
+	unsign_token(data, "visitor_token", &rs->json_modified);
+	unsign_token(data, "operator_token", &rs->json_modified);
+}
+
+static void m_405_without_allow(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (rs->status == 405)
+		mut_header_remove(rs, "Allow");
+}
+
+static const struct mutation table[] = {
+	{"none", "-", "forwards everything unchanged", m_none},
+	{"accept-stale", "4.4", "401 stale_timestamp becomes a 200 success", m_accept_stale},
+	{"accept-bad-signature", "4.3", "401 invalid_signature becomes a 200 success",
+	 m_accept_bad_signature},
+	{"accept-missing-headers", "4.1", "401 missing_signature becomes a 200 success",
+	 m_accept_missing_headers},
+	{"suspended-allowed", "2.7", "403 tenant_suspended becomes a 200 success",
+	 m_suspended_allowed},
+	{"leak-secret-on-fetch", "2.8", "fetch/tenant(s) data gains a tenant_secret",
+	 m_leak_secret},
+	{"wrong-provision-message", "2.2", "provision answers the Auth relay's message",
+	 m_wrong_provision_message},
+	{"provision-status-200", "2.2", "provision answers 200 (status and status_code)",
+	 m_provision_status_200},
+	{"no-status-code-field", "1.2", "envelopes lose status_code", m_no_status_code_field},
+	{"status-code-mismatch", "1.2", "envelope status_code is the HTTP status + 1",
+	 m_status_code_mismatch},
+	{"cors-wildcard", "7.5", "Access-Control-Allow-Origin becomes *", m_cors_wildcard},
+	{"cors-missing", "7.5", "Access-Control-Allow-Origin is removed", m_cors_missing},
+	{"origin-not-checked", "7.1", "403 origin_not_allowed becomes a success",
+	 m_origin_not_checked},
+	{"rate-limit-missing", "5", "429 rate_limited becomes a 200 success", m_rate_limit_missing},
+	{"rate-limit-headers-missing", "5.5", "X-RateLimit-* and Retry-After are removed",
+	 m_rate_limit_headers_missing},
+	{"error-envelope-missing-code", "1.3", "error envelopes lose error.code",
+	 m_error_envelope_missing_code},
+	{"wrong-content-type", "1.5", "Content-Type becomes text/plain", m_wrong_content_type},
+	{"cross-tenant-404-as-200", "6.6",
+	 "404 conversation_not_found / operator_not_found becomes a 200 success",
+	 m_cross_tenant_404_as_200},
+	{"jwt-alg-none", "7.2", "visitor and operator tokens get alg none and no signature",
+	 m_jwt_alg_none},
+	{"405-without-allow", "1.6", "405 responses lose the Allow header", m_405_without_allow},
+};
+
+const struct mutation *mutation_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].name, name) == 0)
+			return &table[i];
+	}
+	return NULL;
+}
+
+const struct mutation *mutation_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
