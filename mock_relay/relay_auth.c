@@ -1,0 +1,139 @@
+/*
+ * relay_auth.c - HMAC#1 gate (SPEC.md §4.5) and the admin key check (§2.1).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "relay_auth.h"
+#include "relay_store.h"
+
+int auth_admin_key_ok(const struct relay_request *req)
+{
+	const char *key = request_header(req, "X-Admin-Key");
+	const char *want = req->st->cfg.admin_key;
+	size_t n;
+
+	if (key == NULL || want[0] == '\0')
+		return 0;
+	n = strlen(want);
+	if (strlen(key) != n)
+		return 0;
+	return CRYPTO_memcmp(key, want, n) == 0;
+}
+
+static void on_header(void *cls, const char *name, const char *value)
+{
+	hmac1_headers_add(cls, name, value);
+}
+
+static void rate_headers(struct relay_response *resp, const struct rate_verdict *v, bool limited)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", v->limit);
+	(void)response_header(resp, "X-RateLimit-Limit", buf);
+	snprintf(buf, sizeof(buf), "%d", v->remaining);
+	(void)response_header(resp, "X-RateLimit-Remaining", buf);
+	snprintf(buf, sizeof(buf), "%" PRId64, v->reset_s);
+	(void)response_header(resp, "X-RateLimit-Reset", buf);
+	if (limited) {
+		snprintf(buf, sizeof(buf), "%d", v->retry_after_s);
+		(void)response_header(resp, "Retry-After", buf);
+	}
+}
+
+/* Copies the verdict's diagnostics into the journal entry (§10.3). */
+static void record(struct journal_entry *je, const struct hmac1_headers *h,
+		   const struct hmac1_verdict *v, enum hmac1_step failed, const char *detail)
+{
+	je->hmac1 = true;
+	journal_copy(je->received_timestamp, sizeof(je->received_timestamp), h->timestamp);
+	journal_copy(je->received_signature, sizeof(je->received_signature), h->signature);
+	journal_copy(je->body_sha256, sizeof(je->body_sha256), v->body_sha256);
+	journal_copy(je->signing_string, sizeof(je->signing_string), v->signing_string);
+	journal_copy(je->failed_step, sizeof(je->failed_step), hmac1_step_name(failed));
+	journal_copy(je->detail, sizeof(je->detail), detail != NULL ? detail : "");
+}
+
+enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
+{
+	struct relay_state *st = req->st;
+	struct hmac1_headers h;
+	struct hmac1_verdict v;
+	struct tenant_auth ta;
+	struct rate_verdict rv;
+	enum hmac1_step failed = HMAC1_STEP_NONE;
+	const char *detail = NULL;
+	enum relay_rc rc;
+	bool known;
+
+	memset(&ta, 0, sizeof(ta));
+	hmac1_headers_init(&h);
+	request_each_header(req, on_header, &h);
+	/* The tenant named by the header, for the journal and the log, even on failure. */
+	if (h.tenant_id != NULL && (h.duplicated & 1u) == 0)
+		journal_copy(req->journal->tenant_id, sizeof(req->journal->tenant_id), h.tenant_id);
+
+	/* Steps 1-2: header syntax and the window (§4.1, §4.4), before any lookup. */
+	rc = hmac1_verify_headers(&h, req->body, req->body_len, req->now_ms, &v);
+	if (rc != RELAY_OK) {
+		failed = v.failed_step;
+		detail = v.detail;
+		goto out;
+	}
+	/* Step 3: unknown tenant and wrong signature are the same answer (§4.3). */
+	known = store_tenant_auth(st->store, h.tenant_id, &ta) == RELAY_OK;
+	rc = hmac1_verify_signature(&h, known ? ta.secret : NULL, known ? strlen(ta.secret) : 0,
+				    &v);
+	OPENSSL_cleanse(ta.secret, sizeof(ta.secret));
+	if (rc != RELAY_OK) {
+		failed = v.failed_step;
+		detail = v.detail;
+		goto out;
+	}
+	/* Step 4: suspension (§2.7, documented 403). */
+	if (ta.suspended) {
+		rc = RELAY_E_TENANT_SUSPENDED;
+		failed = HMAC1_STEP_TENANT_STATUS;
+		detail = "tenant is suspended";
+		goto out;
+	}
+	/* Step 5: replays, only when asked to (§4.7). */
+	if (st->cfg.reject_replays) {
+		rc = store_replay_check(st->store, h.tenant_id, v.timestamp_ms, h.signature,
+					req->now_ms);
+		if (rc != RELAY_OK) {
+			if (rc != RELAY_E_REPLAYED_REQUEST && rc != RELAY_E_TENANT_NOT_FOUND)
+				rc = RELAY_E_INTERNAL;
+			if (rc == RELAY_E_TENANT_NOT_FOUND)
+				rc = RELAY_E_INVALID_SIGNATURE; /* reset in between */
+			failed = HMAC1_STEP_REPLAY;
+			detail = "this (tenant, timestamp, signature) was already received";
+			goto out;
+		}
+	}
+	/* Step 6: the tenant's fixed 60 s window (§5). */
+	rc = store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
+	if (rc == RELAY_E_TENANT_NOT_FOUND) {
+		rc = RELAY_E_INVALID_SIGNATURE;
+		failed = HMAC1_STEP_SIGNATURE;
+		detail = "tenant no longer exists";
+		goto out;
+	}
+	rate_headers(resp, &rv, rc == RELAY_E_RATE_LIMITED);
+	if (rc != RELAY_OK) {
+		failed = HMAC1_STEP_RATE_LIMIT;
+		detail = "rate_limit_per_min reached in this 60 s window";
+		goto out;
+	}
+	journal_copy(req->tenant_id, sizeof(req->tenant_id), h.tenant_id);
+	rc = RELAY_OK;
+out:
+	record(req->journal, &h, &v, failed, detail != NULL ? detail : "");
+	if (rc != RELAY_OK)
+		response_error(resp, rc, NULL, NULL);
+	return rc;
+}

@@ -1,0 +1,544 @@
+/*
+ * relay_http.c - libmicrohttpd glue (SPEC.md §1, §10.3, §10.4, §13).
+ *
+ * Per request: the URI log callback creates the request context (it sees the raw
+ * URI, so the query string length can be checked), the access handler accumulates
+ * the body under HTTP_BODY_MAX and then dispatches, and the completion callback
+ * writes the journal entry and the log line and frees the context.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay_auth.h"
+#include "relay_envelope.h"
+#include "relay_faults.h"
+#include "relay_http.h"
+#include "relay_log.h"
+#include "relay_router.h"
+
+struct relay_http {
+	struct MHD_Daemon *daemon;
+	struct relay_state *st;
+	atomic_int inflight; /* requests between URI callback and completion */
+	int port;
+};
+
+/* One request's state; owned by MHD's con_cls between the callbacks. */
+struct req_ctx {
+	struct relay_http *http;
+	int64_t start_ns;
+	size_t query_len;
+	bool started;
+	bool too_large;
+	bool control; /* control-plane route: no journal entry */
+	bool dropped;
+	char *body; /* at most HTTP_BODY_MAX + 1 bytes */
+	size_t body_len;
+	size_t body_cap;
+	size_t received; /* bytes seen, stored or not */
+	int status;
+	struct journal_entry je;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- request helpers ---------------------------------------------------- */
+
+const char *request_query(const struct relay_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *request_header(const struct relay_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+struct each_header {
+	void (*fn)(void *cls, const char *name, const char *value);
+	void *cls;
+};
+
+static enum MHD_Result each_header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct each_header *e = cls;
+
+	(void)kind;
+	if (key != NULL)
+		e->fn(e->cls, key, value != NULL ? value : "");
+	return MHD_YES;
+}
+
+void request_each_header(const struct relay_request *r,
+			 void (*fn)(void *cls, const char *name, const char *value), void *cls)
+{
+	struct each_header e = {fn, cls};
+
+	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, each_header_cb, &e);
+}
+
+json_t *request_json_object(const struct relay_request *r, struct relay_response *resp)
+{
+	json_error_t err;
+	json_t *v;
+
+	if (r->body_len == 0) {
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
+			       "Malformed request: a JSON object body is required.");
+		return NULL;
+	}
+	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (v == NULL) {
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
+			       "Malformed request: the body is not valid JSON.");
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
+			       "Malformed request: the body must be a JSON object.");
+		return NULL;
+	}
+	return v;
+}
+
+bool request_uuid_param(const struct relay_request *r, const char *name, char out[UUID_STR_LEN + 1],
+			struct relay_response *resp)
+{
+	const char *v = request_query(r, name);
+	char msg[128];
+	size_t i;
+
+	if (v == NULL || !ids_is_uuid(v)) {
+		snprintf(msg, sizeof(msg), "Malformed request: ?%s= must be a UUID.", name);
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+		return false;
+	}
+	/* UUIDs are stored lowercase (§1.8). */
+	for (i = 0; i < UUID_STR_LEN; i++)
+		out[i] = (v[i] >= 'A' && v[i] <= 'F') ? (char)(v[i] - 'A' + 'a') : v[i];
+	out[UUID_STR_LEN] = '\0';
+	return true;
+}
+
+bool request_int_param(const struct relay_request *r, const char *name, long long min,
+		       long long max, long long def, long long *out, struct relay_response *resp)
+{
+	const char *v = request_query(r, name);
+	long long n = 0;
+	char msg[160];
+	size_t i, len;
+
+	if (v == NULL) {
+		*out = def;
+		return true;
+	}
+	len = strlen(v);
+	for (i = 0; i < len && len <= 12; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			break;
+		n = n * 10 + (v[i] - '0');
+	}
+	if (len == 0 || len > 12 || i != len || n < min || n > max) {
+		snprintf(msg, sizeof(msg),
+			 "Malformed request: ?%s= must be an integer from %lld to %lld.", name, min,
+			 max);
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+/* ---- response helpers --------------------------------------------------- */
+
+static void set_envelope(struct relay_response *resp, int status, enum relay_rc rc, json_t *env)
+{
+	json_decref(resp->envelope);
+	if (resp->raw != NULL) {
+		MHD_destroy_response(resp->raw);
+		resp->raw = NULL;
+	}
+	resp->envelope = env;
+	resp->status = status;
+	resp->rc = rc;
+}
+
+void response_success(struct relay_response *resp, int status, json_t *data, const char *message)
+{
+	set_envelope(resp, status, RELAY_OK, envelope_success(status, data, message));
+}
+
+void response_error(struct relay_response *resp, enum relay_rc rc, const char *field,
+		    const char *message)
+{
+	/* Local failures (out of memory, ...) are internal errors on the wire. */
+	if (rc >= RELAY_E_NOMEM || rc == RELAY_OK)
+		rc = RELAY_E_INTERNAL;
+	set_envelope(resp, relay_rc_status(rc), rc, envelope_error(rc, message, field, 0));
+}
+
+void response_error_status(struct relay_response *resp, enum relay_rc rc, int status,
+			   const char *message)
+{
+	set_envelope(resp, status, rc, envelope_error(rc, message, NULL, status));
+}
+
+bool response_header(struct relay_response *resp, const char *name, const char *value)
+{
+	struct response_header *h = NULL;
+	size_t i;
+
+	if (strlen(name) >= RESP_HEADER_NAME || strlen(value) >= RESP_HEADER_VALUE)
+		return false;
+	for (i = 0; i < resp->n_headers; i++) {
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			h = &resp->headers[i];
+	}
+	if (h == NULL) {
+		if (resp->n_headers >= RESP_HEADERS_MAX)
+			return false;
+		h = &resp->headers[resp->n_headers++];
+	}
+	memcpy(h->name, name, strlen(name) + 1);
+	memcpy(h->value, value, strlen(value) + 1);
+	return true;
+}
+
+void response_raw(struct relay_response *resp, int status, struct MHD_Response *raw)
+{
+	set_envelope(resp, status, RELAY_OK, NULL);
+	resp->raw = raw;
+}
+
+void response_cleanup(struct relay_response *resp)
+{
+	json_decref(resp->envelope);
+	resp->envelope = NULL;
+	if (resp->raw != NULL)
+		MHD_destroy_response(resp->raw);
+	resp->raw = NULL;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct relay_http *http = cls;
+	struct req_ctx *ctx;
+	const char *q;
+
+	(void)conn;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return NULL; /* the access handler refuses the request */
+	ctx->http = http;
+	ctx->start_ns = mono_ns();
+	q = uri != NULL ? strchr(uri, '?') : NULL;
+	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
+	atomic_fetch_add(&http->inflight, 1);
+	return ctx;
+}
+
+/* Appends data to the body unless that would pass HTTP_BODY_MAX (§1.7). */
+static void take_body(struct req_ctx *ctx, const char *data, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	ctx->received += n;
+	if (ctx->too_large || ctx->body_len + n > HTTP_BODY_MAX) {
+		ctx->too_large = true;
+		return;
+	}
+	if (ctx->body_len + n + 1 > ctx->body_cap) {
+		cap = ctx->body_cap > 0 ? ctx->body_cap : 4096;
+		while (cap < ctx->body_len + n + 1)
+			cap *= 2;
+		if (cap > HTTP_BODY_MAX + 1)
+			cap = HTTP_BODY_MAX + 1;
+		nb = realloc(ctx->body, cap);
+		if (nb == NULL) {
+			ctx->too_large = true; /* cannot keep it: answer 413 rather than crash */
+			return;
+		}
+		ctx->body = nb;
+		ctx->body_cap = cap;
+	}
+	memcpy(ctx->body + ctx->body_len, data, n);
+	ctx->body_len += n;
+	ctx->body[ctx->body_len] = '\0';
+}
+
+static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct relay_response *resp)
+{
+	struct relay_state *st = ctx->http->st;
+	const struct relay_route *route;
+	char allow[ROUTER_ALLOW_MAX];
+	struct fault_hit hit;
+	enum relay_rc rc = RELAY_OK;
+
+	if (ctx->too_large) {
+		response_error(resp, RELAY_E_PAYLOAD_TOO_LARGE, NULL, NULL);
+		return;
+	}
+	if (ctx->query_len > HTTP_QUERY_MAX) {
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
+			       "Malformed request: the query string exceeds 4096 bytes.");
+		return;
+	}
+	route = router_match(req->method, req->path, &rc, allow);
+	ctx->control = (route != NULL && (route->flags & ROUTE_CONTROL)) ||
+		       strncmp(req->path, "/__mock/", 8) == 0;
+	if (!ctx->control) {
+		faults_take(st->faults, req->path, &hit);
+		if (hit.kind == FAULT_DROP) {
+			resp->drop = true;
+			return;
+		}
+		if (hit.kind == FAULT_STATUS) {
+			response_error_status(resp, RELAY_E_FAULT_INJECTED, hit.status, NULL);
+			return;
+		}
+		if (hit.kind == FAULT_DELAY) {
+			struct timespec ts = {hit.delay_ms / 1000,
+					      (hit.delay_ms % 1000) * 1000000L};
+
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
+			req->now_ms = relay_clock_now_ms(&st->clock);
+		}
+	}
+	if (route == NULL) {
+		response_error(resp, rc, NULL, NULL);
+		if (rc == RELAY_E_METHOD_NOT_ALLOWED)
+			(void)response_header(resp, "Allow", allow);
+		return;
+	}
+	if ((route->flags & (ROUTE_ADMIN | ROUTE_CONTROL)) && !auth_admin_key_ok(req)) {
+		response_error(resp, RELAY_E_INVALID_ADMIN_KEY, NULL, NULL);
+		return;
+	}
+	if ((route->flags & ROUTE_HMAC1) && auth_hmac1(req, resp) != RELAY_OK)
+		return;
+	route->handler(req, resp);
+	if (resp->status == 0 && !resp->drop)
+		response_error(resp, RELAY_E_INTERNAL, NULL, NULL);
+}
+
+/* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_response *resp,
+				     int *status)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char *body;
+	size_t len = 0, i;
+
+	if (resp->drop)
+		return MHD_NO;
+	if (resp->raw != NULL) {
+		r = resp->raw;
+		resp->raw = NULL;
+	} else {
+		body = envelope_dump(resp->envelope, &len);
+		resp->envelope = NULL;
+		if (body == NULL) {
+			static const char oom[] = "{\"status_code\":500,\"data\":null,\"message\":"
+						  "\"Out of memory.\",\"error\":{\"code\":"
+						  "\"internal_error\"}}";
+
+			resp->status = 500;
+			resp->rc = RELAY_E_INTERNAL;
+			r = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+							    MHD_RESPMEM_PERSISTENT);
+		} else {
+			r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+			if (r == NULL)
+				free(body);
+		}
+		if (r == NULL)
+			return MHD_NO;
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, HTTP_CONTENT_TYPE);
+	}
+	for (i = 0; i < resp->n_headers; i++)
+		(void)MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+	*status = resp->status;
+	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **con_cls)
+{
+	struct relay_http *http = cls;
+	struct req_ctx *ctx = *con_cls;
+	struct relay_request req;
+	struct relay_response resp;
+	enum MHD_Result ret;
+	const char *cl;
+
+	(void)version;
+	if (ctx == NULL)
+		return MHD_NO;
+	if (!ctx->started) {
+		ctx->started = true;
+		journal_copy(ctx->je.method, sizeof(ctx->je.method), method);
+		journal_copy(ctx->je.path, sizeof(ctx->je.path), url);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* A body declared this large is refused before any of it is read. */
+		if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_DRAIN_MAX)
+			ctx->too_large = true;
+		else
+			return MHD_YES;
+	} else if (*upload_data_size > 0) {
+		take_body(ctx, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		if (ctx->received <= HTTP_DRAIN_MAX)
+			return MHD_YES;
+	}
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.st = http->st;
+	req.conn = conn;
+	req.method = method;
+	req.path = url;
+	req.body = ctx->body != NULL ? ctx->body : "";
+	req.body_len = ctx->body_len;
+	req.now_ms = relay_clock_now_ms(&http->st->clock);
+	req.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	req.journal = &ctx->je;
+	ctx->je.at_ms = req.now_ms;
+
+	dispatch(ctx, &req, &resp);
+	if (req.tenant_id[0] != '\0')
+		journal_copy(ctx->je.tenant_id, sizeof(ctx->je.tenant_id), req.tenant_id);
+	if (resp.rc != RELAY_OK)
+		journal_copy(ctx->je.error_code, sizeof(ctx->je.error_code),
+			     relay_rc_code(resp.rc));
+	ctx->dropped = resp.drop;
+	ret = send_response(conn, &resp, &ctx->status);
+	response_cleanup(&resp);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct relay_http *http = cls;
+	struct req_ctx *ctx = *con_cls;
+
+	(void)conn;
+	(void)toe;
+	if (ctx == NULL)
+		return;
+	*con_cls = NULL;
+	if (ctx->started) {
+		ctx->je.status = ctx->dropped ? 0 : ctx->status;
+		ctx->je.duration_us = (mono_ns() - ctx->start_ns) / 1000;
+		if (!ctx->control)
+			journal_append(http->st->journal, &ctx->je);
+		log_request(http->st->cfg.log_format, &ctx->je);
+	}
+	free(ctx->body);
+	free(ctx);
+	atomic_fetch_sub(&http->inflight, 1);
+}
+
+/* ---- daemon ------------------------------------------------------------- */
+
+struct relay_http *http_start(struct relay_state *st)
+{
+	struct relay_http *h;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	struct sockaddr *sa;
+	const union MHD_DaemonInfo *info;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ITC;
+
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->st = st;
+	atomic_init(&h->inflight, 0);
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	if (inet_pton(AF_INET, st->cfg.bind, &sin.sin_addr) == 1) {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)st->cfg.port);
+		sa = (struct sockaddr *)&sin;
+	} else if (inet_pton(AF_INET6, st->cfg.bind, &sin6.sin6_addr) == 1) {
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)st->cfg.port);
+		sa = (struct sockaddr *)&sin6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		fprintf(stderr, "mock-relay: --bind %s is not an IPv4 or IPv6 address\n",
+			st->cfg.bind);
+		free(h);
+		return NULL;
+	}
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
+									: MHD_USE_AUTO;
+	h->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		h, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)st->cfg.threads,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+	if (h->daemon == NULL) {
+		fprintf(stderr, "mock-relay: cannot listen on %s:%d: %s\n", st->cfg.bind,
+			st->cfg.port, strerror(errno));
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info != NULL && info->port != 0 ? (int)info->port : st->cfg.port;
+	return h;
+}
+
+int http_port(const struct relay_http *h)
+{
+	return h->port;
+}
+
+void http_stop(struct relay_http *h, int wait_ms)
+{
+	MHD_socket s;
+	int waited = 0;
+
+	if (h == NULL)
+		return;
+	/* Stop accepting, then let the requests in flight finish (bounded). */
+	s = MHD_quiesce_daemon(h->daemon);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+	while (atomic_load(&h->inflight) > 0 && waited < wait_ms) {
+		struct timespec ts = {0, 10 * 1000000L};
+
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	MHD_stop_daemon(h->daemon);
+	free(h);
+}

@@ -1,0 +1,147 @@
+/*
+ * relay_http.h - libmicrohttpd glue: requests in, envelopes out (SPEC.md §1).
+ *
+ * relay_http owns the daemon. For every request it accumulates the body (capped at
+ * HTTP_BODY_MAX: past it the answer is 413 payload_too_large and the rest is never
+ * stored), applies injected faults, routes (404 / 405 + Allow), checks X-Admin-Key
+ * or runs the HMAC#1 gate as the route asks, calls the handler, sends the
+ * response, and writes one journal entry and one log line.
+ *
+ * A handler reads a struct relay_request and fills a struct relay_response through
+ * the response_* helpers below: the status and the envelope always come from the
+ * same place (relay_rc's table for errors).
+ */
+#ifndef RELAY_HTTP_H
+#define RELAY_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "relay_hmac1.h"
+#include "relay_ids.h"
+#include "relay_journal.h"
+#include "relay_rc.h"
+#include "relay_state.h"
+
+#define HTTP_BODY_MAX     65536               /* §1.7: larger bodies get 413 */
+#define HTTP_QUERY_MAX    4096                /* §1.7: longer query strings get 400 */
+#define HTTP_DRAIN_MAX    (16u * 1024 * 1024) /* bodies declared larger: 413 without reading */
+#define RESP_HEADERS_MAX  16
+#define RESP_HEADER_NAME  64
+#define RESP_HEADER_VALUE 512
+#define HTTP_CONTENT_TYPE "application/json; charset=utf-8"
+
+struct relay_request {
+	struct relay_state *st;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path; /* decoded path, without the query */
+	const char *body; /* NUL-terminated; "" when none */
+	size_t body_len;
+	int64_t now_ms;     /* the mock's clock, read once per request (§10.2) */
+	const char *origin; /* Origin header or NULL */
+	/*
+	 * For HMAC#1 routes: the verified tenant, set by the gate before the handler
+	 * runs. Other handlers may set it (journal_copy()) so the journal and the log
+	 * name the tenant concerned.
+	 */
+	char tenant_id[HMAC1_TENANT_MAX + 1];
+	struct journal_entry *journal; /* this request's entry (diagnostics), never NULL */
+};
+
+struct response_header {
+	char name[RESP_HEADER_NAME];
+	char value[RESP_HEADER_VALUE];
+};
+
+struct relay_response {
+	int status;       /* 0 until a response_* helper ran */
+	json_t *envelope; /* owned */
+	enum relay_rc rc; /* RELAY_OK or the error answered (journal, log) */
+	struct response_header headers[RESP_HEADERS_MAX];
+	size_t n_headers;
+	struct MHD_Response *raw; /* owned; sent as is with `status` when not NULL */
+	bool drop;                /* close the connection without answering (faults) */
+};
+
+/* Value of the query parameter name, or NULL. Borrowed from MHD for the request. */
+const char *request_query(const struct relay_request *r, const char *name);
+
+/* Value of the first header named name (case-insensitive), or NULL. Borrowed. */
+const char *request_header(const struct relay_request *r, const char *name);
+
+/*
+ * Calls fn for every request header in arrival order (duplicates included), e.g. to
+ * feed hmac1_headers_add().
+ */
+void request_each_header(const struct relay_request *r,
+			 void (*fn)(void *cls, const char *name, const char *value), void *cls);
+
+/*
+ * The body parsed as a JSON object (new reference). On failure returns NULL and
+ * sets a 400 malformed_request on resp (empty body, bad JSON, not an object).
+ */
+json_t *request_json_object(const struct relay_request *r, struct relay_response *resp);
+
+/*
+ * ?name= as a UUID (§1.8) into out. On failure returns false and sets a 400
+ * malformed_request with error.field = name on resp.
+ */
+bool request_uuid_param(const struct relay_request *r, const char *name, char out[UUID_STR_LEN + 1],
+			struct relay_response *resp);
+
+/*
+ * ?name= as a decimal integer in [min, max], def when absent. On failure returns
+ * false and sets a 400 malformed_request with error.field = name on resp.
+ */
+bool request_int_param(const struct relay_request *r, const char *name, long long min,
+		       long long max, long long def, long long *out, struct relay_response *resp);
+
+/* Success envelope (§1.2). Steals data (NULL becomes {}). */
+void response_success(struct relay_response *resp, int status, json_t *data, const char *message);
+
+/*
+ * Error envelope for rc (§1.3): status from the rc table, message NULL = the table's,
+ * field NULL = none. Replaces whatever resp held.
+ */
+void response_error(struct relay_response *resp, enum relay_rc rc, const char *field,
+		    const char *message);
+
+/* Same with an explicit status (injected faults, §10.4). */
+void response_error_status(struct relay_response *resp, enum relay_rc rc, int status,
+			   const char *message);
+
+/* Adds (or replaces) a response header; false when RESP_HEADERS_MAX is reached. */
+bool response_header(struct relay_response *resp, const char *name, const char *value);
+
+/*
+ * Escape hatch (e.g. the WebSocket upgrade): send raw with status as is. Takes
+ * ownership of raw. No envelope or Content-Type is added.
+ */
+void response_raw(struct relay_response *resp, int status, struct MHD_Response *raw);
+
+/* Frees what resp owns. */
+void response_cleanup(struct relay_response *resp);
+
+struct relay_http;
+
+/*
+ * Starts listening on st->cfg.bind:st->cfg.port with st->cfg.threads threads. NULL
+ * on failure (a message is printed on stderr).
+ */
+struct relay_http *http_start(struct relay_state *st);
+
+/* The port actually bound (useful with port 0). */
+int http_port(const struct relay_http *h);
+
+/*
+ * Stops accepting, waits up to wait_ms for in-flight requests to finish, then stops
+ * the daemon and frees h. NULL is a no-op.
+ */
+void http_stop(struct relay_http *h, int wait_ms);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * relay_journal.c - the request journal (SPEC.md §10.3).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_ids.h"
+#include "relay_journal.h"
+
+struct journal_slot {
+	pthread_mutex_t mu;
+	struct journal_entry e;
+};
+
+struct relay_journal {
+	size_t size;
+	atomic_uint_fast64_t next; /* last seq handed out */
+	struct journal_slot *slots;
+};
+
+struct relay_journal *journal_new(size_t size)
+{
+	struct relay_journal *j;
+	size_t i;
+
+	if (size == 0)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->slots = calloc(size, sizeof(*j->slots));
+	if (j->slots == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->size = size;
+	atomic_init(&j->next, 0);
+	for (i = 0; i < size; i++)
+		pthread_mutex_init(&j->slots[i].mu, NULL);
+	return j;
+}
+
+void journal_free(struct relay_journal *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->size; i++)
+		pthread_mutex_destroy(&j->slots[i].mu);
+	free(j->slots);
+	free(j);
+}
+
+void journal_reset(struct relay_journal *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->size; i++) {
+		pthread_mutex_lock(&j->slots[i].mu);
+		j->slots[i].e.seq = 0;
+		pthread_mutex_unlock(&j->slots[i].mu);
+	}
+}
+
+void journal_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (size == 0)
+		return;
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void journal_append(struct relay_journal *j, const struct journal_entry *e)
+{
+	uint64_t seq = atomic_fetch_add(&j->next, 1) + 1;
+	struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
+
+	pthread_mutex_lock(&slot->mu);
+	/* A slower writer of an older seq must not overwrite a newer entry. */
+	if (slot->e.seq < seq) {
+		slot->e = *e;
+		slot->e.seq = seq;
+	}
+	pthread_mutex_unlock(&slot->mu);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+static json_t *entry_json(const struct journal_entry *e)
+{
+	char at[RFC3339_LEN + 1];
+	json_t *obj, *h = NULL;
+
+	ids_rfc3339(e->at_ms, at);
+	if (e->hmac1) {
+		h = json_pack("{s:o, s:o, s:s, s:o, s:s, s:s}", "received_timestamp",
+			      str_or_null(e->received_timestamp), "received_signature",
+			      str_or_null(e->received_signature), "body_sha256", e->body_sha256,
+			      "signing_string", str_or_null(e->signing_string), "failed_step",
+			      e->failed_step, "detail", e->detail);
+		if (h == NULL)
+			return NULL;
+	} else {
+		h = json_null();
+	}
+	obj = json_pack("{s:I, s:s, s:I, s:s, s:s, s:i, s:o, s:o, s:I, s:o}", "seq",
+			(json_int_t)e->seq, "at", at, "at_ms", (json_int_t)e->at_ms, "method",
+			e->method, "path", e->path, "status", e->status, "error_code",
+			str_or_null(e->error_code), "tenant_id", str_or_null(e->tenant_id),
+			"duration_us", (json_int_t)e->duration_us, "hmac1", h);
+	return obj;
+}
+
+enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id, size_t limit,
+			      json_t **items)
+{
+	struct journal_entry *e;
+	json_t *arr;
+	uint64_t head, seq;
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	e = malloc(sizeof(*e));
+	arr = json_array();
+	if (e == NULL || arr == NULL)
+		goto out;
+	head = atomic_load(&j->next);
+	for (seq = head; seq > 0 && head - seq < j->size && json_array_size(arr) < limit; seq--) {
+		struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
+		int take;
+
+		pthread_mutex_lock(&slot->mu);
+		take = slot->e.seq == seq;
+		if (take)
+			*e = slot->e;
+		pthread_mutex_unlock(&slot->mu);
+		if (!take)
+			continue;
+		if (tenant_id != NULL && strcmp(e->tenant_id, tenant_id) != 0)
+			continue;
+		if (json_array_append_new(arr, entry_json(e)) != 0)
+			goto out;
+	}
+	*items = arr;
+	arr = NULL;
+	rc = RELAY_OK;
+out:
+	json_decref(arr);
+	free(e);
+	return rc;
+}

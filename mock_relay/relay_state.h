@@ -1,0 +1,74 @@
+/*
+ * relay_state.h - the mock relay's server context (SPEC.md §10, §13).
+ *
+ * One struct relay_state per process: the configuration from the command line, the
+ * settable clock, and one pointer per module. Modules added later (conversations,
+ * messages, operators, sessions, WebSocket hub, callbacks) add their member here and
+ * their calls in relay_state_new(), relay_state_reset() and relay_state_free().
+ */
+#ifndef RELAY_STATE_H
+#define RELAY_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "relay_clock.h"
+#include "relay_rc.h"
+
+#define CONFIG_BIND_MAX        64   /* textual IPv4 / IPv6 address */
+#define CONFIG_ADMIN_KEY_MAX   256  /* longest accepted --admin-key */
+#define CONFIG_JOURNAL_DEFAULT 1024 /* §10.3 */
+#define CONFIG_JOURNAL_MAX     1000000
+#define CONFIG_THREADS_DEFAULT 2
+#define CONFIG_THREADS_MAX     256
+#define CONFIG_PORT_DEFAULT    7811 /* §1.1: the documented relay port */
+#define CONFIG_CB_ATTEMPTS     3    /* §9.5 */
+#define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
+
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
+
+/* What main.c parsed from the command line (see `mock-relay --help`). */
+struct relay_config {
+	int port;                                 /* 0 = any free port */
+	char bind[CONFIG_BIND_MAX + 1];           /* listen address */
+	char admin_key[CONFIG_ADMIN_KEY_MAX + 1]; /* X-Admin-Key (§2.1) */
+	bool reject_replays;                      /* §4.7 */
+	size_t journal_size;                      /* §10.3 */
+	unsigned threads;                         /* libmicrohttpd thread pool */
+	enum log_format log_format;
+	int callback_attempts;   /* §9.5, used by relay_callbacks */
+	int callback_backoff_ms; /* §9.5, used by relay_callbacks */
+};
+
+struct relay_store;
+struct relay_journal;
+struct relay_faults;
+
+struct relay_state {
+	struct relay_config cfg;
+	struct relay_clock clock;      /* §10.2: the mock's "now" */
+	struct relay_store *store;     /* tenants (§2), rate-limit and replay counters */
+	struct relay_journal *journal; /* §10.3 */
+	struct relay_faults *faults;   /* §10.4 */
+	/* Later modules add one pointer member each below this line. */
+};
+
+/* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */
+void relay_config_defaults(struct relay_config *cfg);
+
+/*
+ * New state for cfg (copied). Returns NULL when out of memory. Free with
+ * relay_state_free().
+ */
+struct relay_state *relay_state_new(const struct relay_config *cfg);
+
+/* Frees st and every module; NULL is a no-op. */
+void relay_state_free(struct relay_state *st);
+
+/*
+ * §10.1: forget tenants, journal, faults (and each later module's data) and return
+ * the clock to real time. The configuration is kept.
+ */
+void relay_state_reset(struct relay_state *st);
+
+#endif

@@ -1,0 +1,831 @@
+/*
+ * relay_store.c - in-memory tenant store (SPEC.md §2, §4.7, §5, §13).
+ *
+ * Locking: order_mu (creation order, only taken by provision, listing and reset) ->
+ * shard rwlock (read for lookups, write for changes) -> tenant mu (counters). Always
+ * in that order. A signed call takes one shard read lock and one tenant mutex.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "relay_hmac1.h"
+#include "relay_store.h"
+
+#define SHARD_BUCKETS 256 /* per shard: 16384 chains for at most 10,000 tenants */
+#define SIG_BYTES     32
+
+struct replay_entry {
+	int64_t timestamp_ms;
+	unsigned char sig[SIG_BYTES];
+};
+
+struct tenant {
+	struct tenant *next; /* shard chain */
+	char id[UUID_STR_LEN + 1];
+	char secret[KEY_STR_LEN + 1];
+	char widget_key[KEY_STR_LEN + 1];
+	char *name;
+	char **origins;
+	size_t n_origins;
+	int rate_limit_per_min;
+	char *callback_url_base;
+	char *plan_tier;
+	int64_t monthly_msg_quota;
+	int64_t agent_seats;
+	char *branding_primary_color;
+	char *stripe_customer_id;
+	bool suspended;
+	int64_t created_at_ms;
+	int64_t updated_at_ms;
+
+	pthread_mutex_t mu; /* guards the counters below */
+	int64_t rl_window;
+	int rl_count;
+	struct replay_entry *replay; /* ring of at most STORE_REPLAY_MAX, allocated lazily */
+	size_t n_replay;
+	size_t replay_next;
+};
+
+struct shard {
+	pthread_rwlock_t lock;
+	struct tenant *buckets[SHARD_BUCKETS];
+};
+
+struct relay_store {
+	struct shard shards[STORE_SHARDS];
+	pthread_mutex_t order_mu;
+	char (*order)[UUID_STR_LEN + 1]; /* tenant ids in creation order, STORE_MAX_TENANTS */
+	size_t n_order;
+};
+
+static uint32_t hash_id(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	while (*id != '\0') {
+		h ^= (unsigned char)*id++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct shard *shard_of(struct relay_store *s, const char *id, size_t *bucket)
+{
+	uint32_t h = hash_id(id);
+
+	*bucket = (h / STORE_SHARDS) % SHARD_BUCKETS;
+	return &s->shards[h % STORE_SHARDS];
+}
+
+/* The tenant with id in sh (its lock held), or NULL. */
+static struct tenant *find_locked(struct shard *sh, size_t bucket, const char *id)
+{
+	struct tenant *t;
+
+	for (t = sh->buckets[bucket]; t != NULL; t = t->next) {
+		if (strcmp(t->id, id) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void free_origins(char **origins, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(origins[i]);
+	free(origins);
+}
+
+static void tenant_free(struct tenant *t)
+{
+	if (t == NULL)
+		return;
+	OPENSSL_cleanse(t->secret, sizeof(t->secret));
+	free(t->name);
+	free_origins(t->origins, t->n_origins);
+	free(t->callback_url_base);
+	free(t->plan_tier);
+	free(t->branding_primary_color);
+	free(t->stripe_customer_id);
+	free(t->replay);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+struct relay_store *store_new(void)
+{
+	struct relay_store *s;
+	size_t i;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->order = calloc(STORE_MAX_TENANTS, sizeof(*s->order));
+	if (s->order == NULL) {
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < STORE_SHARDS; i++)
+		pthread_rwlock_init(&s->shards[i].lock, NULL);
+	pthread_mutex_init(&s->order_mu, NULL);
+	return s;
+}
+
+/* Frees every tenant; the caller holds order_mu and every shard's write lock. */
+static void clear_locked(struct relay_store *s)
+{
+	struct tenant *t, *next;
+	size_t i, b;
+
+	for (i = 0; i < STORE_SHARDS; i++) {
+		for (b = 0; b < SHARD_BUCKETS; b++) {
+			for (t = s->shards[i].buckets[b]; t != NULL; t = next) {
+				next = t->next;
+				tenant_free(t);
+			}
+			s->shards[i].buckets[b] = NULL;
+		}
+	}
+	s->n_order = 0;
+}
+
+void store_reset(struct relay_store *s)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->order_mu);
+	for (i = 0; i < STORE_SHARDS; i++)
+		pthread_rwlock_wrlock(&s->shards[i].lock);
+	clear_locked(s);
+	for (i = STORE_SHARDS; i > 0; i--)
+		pthread_rwlock_unlock(&s->shards[i - 1].lock);
+	pthread_mutex_unlock(&s->order_mu);
+}
+
+void store_free(struct relay_store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	clear_locked(s);
+	for (i = 0; i < STORE_SHARDS; i++)
+		pthread_rwlock_destroy(&s->shards[i].lock);
+	pthread_mutex_destroy(&s->order_mu);
+	free(s->order);
+	free(s);
+}
+
+size_t store_tenant_count(struct relay_store *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->order_mu);
+	n = s->n_order;
+	pthread_mutex_unlock(&s->order_mu);
+	return n;
+}
+
+/* Replaces *dst with a copy of src (NULL clears). */
+static enum relay_rc set_str(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	if (src != NULL) {
+		copy = strdup(src);
+		if (copy == NULL)
+			return RELAY_E_NOMEM;
+	}
+	free(*dst);
+	*dst = copy;
+	return RELAY_OK;
+}
+
+static enum relay_rc copy_origins(const struct tenant_fields *f, char ***out, size_t *n)
+{
+	char **o;
+	size_t i;
+
+	o = calloc(f->n_origins > 0 ? f->n_origins : 1, sizeof(*o));
+	if (o == NULL)
+		return RELAY_E_NOMEM;
+	for (i = 0; i < f->n_origins; i++) {
+		o[i] = strdup(f->origins[i]);
+		if (o[i] == NULL) {
+			free_origins(o, i);
+			return RELAY_E_NOMEM;
+		}
+	}
+	*out = o;
+	*n = f->n_origins;
+	return RELAY_OK;
+}
+
+/*
+ * Applies f to t. All allocations happen first, so a failure leaves t unchanged.
+ */
+static enum relay_rc apply_fields(struct tenant *t, const struct tenant_fields *f)
+{
+	char *name = NULL, *cb = NULL, *plan = NULL, *color = NULL, *stripe = NULL;
+	char **origins = NULL;
+	size_t n_origins = 0;
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	if ((f->set & TF_NAME) && set_str(&name, f->tenant_name) != RELAY_OK)
+		goto out;
+	if ((f->set & TF_CALLBACK) && set_str(&cb, f->callback_url_base) != RELAY_OK)
+		goto out;
+	if ((f->set & TF_PLAN) && set_str(&plan, f->plan_tier) != RELAY_OK)
+		goto out;
+	if ((f->set & TF_COLOR) && set_str(&color, f->branding_primary_color) != RELAY_OK)
+		goto out;
+	if ((f->set & TF_STRIPE) && set_str(&stripe, f->stripe_customer_id) != RELAY_OK)
+		goto out;
+	if ((f->set & TF_ORIGINS) && copy_origins(f, &origins, &n_origins) != RELAY_OK)
+		goto out;
+	/* Nothing can fail from here: swap the new values in. */
+	if (f->set & TF_NAME) {
+		free(t->name);
+		t->name = name;
+		name = NULL;
+	}
+	if (f->set & TF_CALLBACK) {
+		free(t->callback_url_base);
+		t->callback_url_base = cb;
+		cb = NULL;
+	}
+	if (f->set & TF_PLAN) {
+		free(t->plan_tier);
+		t->plan_tier = plan;
+		plan = NULL;
+	}
+	if (f->set & TF_COLOR) {
+		free(t->branding_primary_color);
+		t->branding_primary_color = color;
+		color = NULL;
+	}
+	if (f->set & TF_STRIPE) {
+		free(t->stripe_customer_id);
+		t->stripe_customer_id = stripe;
+		stripe = NULL;
+	}
+	if (f->set & TF_ORIGINS) {
+		free_origins(t->origins, t->n_origins);
+		t->origins = origins;
+		t->n_origins = n_origins;
+		origins = NULL;
+	}
+	if (f->set & TF_RATE)
+		t->rate_limit_per_min = f->rate_limit_per_min;
+	if (f->set & TF_QUOTA)
+		t->monthly_msg_quota = f->monthly_msg_quota;
+	if (f->set & TF_SEATS)
+		t->agent_seats = f->agent_seats;
+	rc = RELAY_OK;
+out:
+	free(name);
+	free(cb);
+	free(plan);
+	free(color);
+	free(stripe);
+	if (origins != NULL)
+		free_origins(origins, n_origins);
+	return rc;
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* Appends the non-secret fields after those already in obj (§2.8 field order). */
+static int add_public_fields(json_t *obj, const struct tenant *t)
+{
+	char created[RFC3339_LEN + 1], updated[RFC3339_LEN + 1];
+	json_t *origins;
+	size_t i;
+	int bad = 0;
+
+	ids_rfc3339(t->created_at_ms, created);
+	ids_rfc3339(t->updated_at_ms, updated);
+	origins = json_array();
+	if (origins == NULL)
+		return -1;
+	for (i = 0; i < t->n_origins; i++)
+		bad |= json_array_append_new(origins, json_string(t->origins[i]));
+	bad |= json_object_set_new(obj, "allowed_origins", origins);
+	bad |= json_object_set_new(obj, "callback_url_base", str_or_null(t->callback_url_base));
+	bad |= json_object_set_new(obj, "plan_tier", json_string(t->plan_tier));
+	bad |= json_object_set_new(obj, "monthly_msg_quota", json_integer(t->monthly_msg_quota));
+	bad |= json_object_set_new(obj, "agent_seats", json_integer(t->agent_seats));
+	bad |= json_object_set_new(obj, "branding_primary_color",
+				   str_or_null(t->branding_primary_color));
+	bad |= json_object_set_new(obj, "stripe_customer_id", str_or_null(t->stripe_customer_id));
+	bad |= json_object_set_new(obj, "status",
+				   json_string(t->suspended ? "suspended" : "active"));
+	if (!json_object_get(obj, "created_at"))
+		bad |= json_object_set_new(obj, "created_at", json_string(created));
+	bad |= json_object_set_new(obj, "updated_at", json_string(updated));
+	return bad ? -1 : 0;
+}
+
+/* §2.8: tenant_id, tenant_name, widget_public_key, rate_limit_per_min, then the rest. */
+static json_t *tenant_json(const struct tenant *t)
+{
+	json_t *obj;
+
+	obj = json_pack("{s:s, s:s, s:s, s:i}", "tenant_id", t->id, "tenant_name", t->name,
+			"widget_public_key", t->widget_key, "rate_limit_per_min",
+			t->rate_limit_per_min);
+	if (obj == NULL)
+		return NULL;
+	if (add_public_fields(obj, t) != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+/* §2.2: the seed's order, the secret included (shown this once). */
+static json_t *provision_json(const struct tenant *t)
+{
+	char created[RFC3339_LEN + 1];
+	json_t *obj;
+
+	ids_rfc3339(t->created_at_ms, created);
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant_id", t->id, "tenant_secret",
+			t->secret, "widget_public_key", t->widget_key, "tenant_name", t->name,
+			"rate_limit_per_min", t->rate_limit_per_min, "created_at", created);
+	if (obj == NULL)
+		return NULL;
+	if (add_public_fields(obj, t) != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+enum relay_rc store_tenant_create(struct relay_store *s, const struct tenant_fields *f,
+				  int64_t now_ms, json_t **data)
+{
+	enum relay_rc rc = RELAY_E_NOMEM;
+	struct tenant *t;
+	struct shard *sh;
+	json_t *out = NULL;
+	size_t bucket;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return RELAY_E_NOMEM;
+	pthread_mutex_init(&t->mu, NULL);
+	t->created_at_ms = now_ms;
+	t->updated_at_ms = now_ms;
+	rc = ids_uuid7(now_ms, t->id);
+	if (rc == RELAY_OK)
+		rc = ids_key("sk_", t->secret);
+	if (rc == RELAY_OK)
+		rc = ids_key("pk_", t->widget_key);
+	if (rc != RELAY_OK)
+		goto fail;
+	rc = apply_fields(t, f);
+	if (rc != RELAY_OK)
+		goto fail;
+	rc = RELAY_E_NOMEM;
+	if (t->name == NULL || t->plan_tier == NULL || t->origins == NULL) {
+		rc = RELAY_E_INVALID_ARGUMENT;
+		goto fail;
+	}
+	out = provision_json(t);
+	if (out == NULL)
+		goto fail;
+
+	pthread_mutex_lock(&s->order_mu);
+	if (s->n_order >= STORE_MAX_TENANTS) {
+		pthread_mutex_unlock(&s->order_mu);
+		rc = RELAY_E_CAPACITY_EXCEEDED;
+		goto fail;
+	}
+	sh = shard_of(s, t->id, &bucket);
+	pthread_rwlock_wrlock(&sh->lock);
+	t->next = sh->buckets[bucket];
+	sh->buckets[bucket] = t;
+	pthread_rwlock_unlock(&sh->lock);
+	memcpy(s->order[s->n_order], t->id, sizeof(t->id));
+	s->n_order++;
+	pthread_mutex_unlock(&s->order_mu);
+	*data = out;
+	return RELAY_OK;
+fail:
+	json_decref(out);
+	tenant_free(t);
+	return rc;
+}
+
+/* Looks tenant_id up and locks its shard (write when exclusive). NULL: unknown, unlocked. */
+static struct tenant *lock_tenant(struct relay_store *s, const char *tenant_id, bool exclusive,
+				  struct shard **out_sh)
+{
+	struct shard *sh;
+	struct tenant *t;
+	size_t bucket;
+
+	if (tenant_id == NULL)
+		return NULL;
+	sh = shard_of(s, tenant_id, &bucket);
+	if (exclusive)
+		pthread_rwlock_wrlock(&sh->lock);
+	else
+		pthread_rwlock_rdlock(&sh->lock);
+	t = find_locked(sh, bucket, tenant_id);
+	if (t == NULL) {
+		pthread_rwlock_unlock(&sh->lock);
+		return NULL;
+	}
+	*out_sh = sh;
+	return t;
+}
+
+enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
+				  const struct tenant_fields *f, int64_t now_ms)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	enum relay_rc rc;
+
+	t = lock_tenant(s, tenant_id, true, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	rc = apply_fields(t, f);
+	if (rc == RELAY_OK && f->set != 0)
+		t->updated_at_ms = now_ms;
+	pthread_rwlock_unlock(&sh->lock);
+	return rc;
+}
+
+/* Replaces the key in `which` (the tenant's secret or widget key) and copies it out. */
+static enum relay_rc rotate(struct relay_store *s, const char *tenant_id, int64_t now_ms,
+			    bool secret, char out[KEY_STR_LEN + 1])
+{
+	char fresh[KEY_STR_LEN + 1];
+	struct shard *sh = NULL;
+	struct tenant *t;
+	enum relay_rc rc;
+
+	rc = ids_key(secret ? "sk_" : "pk_", fresh);
+	if (rc != RELAY_OK)
+		return rc;
+	t = lock_tenant(s, tenant_id, true, &sh);
+	if (t == NULL) {
+		OPENSSL_cleanse(fresh, sizeof(fresh));
+		return RELAY_E_TENANT_NOT_FOUND;
+	}
+	if (secret) {
+		OPENSSL_cleanse(t->secret, sizeof(t->secret));
+		memcpy(t->secret, fresh, sizeof(fresh));
+		/* Signatures made with the old secret can never be valid again. */
+		pthread_mutex_lock(&t->mu);
+		t->n_replay = 0;
+		t->replay_next = 0;
+		pthread_mutex_unlock(&t->mu);
+	} else {
+		memcpy(t->widget_key, fresh, sizeof(fresh));
+	}
+	t->updated_at_ms = now_ms;
+	pthread_rwlock_unlock(&sh->lock);
+	memcpy(out, fresh, sizeof(fresh));
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+	return RELAY_OK;
+}
+
+enum relay_rc store_tenant_rotate_secret(struct relay_store *s, const char *tenant_id,
+					 int64_t now_ms, char secret_out[KEY_STR_LEN + 1])
+{
+	return rotate(s, tenant_id, now_ms, true, secret_out);
+}
+
+enum relay_rc store_tenant_rotate_widget_key(struct relay_store *s, const char *tenant_id,
+					     int64_t now_ms, char key_out[KEY_STR_LEN + 1])
+{
+	return rotate(s, tenant_id, now_ms, false, key_out);
+}
+
+enum relay_rc store_tenant_set_suspended(struct relay_store *s, const char *tenant_id,
+					 bool suspended, int64_t now_ms)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	enum relay_rc rc = RELAY_OK;
+
+	t = lock_tenant(s, tenant_id, true, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	if (t->suspended == suspended) {
+		rc = suspended ? RELAY_E_TENANT_ALREADY_SUSPENDED : RELAY_E_TENANT_ALREADY_ACTIVE;
+	} else {
+		t->suspended = suspended;
+		t->updated_at_ms = now_ms;
+	}
+	pthread_rwlock_unlock(&sh->lock);
+	return rc;
+}
+
+enum relay_rc store_tenant_to_json(struct relay_store *s, const char *tenant_id, json_t **out)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	json_t *obj;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	obj = tenant_json(t);
+	pthread_rwlock_unlock(&sh->lock);
+	if (obj == NULL)
+		return RELAY_E_NOMEM;
+	*out = obj;
+	return RELAY_OK;
+}
+
+enum relay_rc store_tenant_list(struct relay_store *s, size_t limit, size_t offset, json_t **items,
+				size_t *total)
+{
+	char(*ids)[UUID_STR_LEN + 1] = NULL;
+	enum relay_rc rc = RELAY_E_NOMEM;
+	json_t *arr = NULL, *obj = NULL;
+	size_t n = 0, i, count;
+
+	pthread_mutex_lock(&s->order_mu);
+	count = s->n_order;
+	if (offset < count) {
+		n = count - offset < limit ? count - offset : limit;
+		ids = calloc(n > 0 ? n : 1, sizeof(*ids));
+		if (ids != NULL)
+			memcpy(ids, s->order[offset], n * sizeof(*ids));
+	}
+	pthread_mutex_unlock(&s->order_mu);
+	if (n > 0 && ids == NULL)
+		goto out;
+	arr = json_array();
+	if (arr == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		obj = NULL;
+		rc = store_tenant_to_json(s, ids[i], &obj);
+		if (rc == RELAY_E_TENANT_NOT_FOUND)
+			continue; /* reset in between */
+		if (rc != RELAY_OK)
+			goto out;
+		if (json_array_append_new(arr, obj) != 0) {
+			rc = RELAY_E_NOMEM;
+			goto out;
+		}
+	}
+	*items = arr;
+	arr = NULL;
+	*total = count;
+	rc = RELAY_OK;
+out:
+	json_decref(arr);
+	free(ids);
+	return rc;
+}
+
+enum relay_rc store_tenant_auth(struct relay_store *s, const char *tenant_id,
+				struct tenant_auth *out)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	memcpy(out->secret, t->secret, sizeof(out->secret));
+	out->suspended = t->suspended;
+	out->rate_limit_per_min = t->rate_limit_per_min;
+	pthread_rwlock_unlock(&sh->lock);
+	return RELAY_OK;
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+enum relay_rc store_tenant_snapshot(struct relay_store *s, const char *tenant_id,
+				    struct tenant_snapshot *out)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	copy_str(out->tenant_id, sizeof(out->tenant_id), t->id);
+	copy_str(out->tenant_name, sizeof(out->tenant_name), t->name);
+	copy_str(out->widget_public_key, sizeof(out->widget_public_key), t->widget_key);
+	copy_str(out->callback_url_base, sizeof(out->callback_url_base), t->callback_url_base);
+	copy_str(out->plan_tier, sizeof(out->plan_tier), t->plan_tier);
+	copy_str(out->branding_primary_color, sizeof(out->branding_primary_color),
+		 t->branding_primary_color);
+	out->suspended = t->suspended;
+	out->rate_limit_per_min = t->rate_limit_per_min;
+	out->monthly_msg_quota = t->monthly_msg_quota;
+	out->agent_seats = t->agent_seats;
+	out->created_at_ms = t->created_at_ms;
+	out->updated_at_ms = t->updated_at_ms;
+	pthread_rwlock_unlock(&sh->lock);
+	return RELAY_OK;
+}
+
+enum relay_rc store_tenant_secret_copy(struct relay_store *s, const char *tenant_id,
+				       char out[KEY_STR_LEN + 1])
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	memcpy(out, t->secret, KEY_STR_LEN + 1);
+	pthread_rwlock_unlock(&sh->lock);
+	return RELAY_OK;
+}
+
+int store_tenant_widget_key_matches(struct relay_store *s, const char *tenant_id, const char *key)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	int same;
+
+	if (key == NULL || strlen(key) != KEY_STR_LEN)
+		return 0;
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return 0;
+	same = CRYPTO_memcmp(t->widget_key, key, KEY_STR_LEN) == 0;
+	pthread_rwlock_unlock(&sh->lock);
+	return same;
+}
+
+int store_tenant_origin_allowed(struct relay_store *s, const char *tenant_id, const char *origin,
+				size_t len)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	int ok;
+
+	if (origin == NULL)
+		return 0;
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return 0;
+	ok = origin_allowed(origin, len, (const char *const *)t->origins, t->n_origins);
+	pthread_rwlock_unlock(&sh->lock);
+	return ok;
+}
+
+int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, size_t len)
+{
+	struct tenant *t;
+	size_t i, b;
+	int ok = 0;
+
+	if (origin == NULL)
+		return 0;
+	for (i = 0; i < STORE_SHARDS && !ok; i++) {
+		pthread_rwlock_rdlock(&s->shards[i].lock);
+		for (b = 0; b < SHARD_BUCKETS && !ok; b++) {
+			for (t = s->shards[i].buckets[b]; t != NULL && !ok; t = t->next)
+				ok = origin_allowed(origin, len, (const char *const *)t->origins,
+						    t->n_origins);
+		}
+		pthread_rwlock_unlock(&s->shards[i].lock);
+	}
+	return ok;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id, int64_t timestamp_ms,
+				 const char *signature_hex, int64_t now_ms)
+{
+	unsigned char sig[SIG_BYTES];
+	struct shard *sh = NULL;
+	struct tenant *t;
+	enum relay_rc rc = RELAY_OK;
+	size_t i, kept;
+
+	if (signature_hex == NULL || strlen(signature_hex) != 2 * SIG_BYTES)
+		return RELAY_E_INVALID_ARGUMENT;
+	for (i = 0; i < SIG_BYTES; i++) {
+		int hi = hex_value(signature_hex[2 * i]), lo = hex_value(signature_hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return RELAY_E_INVALID_ARGUMENT;
+		sig[i] = (unsigned char)(hi << 4 | lo);
+	}
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	pthread_mutex_lock(&t->mu);
+	if (t->replay == NULL) {
+		t->replay = calloc(STORE_REPLAY_MAX, sizeof(*t->replay));
+		if (t->replay == NULL) {
+			rc = RELAY_E_NOMEM;
+			goto unlock;
+		}
+	}
+	/* Drop entries whose timestamp left the window: they can never pass step 2 again. */
+	kept = 0;
+	for (i = 0; i < t->n_replay; i++) {
+		int64_t age = now_ms - t->replay[i].timestamp_ms;
+
+		if (age > HMAC1_WINDOW_MS || age < -HMAC1_WINDOW_MS)
+			continue;
+		if (t->replay[i].timestamp_ms == timestamp_ms &&
+		    memcmp(t->replay[i].sig, sig, SIG_BYTES) == 0)
+			rc = RELAY_E_REPLAYED_REQUEST;
+		t->replay[kept++] = t->replay[i];
+	}
+	t->n_replay = kept;
+	if (rc == RELAY_OK) {
+		if (t->n_replay == STORE_REPLAY_MAX) {
+			/* Full of live entries: forget the oldest (documented, §4.7). */
+			memmove(&t->replay[0], &t->replay[1],
+				(STORE_REPLAY_MAX - 1) * sizeof(*t->replay));
+			t->n_replay--;
+		}
+		t->replay[t->n_replay].timestamp_ms = timestamp_ms;
+		memcpy(t->replay[t->n_replay].sig, sig, SIG_BYTES);
+		t->n_replay++;
+	}
+unlock:
+	pthread_mutex_unlock(&t->mu);
+	pthread_rwlock_unlock(&sh->lock);
+	return rc;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+enum relay_rc store_rate_limit_take(struct relay_store *s, const char *tenant_id, int64_t now_ms,
+				    struct rate_verdict *v)
+{
+	struct shard *sh = NULL;
+	struct tenant *t;
+	enum relay_rc rc = RELAY_OK;
+	int64_t window, reset_ms, wait_ms;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return RELAY_E_TENANT_NOT_FOUND;
+	window = floor_div(now_ms, STORE_RATE_WINDOW_MS);
+	pthread_mutex_lock(&t->mu);
+	if (t->rl_window != window) {
+		t->rl_window = window;
+		t->rl_count = 0;
+	}
+	if (t->rl_count >= t->rate_limit_per_min)
+		rc = RELAY_E_RATE_LIMITED;
+	else
+		t->rl_count++;
+	v->limit = t->rate_limit_per_min;
+	v->remaining = t->rate_limit_per_min - t->rl_count;
+	if (v->remaining < 0)
+		v->remaining = 0;
+	pthread_mutex_unlock(&t->mu);
+	pthread_rwlock_unlock(&sh->lock);
+	reset_ms = (window + 1) * STORE_RATE_WINDOW_MS;
+	v->reset_s = floor_div(reset_ms, 1000);
+	wait_ms = reset_ms - now_ms;
+	v->retry_after_s = (int)((wait_ms + 999) / 1000);
+	if (v->retry_after_s < 1)
+		v->retry_after_s = 1;
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * mock_harness.h - start, drive and stop a mock-relay process from a CMocka test.
+ *
+ * mock_start() runs the mock-relay binary ($MOCK_RELAY_BIN, else the path CMake
+ * compiled in) with --port 0 --admin-key test-admin-key plus extra arguments, reads
+ * the first stdout line for the port, and captures stderr (the request log) into a
+ * temporary file. mock_stop() sends SIGTERM and reaps the process.
+ */
+#ifndef MOCK_HARNESS_H
+#define MOCK_HARNESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "relay_client.h"
+#include "relay_ids.h"
+
+#define MOCK_ADMIN_KEY "test-admin-key"
+
+struct mock {
+	pid_t pid;
+	int port;
+	int stdout_fd;
+	char base_url[64];
+	char log_path[64]; /* the mock's stderr */
+	struct relay_client *client;
+};
+
+/* A provisioned tenant's credentials. */
+struct mock_tenant {
+	char tenant_id[UUID_STR_LEN + 1];
+	char tenant_secret[KEY_STR_LEN + 1];
+	char widget_public_key[KEY_STR_LEN + 1];
+};
+
+/*
+ * Starts a mock. extra is a NULL-terminated list of further arguments (may be NULL).
+ * Returns NULL on failure (with a message on stderr). Free with mock_stop().
+ */
+struct mock *mock_start(const char *const *extra);
+
+/* SIGTERM, wait (at most 10 s, then SIGKILL), free. Returns the exit status or -1. */
+int mock_stop(struct mock *m);
+
+/* The mock's stderr so far, NUL-terminated; caller frees. */
+char *mock_log(const struct mock *m);
+
+/*
+ * A request with optional body (text, may be NULL) and up to 8 header lines.
+ * With admin non-zero, X-Admin-Key: test-admin-key is added. resp needs
+ * client_response_cleanup().
+ */
+int mock_call(struct mock *m, const char *method, const char *path, const char *body, int admin,
+	      const char *const *headers, struct client_response *resp);
+
+/* Same as mock_call with X-Admin-Key; returns the parsed body (caller decrefs) and *status. */
+json_t *mock_admin(struct mock *m, const char *method, const char *path, const char *body,
+		   long *status);
+
+/* HMAC#1-signed call at ts_ms with the lib's client_signed(). */
+int mock_signed(struct mock *m, const char *method, const char *path, const char *body,
+		const char *tenant_id, const char *secret, int64_t ts_ms,
+		struct client_response *resp);
+
+/* Provisions a tenant from body (JSON text); 0 on success (201). */
+int mock_provision(struct mock *m, const char *body, struct mock_tenant *out);
+
+/* Freezes the mock's clock at now_ms (PUT /__mock/clock); 0 on success. */
+int mock_set_clock(struct mock *m, int64_t now_ms);
+
+/* error.code of a parsed envelope, or "" (borrowed from env). */
+const char *mock_error_code(const json_t *env);
+
+#endif
