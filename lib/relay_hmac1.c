@@ -48,8 +48,12 @@ enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_
 	unsigned int md_len = 0;
 	static const unsigned char empty[1];
 
-	if (data == NULL)
+	if (data == NULL) {
+		/* no body: only an empty one (reading len bytes of nothing would overflow) */
+		if (len > 0)
+			return RELAY_E_INVALID_ARGUMENT;
 		data = empty;
+	}
 	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32)
 		return RELAY_E_CRYPTO;
 	hex_encode(md, md_len, out);
@@ -232,7 +236,9 @@ enum relay_rc hmac1_verify_headers(const struct hmac1_headers *h, const void *bo
 	}
 
 	v->timestamp_ms = ts;
-	v->skew_ms = now_ms - ts;
+	/* ts < 10^16, but now_ms is the caller's: saturate instead of overflowing */
+	if (__builtin_sub_overflow(now_ms, ts, &v->skew_ms))
+		v->skew_ms = now_ms < 0 ? INT64_MIN : INT64_MAX;
 	if (v->skew_ms > HMAC1_WINDOW_MS || v->skew_ms < -HMAC1_WINDOW_MS)
 		return fail(v, HMAC1_STEP_WINDOW, RELAY_E_STALE_TIMESTAMP,
 			    v->skew_ms > 0 ? "timestamp is more than 30000 ms in the past"

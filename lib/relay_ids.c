@@ -119,8 +119,10 @@ void ids_rfc3339(int64_t unix_ms, char out[RFC3339_LEN + 1])
 
 int ids_parse_rfc3339(const char *s, int64_t *unix_ms)
 {
+	char back[RFC3339_LEN + 1];
 	struct tm tm;
 	const char *end;
+	int64_t ms;
 
 	if (s == NULL || strlen(s) != RFC3339_LEN)
 		return 0;
@@ -128,6 +130,14 @@ int ids_parse_rfc3339(const char *s, int64_t *unix_ms)
 	end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (end == NULL || *end != '\0')
 		return 0;
-	*unix_ms = (int64_t)timegm(&tm) * 1000;
+	ms = (int64_t)timegm(&tm) * 1000;
+	/*
+	 * strptime skips spaces, takes one-digit fields and any day 1-31, and timegm
+	 * folds 2026-02-30 into March: only text that formats back to itself is exact.
+	 */
+	ids_rfc3339(ms, back);
+	if (ms < 0 || strcmp(back, s) != 0)
+		return 0;
+	*unix_ms = ms;
 	return 1;
 }
