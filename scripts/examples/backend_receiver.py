@@ -19,7 +19,6 @@ backend mode can be shown to catch it:
     no-signature-check  the signature is not compared at all
     reserialized-body   verifies over json.dumps(json.loads(body)), not the raw bytes
     reject-duplicates   a duplicate event_id is answered 409 instead of acknowledged
-    wrong-tenant-ok     with --tenant-id, another tenant id in the header is accepted
 
 Standard library only.
 """
@@ -39,7 +38,7 @@ EVENTS = frozenset((
     "agent-resolved",
 ))
 BUGS = ("accept-unsigned", "no-window", "past-only-window", "no-signature-check",
-        "reserialized-body", "reject-duplicates", "wrong-tenant-ok")
+        "reserialized-body", "reject-duplicates")
 PREFIX = "/api/v1/chat-callbacks/"
 WINDOW_MS = 30000
 BODY_MAX = 1 << 20
@@ -68,8 +67,7 @@ class Receiver:
         tenant, ts, sig = tenant[0], ts[0], sig[0]
         if not tenant or not TS_RE.match(ts) or not SIG_RE.match(sig):
             return "missing_signature"
-        if (self.tenant_id is not None and tenant != self.tenant_id
-                and "wrong-tenant-ok" not in self.bugs):
+        if self.tenant_id is not None and tenant != self.tenant_id:
             return "invalid_signature"
         skew = int(time.time() * 1000) - int(ts)
         if "no-window" not in self.bugs:
