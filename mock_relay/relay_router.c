@@ -9,6 +9,7 @@
 static const struct relay_route *const route_tables[] = {
 	routes_admin,
 	routes_control,
+	routes_callbacks_control,
 };
 
 static void allow_add(char allow[ROUTER_ALLOW_MAX], const char *method)

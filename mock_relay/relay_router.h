@@ -29,8 +29,9 @@ struct relay_route {
 	route_handler handler;
 };
 
-extern const struct relay_route routes_admin[];   /* routes_admin.c, §2 */
-extern const struct relay_route routes_control[]; /* mock_control.c, §10 */
+extern const struct relay_route routes_admin[];             /* routes_admin.c, §2 */
+extern const struct relay_route routes_control[];           /* mock_control.c, §10 */
+extern const struct relay_route routes_callbacks_control[]; /* routes_callbacks_control.c, §10.5 */
 
 #define ROUTER_ALLOW_MAX 128
 

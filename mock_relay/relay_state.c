@@ -4,8 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "relay_callbacks.h"
+#include "relay_conv.h"
 #include "relay_faults.h"
 #include "relay_journal.h"
+#include "relay_jwt.h"
+#include "relay_operators.h"
+#include "relay_sessions.h"
 #include "relay_state.h"
 #include "relay_store.h"
 
@@ -37,6 +44,19 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 		relay_state_free(st);
 		return NULL;
 	}
+	st->conversations = conv_store_new();
+	st->operators = operators_new();
+	st->sessions = sessions_new();
+	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
+	    token_key_generate(st->token_key) != RELAY_OK) {
+		relay_state_free(st);
+		return NULL;
+	}
+	st->callbacks = callbacks_new_for_state(st);
+	if (st->callbacks == NULL) {
+		relay_state_free(st);
+		return NULL;
+	}
 	return st;
 }
 
@@ -44,6 +64,11 @@ void relay_state_free(struct relay_state *st)
 {
 	if (st == NULL)
 		return;
+	callbacks_free(st->callbacks); /* its worker reads the store */
+	sessions_free(st->sessions);
+	operators_free(st->operators);
+	conv_store_free(st->conversations);
+	OPENSSL_cleanse(st->token_key, sizeof(st->token_key));
 	faults_free(st->faults);
 	journal_free(st->journal);
 	store_free(st->store);
@@ -53,6 +78,10 @@ void relay_state_free(struct relay_state *st)
 void relay_state_reset(struct relay_state *st)
 {
 	/* Later modules' resets go first: they may refer to tenants. */
+	callbacks_reset(st->callbacks);
+	sessions_reset(st->sessions);
+	operators_reset(st->operators);
+	conv_store_reset(st->conversations);
 	faults_reset(st->faults);
 	journal_reset(st->journal);
 	store_reset(st->store);

@@ -43,6 +43,10 @@ struct relay_config {
 struct relay_store;
 struct relay_journal;
 struct relay_faults;
+struct conv_store;
+struct operator_store;
+struct session_store;
+struct callbacks;
 
 struct relay_state {
 	struct relay_config cfg;
@@ -51,6 +55,11 @@ struct relay_state {
 	struct relay_journal *journal; /* §10.3 */
 	struct relay_faults *faults;   /* §10.4 */
 	/* Later modules add one pointer member each below this line. */
+	struct conv_store *conversations; /* §6.1-6.2: conversations + messages (relay_conv) */
+	struct operator_store *operators; /* §6.4 (relay_operators) */
+	struct session_store *sessions;   /* §7: visitor sessions (relay_sessions) */
+	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
+	struct callbacks *callbacks; /* §9: delivery worker (relay_callbacks) */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */
