@@ -16,7 +16,8 @@ int auth_admin_key_ok(const struct relay_request *req)
 	const char *want = req->st->cfg.admin_key;
 	size_t n;
 
-	if (key == NULL || want[0] == '\0')
+	/* §2.1.2: missing, empty, duplicated or wrong. */
+	if (key == NULL || want[0] == '\0' || request_header_count(req, "X-Admin-Key") != 1)
 		return 0;
 	n = strlen(want);
 	if (strlen(key) != n)
@@ -50,11 +51,12 @@ static void record(struct journal_entry *je, const struct hmac1_headers *h,
 		   const struct hmac1_verdict *v, enum hmac1_step failed, const char *detail)
 {
 	je->hmac1 = true;
-	journal_copy(je->received_timestamp, sizeof(je->received_timestamp), h->timestamp);
-	journal_copy(je->received_signature, sizeof(je->received_signature), h->signature);
+	je->has_timestamp = h->timestamp != NULL && (h->duplicated & 2u) == 0;
+	journal_copy(je->timestamp, sizeof(je->timestamp), je->has_timestamp ? h->timestamp : "");
 	journal_copy(je->body_sha256, sizeof(je->body_sha256), v->body_sha256);
 	journal_copy(je->signing_string, sizeof(je->signing_string), v->signing_string);
-	journal_copy(je->failed_step, sizeof(je->failed_step), hmac1_step_name(failed));
+	journal_copy(je->failed_step, sizeof(je->failed_step),
+		     failed != HMAC1_STEP_NONE ? hmac1_step_name(failed) : "");
 	journal_copy(je->detail, sizeof(je->detail), detail != NULL ? detail : "");
 }
 
@@ -74,7 +76,8 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 	hmac1_headers_init(&h);
 	request_each_header(req, on_header, &h);
 	/* The tenant named by the header, for the journal and the log, even on failure. */
-	if (h.tenant_id != NULL && (h.duplicated & 1u) == 0)
+	if (h.tenant_id != NULL && (h.duplicated & 1u) == 0 &&
+	    strlen(h.tenant_id) <= HMAC1_TENANT_MAX)
 		journal_copy(req->journal->tenant_id, sizeof(req->journal->tenant_id), h.tenant_id);
 
 	/* Steps 1-2: header syntax and the window (§4.1, §4.4), before any lookup. */

@@ -65,18 +65,12 @@ void faults_reset(struct relay_faults *f)
 
 static json_t *rule_json(const struct fault_rule *r)
 {
-	json_t *obj = json_pack("{s:i, s:s, s:i}", "id", r->id, "path_prefix", r->prefix, "times",
-				r->times);
-
-	if (obj == NULL)
-		return NULL;
-	if (r->hit.kind == FAULT_STATUS)
-		json_object_set_new(obj, "status", json_integer(r->hit.status));
-	else if (r->hit.kind == FAULT_DELAY)
-		json_object_set_new(obj, "delay_ms", json_integer(r->hit.delay_ms));
-	else
-		json_object_set_new(obj, "drop", json_true());
-	return obj;
+	return json_pack("{s:i, s:s, s:i, s:o, s:o, s:b}", "fault_id", r->id, "path_prefix",
+			 r->prefix, "times", r->times, "status",
+			 r->hit.kind == FAULT_STATUS ? json_integer(r->hit.status) : json_null(),
+			 "delay_ms",
+			 r->hit.kind == FAULT_DELAY ? json_integer(r->hit.delay_ms) : json_null(),
+			 "drop", r->hit.kind == FAULT_DROP);
 }
 
 enum relay_rc faults_add(struct relay_faults *f, const json_t *body, json_t **rule,
@@ -94,6 +88,13 @@ enum relay_rc faults_add(struct relay_faults *f, const json_t *body, json_t **ru
 	status = json_object_get(body, "status");
 	delay = json_object_get(body, "delay_ms");
 	drop = json_object_get(body, "drop");
+	/* The unused kinds may be sent as null (and drop as false), as GET returns them. */
+	if (json_is_null(status))
+		status = NULL;
+	if (json_is_null(delay))
+		delay = NULL;
+	if (json_is_null(drop) || json_is_false(drop))
+		drop = NULL;
 	if (!json_is_string(prefix) || json_string_length(prefix) == 0 ||
 	    json_string_length(prefix) > FAULT_PREFIX_MAX || json_string_value(prefix)[0] != '/') {
 		*field = "path_prefix";

@@ -37,8 +37,9 @@ void faults_reset(struct relay_faults *f);
 /*
  * Adds a rule from the JSON body of POST /__mock/faults: {"path_prefix", "times"
  * (default 1), exactly one of "status" | "delay_ms" | "drop": true}. On success *rule
- * is the stored rule as JSON (new reference). RELAY_E_VALIDATION_FAILED with *field;
- * RELAY_E_CAPACITY_EXCEEDED past FAULTS_MAX.
+ * is the stored rule as JSON (new reference): {"fault_id","path_prefix","times",
+ * "status","delay_ms","drop"} with the unused kinds null / false (§10.4.1).
+ * RELAY_E_VALIDATION_FAILED with *field; RELAY_E_CAPACITY_EXCEEDED past FAULTS_MAX.
  */
 RELAY_WUR enum relay_rc faults_add(struct relay_faults *f, const json_t *body, json_t **rule,
 				   const char **field);

@@ -70,6 +70,83 @@ const char *request_header(const struct relay_request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+struct count_cls {
+	const char *name;
+	bool nocase; /* header names are case-insensitive, query names are not */
+	unsigned n;
+};
+
+static enum MHD_Result count_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	struct count_cls *c = cls;
+
+	(void)kind;
+	(void)value;
+	if (key != NULL && (c->nocase ? strcasecmp(key, c->name) : strcmp(key, c->name)) == 0)
+		c->n++;
+	return MHD_YES;
+}
+
+unsigned request_query_count(const struct relay_request *r, const char *name)
+{
+	struct count_cls c = {name, false, 0};
+
+	(void)MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_cb, &c);
+	return c.n;
+}
+
+unsigned request_header_count(const struct relay_request *r, const char *name)
+{
+	struct count_cls c = {name, true, 0};
+
+	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_cb, &c);
+	return c.n;
+}
+
+/* 400 malformed_request naming the query parameter (§1.6.6). */
+static void bad_param(struct relay_response *resp, const char *name, const char *what)
+{
+	char msg[192];
+
+	snprintf(msg, sizeof(msg), "Malformed request: ?%s= %s.", name, what);
+	response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+}
+
+bool request_id_param(const struct relay_request *r, const char *name, bool required,
+		      char out[REQUEST_ID_MAX + 1], struct relay_response *resp)
+{
+	unsigned count = request_query_count(r, name);
+	const char *v = request_query(r, name);
+	size_t i, len;
+
+	out[0] = '\0';
+	if (count == 0 || v == NULL) {
+		if (!required)
+			return true;
+		bad_param(resp, name, "is required");
+		return false;
+	}
+	if (count > 1) {
+		bad_param(resp, name, "is given more than once");
+		return false;
+	}
+	len = strlen(v);
+	for (i = 0; i < len && len <= REQUEST_ID_MAX; i++) {
+		char c = v[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			break;
+	}
+	if (len == 0 || len > REQUEST_ID_MAX || i != len) {
+		bad_param(resp, name, "must be 1-128 characters of A-Z a-z 0-9 _ -");
+		return false;
+	}
+	memcpy(out, v, len + 1);
+	return true;
+}
+
 struct each_header {
 	void (*fn)(void *cls, const char *name, const char *value);
 	void *cls;
@@ -146,6 +223,10 @@ bool request_int_param(const struct relay_request *r, const char *name, long lon
 	char msg[160];
 	size_t i, len;
 
+	if (request_query_count(r, name) > 1) {
+		bad_param(resp, name, "is given more than once");
+		return false;
+	}
 	if (v == NULL) {
 		*out = def;
 		return true;
@@ -295,13 +376,14 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 	struct fault_hit hit;
 	enum relay_rc rc = RELAY_OK;
 
-	if (ctx->too_large) {
-		response_error(resp, RELAY_E_PAYLOAD_TOO_LARGE, NULL, NULL);
-		return;
-	}
+	/* §1.6.3: query cap, body cap, faults, routing, then the route's own checks. */
 	if (ctx->query_len > HTTP_QUERY_MAX) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
 			       "Malformed request: the query string exceeds 4096 bytes.");
+		return;
+	}
+	if (ctx->too_large) {
+		response_error(resp, RELAY_E_PAYLOAD_TOO_LARGE, NULL, NULL);
 		return;
 	}
 	route = router_match(req->method, req->path, &rc, allow);
@@ -341,6 +423,11 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 	route->handler(req, resp);
 	if (resp->status == 0 && !resp->drop)
 		response_error(resp, RELAY_E_INTERNAL, NULL, NULL);
+	/* §4.5 step 7: the route refused the query or the body. */
+	if ((route->flags & ROUTE_HMAC1) &&
+	    (resp->rc == RELAY_E_MALFORMED_REQUEST || resp->rc == RELAY_E_VALIDATION_FAILED))
+		journal_copy(req->journal->failed_step, sizeof(req->journal->failed_step),
+			     hmac1_step_name(HMAC1_STEP_BODY));
 }
 
 /* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */

@@ -68,8 +68,24 @@ struct relay_response {
 	bool drop;                /* close the connection without answering (faults) */
 };
 
-/* Value of the query parameter name, or NULL. Borrowed from MHD for the request. */
+/* Value of the query parameter name (the first one), or NULL. Borrowed from MHD. */
 const char *request_query(const struct relay_request *r, const char *name);
+
+/* How many times the query parameter name appears (§1.6.4: twice is a 400). */
+unsigned request_query_count(const struct relay_request *r, const char *name);
+
+/* How many times the header name appears (case-insensitive). */
+unsigned request_header_count(const struct relay_request *r, const char *name);
+
+#define REQUEST_ID_MAX 128 /* §1.6.5 */
+
+/*
+ * ?name= as an id (§1.6.5: 1-128 bytes of [A-Za-z0-9_-], given once) into
+ * out[REQUEST_ID_MAX + 1]. Absent: returns false with a 400 when required, else
+ * true with out = "". On failure sets a 400 malformed_request with error.field = name.
+ */
+bool request_id_param(const struct relay_request *r, const char *name, bool required,
+		      char out[REQUEST_ID_MAX + 1], struct relay_response *resp);
 
 /* Value of the first header named name (case-insensitive), or NULL. Borrowed. */
 const char *request_header(const struct relay_request *r, const char *name);
@@ -88,15 +104,16 @@ void request_each_header(const struct relay_request *r,
 json_t *request_json_object(const struct relay_request *r, struct relay_response *resp);
 
 /*
- * ?name= as a UUID (§1.8) into out. On failure returns false and sets a 400
- * malformed_request with error.field = name on resp.
+ * ?name= as a UUID (§1.8), given once, into out (lowercased). On failure returns
+ * false and sets a 400 malformed_request with error.field = name on resp.
  */
 bool request_uuid_param(const struct relay_request *r, const char *name, char out[UUID_STR_LEN + 1],
 			struct relay_response *resp);
 
 /*
- * ?name= as a decimal integer in [min, max], def when absent. On failure returns
- * false and sets a 400 malformed_request with error.field = name on resp.
+ * ?name= as decimal digits only in [min, max], def when absent. On failure (empty,
+ * signed, fractional, out of range, given twice) returns false and sets a 400
+ * malformed_request with error.field = name on resp.
  */
 bool request_int_param(const struct relay_request *r, const char *name, long long min,
 		       long long max, long long def, long long *out, struct relay_response *resp);

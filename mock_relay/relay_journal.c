@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay_ids.h"
 #include "relay_journal.h"
 
 struct journal_slot {
@@ -63,6 +62,7 @@ void journal_reset(struct relay_journal *j)
 		j->slots[i].e.seq = 0;
 		pthread_mutex_unlock(&j->slots[i].mu);
 	}
+	atomic_store(&j->next, 0);
 }
 
 void journal_copy(char *dst, size_t size, const char *src)
@@ -97,45 +97,43 @@ static json_t *str_or_null(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
+/* §10.3.3: keys in SPEC order; hmac1 only for HMAC#1 routes. */
 static json_t *entry_json(const struct journal_entry *e)
 {
-	char at[RFC3339_LEN + 1];
-	json_t *obj, *h = NULL;
+	json_t *obj, *h;
 
-	ids_rfc3339(e->at_ms, at);
-	if (e->hmac1) {
-		h = json_pack("{s:o, s:o, s:s, s:o, s:s, s:s}", "received_timestamp",
-			      str_or_null(e->received_timestamp), "received_signature",
-			      str_or_null(e->received_signature), "body_sha256", e->body_sha256,
-			      "signing_string", str_or_null(e->signing_string), "failed_step",
-			      e->failed_step, "detail", e->detail);
-		if (h == NULL)
-			return NULL;
-	} else {
-		h = json_null();
+	obj = json_pack("{s:I, s:I, s:s, s:s, s:i, s:o, s:o, s:I}", "id", (json_int_t)e->seq,
+			"at_ms", (json_int_t)e->at_ms, "method", e->method, "path", e->path,
+			"status", e->status, "error_code", str_or_null(e->error_code), "tenant_id",
+			str_or_null(e->tenant_id), "duration_us", (json_int_t)e->duration_us);
+	if (obj == NULL || !e->hmac1)
+		return obj;
+	h = json_pack("{s:o, s:s, s:o, s:o}", "timestamp",
+		      e->has_timestamp ? json_string(e->timestamp) : json_null(), "body_sha256",
+		      e->body_sha256, "signing_string", str_or_null(e->signing_string),
+		      "failed_step", str_or_null(e->failed_step));
+	if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
+		json_decref(obj);
+		return NULL;
 	}
-	obj = json_pack("{s:I, s:s, s:I, s:s, s:s, s:i, s:o, s:o, s:I, s:o}", "seq",
-			(json_int_t)e->seq, "at", at, "at_ms", (json_int_t)e->at_ms, "method",
-			e->method, "path", e->path, "status", e->status, "error_code",
-			str_or_null(e->error_code), "tenant_id", str_or_null(e->tenant_id),
-			"duration_us", (json_int_t)e->duration_us, "hmac1", h);
 	return obj;
 }
 
 enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id, size_t limit,
-			      json_t **items)
+			      json_t **items, size_t *total)
 {
 	struct journal_entry *e;
 	json_t *arr;
 	uint64_t head, seq;
 	enum relay_rc rc = RELAY_E_NOMEM;
+	size_t matched = 0;
 
 	e = malloc(sizeof(*e));
 	arr = json_array();
 	if (e == NULL || arr == NULL)
 		goto out;
 	head = atomic_load(&j->next);
-	for (seq = head; seq > 0 && head - seq < j->size && json_array_size(arr) < limit; seq--) {
+	for (seq = head; seq > 0 && head - seq < j->size; seq--) {
 		struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
 		int take;
 
@@ -148,11 +146,15 @@ enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id, si
 			continue;
 		if (tenant_id != NULL && strcmp(e->tenant_id, tenant_id) != 0)
 			continue;
+		matched++;
+		if (json_array_size(arr) >= limit)
+			continue;
 		if (json_array_append_new(arr, entry_json(e)) != 0)
 			goto out;
 	}
 	*items = arr;
 	arr = NULL;
+	*total = matched;
 	rc = RELAY_OK;
 out:
 	json_decref(arr);

@@ -35,13 +35,14 @@ struct journal_entry {
 	char error_code[32];                  /* "" on success */
 	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
 	int64_t duration_us;
-	bool hmac1; /* the fields below are meaningful */
-	char received_timestamp[JOURNAL_TS_MAX + 1];
-	char received_signature[HMAC1_HEX_LEN + 1];
+	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
+	bool has_timestamp;                 /* the header came exactly once */
+	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
 	char body_sha256[HMAC1_HEX_LEN + 1];
-	char signing_string[HMAC1_SIGNING_STRING_MAX + 1];
-	char failed_step[16]; /* hmac1_step_name(), "none" when accepted */
-	char detail[JOURNAL_DETAIL_MAX + 1];
+	char signing_string[HMAC1_SIGNING_STRING_MAX +
+			    1];              /* "" unless the timestamp passed 4.1.3 */
+	char failed_step[16];                /* "" when every step passed */
+	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (log only) */
 };
 
 struct relay_journal;
@@ -50,18 +51,19 @@ struct relay_journal;
 struct relay_journal *journal_new(size_t size);
 void journal_free(struct relay_journal *j);
 
-/* Empties the journal (§10.1). */
+/* Empties the journal; ids restart at 1 (§10.1). */
 void journal_reset(struct relay_journal *j);
 
 /* Copies e into the next slot (its seq is assigned here), evicting the oldest. */
 void journal_append(struct relay_journal *j, const struct journal_entry *e);
 
 /*
- * Newest first, at most limit entries, only tenant_id's when it is not NULL. *items is
- * a new JSON array (caller owns it).
+ * §10.3.2: newest first, at most limit entries, only tenant_id's when it is not NULL.
+ * *items is a new JSON array (caller owns it); *total counts every matching entry
+ * held.
  */
 RELAY_WUR enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id,
-					size_t limit, json_t **items);
+					size_t limit, json_t **items, size_t *total);
 
 /* Copies src into dst[size] truncating, always NUL-terminated. */
 void journal_copy(char *dst, size_t size, const char *src);

@@ -59,7 +59,7 @@ struct relay_state {
 	struct operator_store *operators; /* §6.4 (relay_operators) */
 	struct session_store *sessions;   /* §7: visitor sessions (relay_sessions) */
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
-	struct callbacks *callbacks; /* §9: delivery worker (relay_callbacks) */
+	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */

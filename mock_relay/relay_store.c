@@ -303,11 +303,11 @@ static json_t *str_or_null(const char *s)
 	return s != NULL ? json_string(s) : json_null();
 }
 
-/* Appends the non-secret fields after those already in obj (§2.8 field order). */
-static int add_public_fields(json_t *obj, const struct tenant *t)
+/* §2.8.2: the tenant object, keys in SPEC order, never the secret. */
+static json_t *tenant_json(const struct tenant *t)
 {
 	char created[RFC3339_LEN + 1], updated[RFC3339_LEN + 1];
-	json_t *origins;
+	json_t *obj, *origins;
 	size_t i;
 	int bad = 0;
 
@@ -315,59 +315,35 @@ static int add_public_fields(json_t *obj, const struct tenant *t)
 	ids_rfc3339(t->updated_at_ms, updated);
 	origins = json_array();
 	if (origins == NULL)
-		return -1;
+		return NULL;
 	for (i = 0; i < t->n_origins; i++)
 		bad |= json_array_append_new(origins, json_string(t->origins[i]));
-	bad |= json_object_set_new(obj, "allowed_origins", origins);
-	bad |= json_object_set_new(obj, "callback_url_base", str_or_null(t->callback_url_base));
-	bad |= json_object_set_new(obj, "plan_tier", json_string(t->plan_tier));
-	bad |= json_object_set_new(obj, "monthly_msg_quota", json_integer(t->monthly_msg_quota));
-	bad |= json_object_set_new(obj, "agent_seats", json_integer(t->agent_seats));
-	bad |= json_object_set_new(obj, "branding_primary_color",
-				   str_or_null(t->branding_primary_color));
-	bad |= json_object_set_new(obj, "stripe_customer_id", str_or_null(t->stripe_customer_id));
-	bad |= json_object_set_new(obj, "status",
-				   json_string(t->suspended ? "suspended" : "active"));
-	if (!json_object_get(obj, "created_at"))
-		bad |= json_object_set_new(obj, "created_at", json_string(created));
-	bad |= json_object_set_new(obj, "updated_at", json_string(updated));
-	return bad ? -1 : 0;
-}
-
-/* §2.8: tenant_id, tenant_name, widget_public_key, rate_limit_per_min, then the rest. */
-static json_t *tenant_json(const struct tenant *t)
-{
-	json_t *obj;
-
-	obj = json_pack("{s:s, s:s, s:s, s:i}", "tenant_id", t->id, "tenant_name", t->name,
-			"widget_public_key", t->widget_key, "rate_limit_per_min",
-			t->rate_limit_per_min);
-	if (obj == NULL)
-		return NULL;
-	if (add_public_fields(obj, t) != 0) {
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:I, s:I, s:o, s:o, s:s, s:s}",
+			"tenant_id", t->id, "tenant_name", t->name, "status",
+			t->suspended ? "suspended" : "active", "widget_public_key", t->widget_key,
+			"allowed_origins", origins, "rate_limit_per_min", t->rate_limit_per_min,
+			"callback_url_base", str_or_null(t->callback_url_base), "plan_tier",
+			t->plan_tier, "monthly_msg_quota", (json_int_t)t->monthly_msg_quota,
+			"agent_seats", (json_int_t)t->agent_seats, "branding_primary_color",
+			str_or_null(t->branding_primary_color), "stripe_customer_id",
+			str_or_null(t->stripe_customer_id), "created_at", created, "updated_at",
+			updated);
+	if (obj != NULL && bad) {
 		json_decref(obj);
-		return NULL;
+		obj = NULL;
 	}
 	return obj;
 }
 
-/* §2.2: the seed's order, the secret included (shown this once). */
+/* §2.2.2: exactly the seed's keys in the seed's order, the secret included (once). */
 static json_t *provision_json(const struct tenant *t)
 {
 	char created[RFC3339_LEN + 1];
-	json_t *obj;
 
 	ids_rfc3339(t->created_at_ms, created);
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant_id", t->id, "tenant_secret",
-			t->secret, "widget_public_key", t->widget_key, "tenant_name", t->name,
-			"rate_limit_per_min", t->rate_limit_per_min, "created_at", created);
-	if (obj == NULL)
-		return NULL;
-	if (add_public_fields(obj, t) != 0) {
-		json_decref(obj);
-		return NULL;
-	}
-	return obj;
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "tenant_id", t->id, "tenant_secret",
+			 t->secret, "widget_public_key", t->widget_key, "tenant_name", t->name,
+			 "rate_limit_per_min", t->rate_limit_per_min, "created_at", created);
 }
 
 enum relay_rc store_tenant_create(struct relay_store *s, const struct tenant_fields *f,
@@ -451,19 +427,28 @@ static struct tenant *lock_tenant(struct relay_store *s, const char *tenant_id, 
 }
 
 enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
-				  const struct tenant_fields *f, int64_t now_ms)
+				  const struct tenant_fields *f, int64_t now_ms, json_t **out)
 {
 	struct shard *sh = NULL;
 	struct tenant *t;
 	enum relay_rc rc;
+	json_t *obj = NULL;
 
 	t = lock_tenant(s, tenant_id, true, &sh);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	rc = apply_fields(t, f);
-	if (rc == RELAY_OK && f->set != 0)
-		t->updated_at_ms = now_ms;
+	if (rc == RELAY_OK) {
+		t->updated_at_ms = now_ms; /* §2.4.3: even for {} */
+		if (out != NULL) {
+			obj = tenant_json(t);
+			if (obj == NULL)
+				rc = RELAY_E_NOMEM;
+		}
+	}
 	pthread_rwlock_unlock(&sh->lock);
+	if (rc == RELAY_OK && out != NULL)
+		*out = obj;
 	return rc;
 }
 

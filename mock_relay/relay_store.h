@@ -44,8 +44,8 @@ struct tenant_snapshot {
 	char tenant_id[UUID_STR_LEN + 1];
 	char tenant_name[TENANT_NAME_MAX_BYTES + 1];
 	char widget_public_key[KEY_STR_LEN + 1];
-	char callback_url_base[TENANT_URL_MAX + 1]; /* "" when none */
-	char plan_tier[TENANT_PLAN_MAX + 1];
+	char callback_url_base[TENANT_URL_MAX + 1];        /* "" when none */
+	char plan_tier[4 * TENANT_PLAN_MAX + 1];           /* UTF-8 */
 	char branding_primary_color[TENANT_COLOR_LEN + 1]; /* "" when none */
 	bool suspended;
 	int rate_limit_per_min;
@@ -75,16 +75,20 @@ size_t store_tenant_count(struct relay_store *s);
 /*
  * Provision a tenant from validated fields (§2.2) at now_ms: generates tenant_id,
  * tenant_secret and widget_public_key. On RELAY_OK *data is a new JSON object (caller
- * owns it) holding tenant_id, tenant_secret, widget_public_key, tenant_name,
- * rate_limit_per_min, created_at in that order, then the other fields.
+ * owns it) holding exactly tenant_id, tenant_secret, widget_public_key, tenant_name,
+ * rate_limit_per_min, created_at in that order (§2.2.2).
  * RELAY_E_CAPACITY_EXCEEDED past STORE_MAX_TENANTS.
  */
 RELAY_WUR enum relay_rc store_tenant_create(struct relay_store *s, const struct tenant_fields *f,
 					    int64_t now_ms, json_t **data);
 
-/* Applies the fields present in f (§2.4). RELAY_E_TENANT_NOT_FOUND when unknown. */
+/*
+ * Applies the fields present in f and sets updated_at (§2.4). On RELAY_OK *out (may
+ * be NULL) is the updated tenant object. RELAY_E_TENANT_NOT_FOUND when unknown.
+ */
 RELAY_WUR enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
-					    const struct tenant_fields *f, int64_t now_ms);
+					    const struct tenant_fields *f, int64_t now_ms,
+					    json_t **out);
 
 /* §2.5: a new secret, copied into secret_out; the old one stops working at once. */
 RELAY_WUR enum relay_rc store_tenant_rotate_secret(struct relay_store *s, const char *tenant_id,
@@ -97,8 +101,8 @@ RELAY_WUR enum relay_rc store_tenant_rotate_widget_key(struct relay_store *s, co
 						       char key_out[KEY_STR_LEN + 1]);
 
 /*
- * §2.7: suspend (suspended true) or reactivate. RELAY_E_TENANT_ALREADY_SUSPENDED /
- * RELAY_E_TENANT_ALREADY_ACTIVE when nothing would change.
+ * §2.7: suspend (suspended true) or reactivate (also resets nothing else).
+ * RELAY_E_TENANT_ALREADY_SUSPENDED / RELAY_E_TENANT_ALREADY_ACTIVE when nothing would change.
  */
 RELAY_WUR enum relay_rc store_tenant_set_suspended(struct relay_store *s, const char *tenant_id,
 						   bool suspended, int64_t now_ms);

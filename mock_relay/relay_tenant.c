@@ -1,6 +1,7 @@
 /*
  * relay_tenant.c - validation of tenant fields (SPEC.md §2.3, §3).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,9 +30,10 @@ void tenant_fields_cleanup(struct tenant_fields *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* §2.3: tenant_name is trimmed of space, TAB, CR and LF only. */
 static int is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Number of UTF-8 characters in s[0..len) (jansson strings are valid UTF-8). */
@@ -57,7 +59,15 @@ static int has_control(const char *s, size_t len)
 	return 0;
 }
 
-/* 1 when s is printable ASCII without spaces, 1..max bytes. */
+/* 1 when s has 1..max characters and no C0 control character or DEL (§2.3). */
+static int is_text(const char *s, size_t len, size_t max)
+{
+	if (len == 0 || utf8_chars(s, len) > max || memchr(s, '\0', len) != NULL)
+		return 0;
+	return !has_control(s, len);
+}
+
+/* 1 when s is printable ASCII without spaces, 1..max bytes (URLs). */
 static int is_token(const char *s, size_t len, size_t max)
 {
 	size_t i;
@@ -120,7 +130,7 @@ static enum relay_rc parse_origins(const json_t *v, struct tenant_fields *f, con
 	n = json_array_size(v);
 	if (n > TENANT_ORIGINS_MAX)
 		return bad(field, reason, "allowed_origins",
-			   "allowed_origins holds at most 100 origins");
+			   "allowed_origins holds at most 50 origins");
 	f->origins = calloc(n > 0 ? n : 1, sizeof(*f->origins));
 	if (f->origins == NULL)
 		return RELAY_E_NOMEM;
@@ -176,11 +186,14 @@ static enum relay_rc parse_callback(const json_t *v, struct tenant_fields *f, co
 		return bad(field, reason, "callback_url_base",
 			   "callback_url_base must be an http(s) URL with a host, no query, "
 			   "fragment or userinfo, at most 2048 bytes");
-	if (s[len - 1] == '/')
+	/* §9.1.2: every trailing '/' dropped, scheme lowercased. */
+	while (len > 0 && s[len - 1] == '/')
 		len--;
 	f->callback_url_base = strndup(s, len);
 	if (f->callback_url_base == NULL)
 		return RELAY_E_NOMEM;
+	for (len = 0; f->callback_url_base[len] != ':'; len++)
+		f->callback_url_base[len] = (char)tolower((unsigned char)f->callback_url_base[len]);
 	return RELAY_OK;
 }
 
@@ -209,6 +222,10 @@ static enum relay_rc parse_color(const json_t *v, struct tenant_fields *f, const
 	f->branding_primary_color = strdup(s);
 	if (f->branding_primary_color == NULL)
 		return RELAY_E_NOMEM;
+	/* §2.3: stored uppercase. */
+	for (i = 1; i < TENANT_COLOR_LEN; i++)
+		f->branding_primary_color[i] =
+			(char)toupper((unsigned char)f->branding_primary_color[i]);
 	return RELAY_OK;
 }
 
@@ -218,7 +235,7 @@ static enum relay_rc parse_token_field(const json_t *v, const char *name, size_t
 {
 	if (nullable && json_is_null(v))
 		return RELAY_OK;
-	if (!json_is_string(v) || !is_token(json_string_value(v), json_string_length(v), max))
+	if (!json_is_string(v) || !is_text(json_string_value(v), json_string_length(v), max))
 		return bad(field, reason, name, why);
 	*out = strdup(json_string_value(v));
 	if (*out == NULL)
@@ -245,7 +262,7 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 				  struct tenant_fields *f, const char **field, const char **reason)
 {
 	static const char *const refused[] = {"tenant_id", "tenant_secret", "widget_public_key",
-					      "status"};
+					      "status",    "created_at",    "updated_at"};
 	enum relay_rc rc = RELAY_E_VALIDATION_FAILED;
 	const json_t *v;
 	int64_t n = 0;
@@ -257,17 +274,16 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 		rc = RELAY_E_MALFORMED_REQUEST;
 		goto out;
 	}
-	if (mode == TENANT_PARSE_UPDATE) {
-		/* §2.4: these have their own calls (rotate, suspend/reactivate). */
-		for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-			if (json_object_get(body, refused[i]) != NULL) {
-				rc = bad(field, reason, refused[i],
-					 "tenant_id, tenant_secret, widget_public_key and status "
-					 "cannot be changed by update/tenant");
-				goto out;
-			}
+	/* §2.3.1: reserved keys first; they have their own calls (rotate, suspend). */
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (json_object_get(body, refused[i]) != NULL) {
+			rc = bad(field, reason, refused[i],
+				 "tenant_id, tenant_secret, widget_public_key, status, created_at "
+				 "and updated_at cannot be written");
+			goto out;
 		}
-	} else {
+	}
+	if (mode == TENANT_PARSE_PROVISION) {
 		f->set = TF_NAME | TF_ORIGINS | TF_RATE | TF_CALLBACK | TF_PLAN | TF_QUOTA |
 			 TF_SEATS | TF_COLOR | TF_STRIPE;
 		f->rate_limit_per_min = TENANT_RATE_DEFAULT;
@@ -322,8 +338,9 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 		free(f->plan_tier);
 		f->plan_tier = NULL;
 		f->set |= TF_PLAN;
-		rc = parse_token_field(v, "plan_tier", TENANT_PLAN_MAX, false, &f->plan_tier, field,
-				       reason, "plan_tier must be 1-64 printable ASCII characters");
+		rc = parse_token_field(
+			v, "plan_tier", TENANT_PLAN_MAX, false, &f->plan_tier, field, reason,
+			"plan_tier must be 1-64 characters without control characters");
 		if (rc != RELAY_OK)
 			goto out;
 	}
@@ -332,7 +349,7 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 		f->set |= TF_QUOTA;
 		rc = parse_int(v, "monthly_msg_quota", 0, TENANT_QUOTA_MAX, &f->monthly_msg_quota,
 			       field, reason,
-			       "monthly_msg_quota must be an integer from 0 to 10^12");
+			       "monthly_msg_quota must be an integer from 0 to 2147483647");
 		if (rc != RELAY_OK)
 			goto out;
 	}
@@ -356,8 +373,8 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 		f->set |= TF_STRIPE;
 		rc = parse_token_field(v, "stripe_customer_id", TENANT_STRIPE_MAX, true,
 				       &f->stripe_customer_id, field, reason,
-				       "stripe_customer_id must be 1-255 printable ASCII "
-				       "characters or null");
+				       "stripe_customer_id must be 1-255 characters without "
+				       "control characters, or null");
 		if (rc != RELAY_OK)
 			goto out;
 	}

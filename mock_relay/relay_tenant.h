@@ -69,7 +69,8 @@ void tenant_fields_cleanup(struct tenant_fields *f);
 /*
  * Validates the JSON object body for mode into f (initialised by the caller).
  * Provision requires tenant_name and fills defaults for the rest; update only fills
- * what is present and refuses tenant_secret, widget_public_key, status and tenant_id.
+ * what is present. Both refuse the reserved keys tenant_id, tenant_secret,
+ * widget_public_key, status, created_at and updated_at (§2.3.1).
  * Unknown fields are ignored. Returns RELAY_OK or RELAY_E_VALIDATION_FAILED with
  * *field naming the field (static string) and *reason a static explanation.
  */
