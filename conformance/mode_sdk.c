@@ -15,6 +15,7 @@
  * call was accepted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -109,8 +110,9 @@ static bool read_line(int fd, char *line, size_t size, int64_t deadline_ms)
 	return true;
 }
 
-/* Starts mock-relay on port 0 with a random admin key; fills m. */
-static bool mock_start(struct mock_proc *m, const char *path)
+/* Starts mock-relay on port 0 with a random admin key; fills m. Its log goes to
+ * stderr only when verbose. */
+static bool mock_start(struct mock_proc *m, const char *path, bool verbose)
 {
 	char line[SDK_LINE_MAX], *url;
 	int fds[2];
@@ -118,6 +120,11 @@ static bool mock_start(struct mock_proc *m, const char *path)
 	memset(m, 0, sizeof(*m));
 	m->pid = -1;
 	m->out_fd = -1;
+	if (access(path, X_OK) != 0) {
+		fprintf(stderr, "relay-conformance sdk: cannot run %s: %s\n", path,
+			strerror(errno));
+		return false;
+	}
 	if (ids_key("ak_", m->admin_key) != RELAY_OK || pipe(fds) != 0)
 		return false;
 	m->pid = fork();
@@ -130,6 +137,14 @@ static bool mock_start(struct mock_proc *m, const char *path)
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
+		if (!verbose) {
+			int null_fd = open("/dev/null", O_WRONLY);
+
+			if (null_fd >= 0) {
+				dup2(null_fd, STDERR_FILENO);
+				close(null_fd);
+			}
+		}
 		execl(path, path, "--port", "0", "--admin-key", m->admin_key, (char *)NULL);
 		fprintf(stderr, "relay-conformance sdk: cannot run %s: %s\n", path,
 			strerror(errno));
@@ -318,6 +333,17 @@ static void diagnose(json_t *e, const struct sdk_tenant *t, char *out, size_t si
 	size_t tslen = ts != NULL ? strlen(ts) : 0;
 
 	out[0] = '\0';
+	if (!json_is_object(h)) {
+		if (code != NULL && strcmp(code, "not_found") == 0)
+			snprintf(out, size,
+				 "unknown route: relay calls live under /api/v1/relay/... "
+				 "(SPEC.md §1.6, §6)");
+		else if (code != NULL && strcmp(code, "method_not_allowed") == 0)
+			snprintf(out, size, "wrong method for this route (see its Allow header)");
+		else if (code != NULL)
+			snprintf(out, size, "refused with %s (not an HMAC#1 route)", code);
+		return;
+	}
 	if (step == NULL || strcmp(step, "none") == 0) {
 		if (code != NULL)
 			snprintf(out, size, "refused by the route (%s), after HMAC#1 passed", code);
@@ -427,6 +453,67 @@ static void diagnose(json_t *e, const struct sdk_tenant *t, char *out, size_t si
 		snprintf(out, size, "refused at step %s", step);
 }
 
+/*
+ * The plain report: one row per call (method, path, status, accepted or refused,
+ * failed step, error code), then for each refusal the signing string the relay
+ * computed next to the timestamp it received, and the diagnosis.
+ */
+static void print_calls(json_t *calls, const struct sdk_tenant *t)
+{
+	json_t *e;
+	size_t i;
+	char why[512];
+
+	printf("\nrelay calls made by the command (from the mock's journal):\n");
+	printf("  %-4s %-7s %-40s %-6s %-9s %-14s %s\n", "#", "method", "path", "status", "result",
+	       "failed step", "error code");
+	json_array_foreach(calls, i, e)
+	{
+		json_t *h = json_object_get(e, "hmac1");
+		const char *step = hmac1_str(h, "failed_step", NULL);
+		const char *code = json_string_value(json_object_get(e, "error_code"));
+		const char *method = json_string_value(json_object_get(e, "method"));
+		const char *path = json_string_value(json_object_get(e, "path"));
+		long status = (long)json_integer_value(json_object_get(e, "status"));
+
+		printf("  %03zu  %-7s %-40s %-6ld %-9s %-14s %s\n", i + 1, method ? method : "?",
+		       path ? path : "?", status,
+		       status >= 200 && status <= 399 ? "accepted" : "REFUSED",
+		       step != NULL && strcmp(step, "none") != 0 ? step : "-",
+		       code != NULL ? code : "-");
+	}
+	json_array_foreach(calls, i, e)
+	{
+		json_t *h = json_object_get(e, "hmac1");
+		const char *code = json_string_value(json_object_get(e, "error_code"));
+		const char *ts = hmac1_str(h, "received_timestamp", "timestamp");
+		const char *ss = hmac1_str(h, "signing_string", NULL);
+		const char *hash = hmac1_str(h, "body_sha256", NULL);
+		long status = (long)json_integer_value(json_object_get(e, "status"));
+
+		if (status >= 200 && status <= 399)
+			continue;
+		printf("\ncall %03zu %s %s refused: %ld %s\n", i + 1,
+		       json_string_value(json_object_get(e, "method")),
+		       json_string_value(json_object_get(e, "path")), status,
+		       code != NULL ? code : "");
+		if (json_is_object(h)) {
+			printf("  received X-Bloonio-Timestamp:      %s\n",
+			       ts != NULL ? ts : "(none)");
+			printf("  relay clock at arrival (ms):       %lld\n",
+			       (long long)json_integer_value(json_object_get(e, "at_ms")));
+			printf("  sha256 of the body received:       %s\n",
+			       hash != NULL ? hash : "-");
+			printf("  signing string the relay expected: %s\n",
+			       ss != NULL ? ss : "(none: the timestamp header is malformed)");
+		}
+		diagnose(e, t, why, sizeof(why));
+		if (why[0] != '\0')
+			printf("  diagnosis: %s\n", why);
+	}
+	printf("\n");
+}
+
 /* One journal entry → one case. Returns true when the call was accepted. */
 static bool report_call(struct report *r, unsigned n, json_t *e, const struct sdk_tenant *t)
 {
@@ -469,11 +556,16 @@ static bool report_call(struct report *r, unsigned n, json_t *e, const struct sd
 		report_case_verdict(c, REPORT_FAIL, "refused %ld %s%s%s%s%s", status,
 				    code != NULL ? code : "", step != NULL ? " at step " : "",
 				    step != NULL ? step : "", why[0] != '\0' ? ": " : "", why);
-		report_case_expected(c, "2xx; the relay signed over \"%s\"",
-				     ss != NULL ? ss : "(none)");
-		report_case_actual(c, "%ld %s, failed_step %s, received timestamp %s", status,
-				   code != NULL ? code : "-", step != NULL ? step : "-",
-				   ts != NULL ? ts : "(none)");
+		if (json_is_object(h)) {
+			report_case_expected(c, "2xx; the relay signed over \"%s\"",
+					     ss != NULL ? ss : "(none)");
+			report_case_actual(c, "%ld %s, failed_step %s, received timestamp %s",
+					   status, code != NULL ? code : "-",
+					   step != NULL ? step : "-", ts != NULL ? ts : "(none)");
+		} else {
+			report_case_expected(c, "2xx");
+			report_case_actual(c, "%ld %s", status, code != NULL ? code : "-");
+		}
 	}
 	report_case_end(r, c);
 	return accepted;
@@ -551,7 +643,7 @@ int mode_sdk_main(int argc, char **argv)
 	struct report *r = NULL;
 	struct mock_proc m;
 	struct sdk_tenant t;
-	json_t *before = NULL, *after = NULL, *e;
+	json_t *before = NULL, *after = NULL, *calls_arr = NULL, *e;
 	json_int_t last_seq = 0;
 	char **cmd = NULL;
 	long timeout_s = 600;
@@ -616,7 +708,7 @@ int mode_sdk_main(int argc, char **argv)
 		}
 		mock_path = mock_buf;
 	}
-	if (!mock_start(&m, mock_path)) {
+	if (!mock_start(&m, mock_path, opt.verbose)) {
 		fprintf(stderr,
 			"relay-conformance sdk: %s did not start (no \"listening on\" "
 			"line within %d s)\n",
@@ -657,13 +749,20 @@ int mode_sdk_main(int argc, char **argv)
 		goto out;
 	}
 	report_note(r, "mock relay %s, tenant %s", m.url, t.id);
-	printf("\nrelay calls made by the command (from the mock's journal):\n");
+	/* The command's calls: after our own, and only relay routes (not /__mock). */
+	calls_arr = json_array();
+	if (calls_arr == NULL)
+		goto out;
 	json_array_foreach(after, i, e)
 	{
 		const char *path = json_string_value(json_object_get(e, "path"));
 
-		if (entry_seq(e) <= last_seq || path == NULL || strncmp(path, "/api/v1/", 8) != 0)
-			continue;
+		if (entry_seq(e) > last_seq && path != NULL && strncmp(path, "/api/v1/", 8) == 0)
+			json_array_append(calls_arr, e);
+	}
+	print_calls(calls_arr, &t);
+	json_array_foreach(calls_arr, i, e)
+	{
 		calls++;
 		if (!report_call(r, calls, e, &t)) {
 			all_ok = false;
@@ -711,6 +810,7 @@ int mode_sdk_main(int argc, char **argv)
 out:
 	json_decref(before);
 	json_decref(after);
+	json_decref(calls_arr);
 	report_free(r);
 	client_free(cl);
 	if (keep && m.pid > 0) {
