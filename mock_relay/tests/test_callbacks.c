@@ -1,0 +1,593 @@
+/*
+ * test_callbacks.c - signed callbacks to tenant backends (SPEC.md §9, §10.5).
+ *
+ * An in-test receiver (libmicrohttpd on a free port) records every delivery and
+ * checks its HMAC#1 signature with the shared library (hmac1_verify), the way a
+ * tenant backend does (§9.2, documented: CWH). Mocks run with a short backoff so
+ * the retry path takes a fraction of a second.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <microhttpd.h>
+
+#include "mock_harness.h"
+#include "relay_clock.h"
+#include "relay_hmac1.h"
+
+#define RX_MAX      64
+#define RX_BODY_MAX 65536
+
+enum rx_mode { RX_OK, RX_FAIL_FIRST, RX_REDIRECT };
+
+struct rx_record {
+	char path[256];
+	char content_type[64];
+	char body[4096];
+	size_t body_len;
+	int sig_valid; /* hmac1_verify against the tenant's secret at arrival */
+	int answered;  /* status the receiver answered */
+	char tenant_id[64];
+};
+
+struct receiver {
+	struct MHD_Daemon *d;
+	int port;
+	pthread_mutex_t lock;
+	enum rx_mode mode;
+	int fail_first;
+	char secret[KEY_STR_LEN + 1]; /* the tenant's secret the receiver verifies with */
+	struct rx_record rec[RX_MAX];
+	int n;
+	int stray; /* requests to paths outside /api/v1/chat-callbacks/ (redirect targets) */
+};
+
+struct rx_conn {
+	char *body;
+	size_t len;
+};
+
+static void rx_header(void *cls, const char *name, const char *value)
+{
+	hmac1_headers_add(cls, name, value);
+}
+
+static enum MHD_Result rx_each_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	(void)kind;
+	rx_header(cls, key, value);
+	return MHD_YES;
+}
+
+static enum MHD_Result rx_answer(struct MHD_Connection *conn, int status, const char *location)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(2, (void *)"{}", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (location != NULL)
+		MHD_add_response_header(r, "Location", location);
+	ret = MHD_queue_response(conn, (unsigned int)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct receiver *rx = cls;
+	struct rx_conn *c = *con_cls;
+	struct hmac1_headers h;
+	struct hmac1_verdict v;
+	struct rx_record *rec;
+	const char *ct;
+	int status = 200;
+	char location[128];
+
+	(void)method;
+	(void)version;
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			return MHD_NO;
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		char *nb = realloc(c->body, c->len + *upload_size + 1);
+
+		if (nb == NULL || c->len + *upload_size > RX_BODY_MAX)
+			return MHD_NO;
+		c->body = nb;
+		memcpy(c->body + c->len, upload, *upload_size);
+		c->len += *upload_size;
+		c->body[c->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&rx->lock);
+	if (strncmp(url, "/api/v1/chat-callbacks/", 23) != 0) {
+		rx->stray++;
+		pthread_mutex_unlock(&rx->lock);
+		return rx_answer(conn, 200, NULL);
+	}
+	if (rx->n >= RX_MAX) {
+		pthread_mutex_unlock(&rx->lock);
+		return rx_answer(conn, 200, NULL);
+	}
+	rec = &rx->rec[rx->n];
+	snprintf(rec->path, sizeof(rec->path), "%s", url);
+	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	snprintf(rec->content_type, sizeof(rec->content_type), "%s", ct != NULL ? ct : "");
+	rec->body_len = c->len < sizeof(rec->body) - 1 ? c->len : sizeof(rec->body) - 1;
+	if (c->body != NULL)
+		memcpy(rec->body, c->body, rec->body_len);
+	rec->body[rec->body_len] = '\0';
+	hmac1_headers_init(&h);
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, rx_each_header, &h);
+	snprintf(rec->tenant_id, sizeof(rec->tenant_id), "%s",
+		 h.tenant_id != NULL ? h.tenant_id : "");
+	/* What a tenant backend does (CWH): the raw body, its timestamp window, its secret. */
+	rec->sig_valid = hmac1_verify(&h, c->body, c->len, relay_clock_real_ms(), rx->secret,
+				      strlen(rx->secret), 0, &v) == RELAY_OK;
+	if (rx->mode == RX_FAIL_FIRST && rx->n < rx->fail_first)
+		status = 500;
+	if (rx->mode == RX_REDIRECT)
+		status = 302;
+	rec->answered = status;
+	rx->n++;
+	pthread_mutex_unlock(&rx->lock);
+	snprintf(location, sizeof(location), "http://127.0.0.1:%d/elsewhere", rx->port);
+	return rx_answer(conn, status, status == 302 ? location : NULL);
+}
+
+static void rx_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct rx_conn *c = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (c != NULL) {
+		free(c->body);
+		free(c);
+		*con_cls = NULL;
+	}
+}
+
+static struct receiver *rx_start(enum rx_mode mode, int fail_first)
+{
+	struct receiver *rx = calloc(1, sizeof(*rx));
+	const union MHD_DaemonInfo *info;
+
+	assert_non_null(rx);
+	pthread_mutex_init(&rx->lock, NULL);
+	rx->mode = mode;
+	rx->fail_first = fail_first;
+	rx->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
+				 rx_handler, rx, MHD_OPTION_NOTIFY_COMPLETED, rx_completed, rx,
+				 MHD_OPTION_END);
+	assert_non_null(rx->d);
+	info = MHD_get_daemon_info(rx->d, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	rx->port = info->port;
+	return rx;
+}
+
+static void rx_stop(struct receiver *rx)
+{
+	MHD_stop_daemon(rx->d);
+	pthread_mutex_destroy(&rx->lock);
+	free(rx);
+}
+
+static void rx_set_secret(struct receiver *rx, const char *secret)
+{
+	pthread_mutex_lock(&rx->lock);
+	snprintf(rx->secret, sizeof(rx->secret), "%s", secret);
+	pthread_mutex_unlock(&rx->lock);
+}
+
+static int rx_count(struct receiver *rx)
+{
+	int n;
+
+	pthread_mutex_lock(&rx->lock);
+	n = rx->n;
+	pthread_mutex_unlock(&rx->lock);
+	return n;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait (up to 10 s) until the receiver holds n deliveries. */
+static void rx_wait(struct receiver *rx, int n)
+{
+	int i;
+
+	for (i = 0; i < 1000 && rx_count(rx) < n; i++)
+		sleep_ms(10);
+	assert_true(rx_count(rx) >= n);
+}
+
+static const char *const fast_retries[] = {"--callback-backoff-ms", "50", NULL};
+
+/* A mock and a tenant whose callback_url_base points at rx. */
+static struct mock *start_with_tenant(struct receiver *rx, const char *const *extra,
+				      struct mock_tenant *t)
+{
+	struct mock *m = mock_start(extra);
+	char body[256];
+
+	assert_non_null(m);
+	snprintf(body, sizeof(body),
+		 "{\"tenant_name\":\"Callbacks\",\"callback_url_base\":\"http://127.0.0.1:%d/\"}",
+		 rx->port);
+	assert_int_equal(mock_provision(m, body, t), 0);
+	rx_set_secret(rx, t->tenant_secret);
+	return m;
+}
+
+static json_t *fire(struct mock *m, const char *tenant_id, const char *event, const char *data,
+		    long *status)
+{
+	char body[512];
+
+	snprintf(body, sizeof(body), "{\"tenant_id\":\"%s\",\"event\":\"%s\"%s%s}", tenant_id,
+		 event, data != NULL ? ",\"data\":" : "", data != NULL ? data : "");
+	return mock_admin(m, "POST", "/__mock/callbacks/fire", body, status);
+}
+
+/* The delivery of event_id in GET /__mock/callbacks once it left "pending" (10 s max). */
+static json_t *wait_delivery(struct mock *m, const char *event_id)
+{
+	int i;
+	size_t k;
+	long status;
+
+	for (i = 0; i < 1000; i++) {
+		json_t *env = mock_admin(m, "GET", "/__mock/callbacks?limit=1024", NULL, &status);
+		json_t *items = json_object_get(json_object_get(env, "data"), "items"), *d;
+
+		assert_int_equal(status, 200);
+		json_array_foreach(items, k, d)
+		{
+			const char *id = json_string_value(json_object_get(d, "event_id"));
+			const char *state = json_string_value(json_object_get(d, "state"));
+
+			if (id != NULL && strcmp(id, event_id) == 0 && state != NULL &&
+			    strcmp(state, "pending") != 0) {
+				json_incref(d);
+				json_decref(env);
+				return d;
+			}
+		}
+		json_decref(env);
+		sleep_ms(10);
+	}
+	fail_msg("delivery %s never left pending", event_id);
+	return NULL;
+}
+
+/* §9.5: 500, 500, 200 → three attempts, identical bytes, fresh valid signatures. */
+static void test_callback_retried_until_2xx_with_same_event_id(void **state)
+{
+	struct receiver *rx = rx_start(RX_FAIL_FIRST, 2);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, fast_retries, &t);
+	json_t *env, *payload, *d, *attempts;
+	long status;
+	char event_id[64], url[256];
+	int i;
+
+	(void)state;
+	env = fire(m, t.tenant_id, "ticket-created", "{\"ticket_id\":\"tk_1\"}", &status);
+	assert_int_equal(status, 202);
+	snprintf(event_id, sizeof(event_id), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/chat-callbacks/ticket-created",
+		 rx->port);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(env, "data"), "url")),
+			    url);
+	assert_int_equal(strncmp(event_id, "evt_", 4), 0);
+	json_decref(env);
+
+	rx_wait(rx, 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(rx->rec[i].path, "/api/v1/chat-callbacks/ticket-created");
+		assert_string_equal(rx->rec[i].content_type, "application/json");
+		assert_string_equal(rx->rec[i].tenant_id, t.tenant_id);
+		assert_true(rx->rec[i].sig_valid);
+		/* §9.2.2: the same bytes on every attempt. */
+		assert_string_equal(rx->rec[i].body, rx->rec[0].body);
+	}
+	payload = json_loads(rx->rec[0].body, 0, NULL);
+	assert_non_null(payload);
+	assert_string_equal(json_string_value(json_object_get(payload, "event_id")), event_id);
+	assert_string_equal(json_string_value(json_object_get(payload, "event")), "ticket-created");
+	assert_string_equal(json_string_value(json_object_get(payload, "tenant_id")), t.tenant_id);
+	assert_non_null(json_string_value(json_object_get(payload, "occurred_at")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(payload, "data"), "ticket_id")),
+		"tk_1");
+	/* §9.3.1: keys in order. */
+	assert_int_equal(strncmp(rx->rec[0].body, "{\"event_id\":\"evt_", 17), 0);
+	json_decref(payload);
+
+	d = wait_delivery(m, event_id);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "delivered");
+	assert_string_equal(json_string_value(json_object_get(d, "url")), url);
+	attempts = json_object_get(d, "attempts");
+	assert_int_equal(json_array_size(attempts), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(attempts, 0), "status")),
+			 500);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(attempts, 0), "error")), "status");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(attempts, 2), "status")),
+			 200);
+	assert_true(json_is_null(json_object_get(json_array_get(attempts, 2), "error")));
+	json_decref(d);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
+/* §9.5.4: after the last attempt the delivery is failed; no fourth request. */
+static void test_callback_gives_up_after_attempts(void **state)
+{
+	struct receiver *rx = rx_start(RX_FAIL_FIRST, 100);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, fast_retries, &t);
+	json_t *env, *d;
+	long status;
+	char event_id[64];
+
+	(void)state;
+	env = fire(m, t.tenant_id, "agent-released", NULL, &status);
+	assert_int_equal(status, 202);
+	snprintf(event_id, sizeof(event_id), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	json_decref(env);
+	d = wait_delivery(m, event_id);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	assert_int_equal(json_array_size(json_object_get(d, "attempts")), 3);
+	json_decref(d);
+	sleep_ms(300);
+	assert_int_equal(rx_count(rx), 3);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
+/* §9.2.2: every attempt is signed with the tenant's CURRENT secret. */
+static void test_callback_retry_signed_with_rotated_secret(void **state)
+{
+	static const char *const slow[] = {"--callback-backoff-ms", "700", NULL};
+	struct receiver *rx = rx_start(RX_FAIL_FIRST, 1);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, slow, &t);
+	json_t *env;
+	long status;
+	char path[128];
+
+	(void)state;
+	env = fire(m, t.tenant_id, "ticket-resolved", NULL, &status);
+	assert_int_equal(status, 202);
+	json_decref(env);
+	rx_wait(rx, 1);
+	assert_true(rx->rec[0].sig_valid);
+	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", t.tenant_id);
+	env = mock_admin(m, "POST", path, NULL, &status);
+	assert_int_equal(status, 200);
+	rx_set_secret(rx, json_string_value(
+				  json_object_get(json_object_get(env, "data"), "tenant_secret")));
+	json_decref(env);
+	rx_wait(rx, 2);
+	assert_true(rx->rec[1].sig_valid);
+	assert_string_equal(rx->rec[1].body, rx->rec[0].body);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
+/* §9.4, §10.5.2: the nine documented events, each to its own path. */
+static void test_fire_all_nine_events(void **state)
+{
+	static const char *const events[] = {
+		"conversation-started", "message-received", "ticket-created",
+		"ticket-assigned",      "ticket-resolved",  "escalation-triggered",
+		"agent-assigned",       "agent-released",   "agent-resolved",
+	};
+	struct receiver *rx = rx_start(RX_OK, 0);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, fast_retries, &t);
+	int i, j, found;
+	long status;
+
+	(void)state;
+	for (i = 0; i < 9; i++) {
+		json_t *env = fire(m, t.tenant_id, events[i], "{\"n\":1}", &status);
+
+		assert_int_equal(status, 202);
+		json_decref(env);
+	}
+	rx_wait(rx, 9);
+	for (i = 0; i < 9; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "/api/v1/chat-callbacks/%s", events[i]);
+		found = 0;
+		for (j = 0; j < rx->n; j++) {
+			json_t *p;
+
+			if (strcmp(rx->rec[j].path, path) != 0)
+				continue;
+			p = json_loads(rx->rec[j].body, 0, NULL);
+			assert_string_equal(json_string_value(json_object_get(p, "event")),
+					    events[i]);
+			assert_true(rx->rec[j].sig_valid);
+			json_decref(p);
+			found++;
+		}
+		assert_int_equal(found, 1);
+	}
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
+/* §10.5.2: unknown event 422 (field event), unknown tenant 404, no URL 422. */
+static void test_fire_refusals(void **state)
+{
+	struct mock *m = mock_start(NULL);
+	struct mock_tenant t;
+	json_t *env;
+	long status;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"No URL\"}", &t), 0);
+	env = fire(m, t.tenant_id, "agent_assigned", NULL, &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(mock_error_code(env), "validation_failed");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(env, "error"), "field")),
+		"event");
+	json_decref(env);
+	env = fire(m, t.tenant_id, "agent-assigned", NULL, &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(env, "error"), "field")),
+		"callback_url_base");
+	json_decref(env);
+	env = fire(m, "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f", "agent-assigned", NULL, &status);
+	assert_int_equal(status, 404);
+	assert_string_equal(mock_error_code(env), "tenant_not_found");
+	json_decref(env);
+	env = mock_admin(m, "POST", "/__mock/callbacks/fire", "{\"event\":\"agent-assigned\"}",
+			 &status);
+	assert_int_equal(status, 422);
+	json_decref(env);
+	{ /* §10: the control plane wants X-Admin-Key */
+		struct client_response resp;
+
+		assert_int_equal(mock_call(m, "GET", "/__mock/callbacks", NULL, 0, NULL, &resp), 0);
+		assert_int_equal(resp.status, 401);
+		client_response_cleanup(&resp);
+	}
+	assert_int_equal(mock_stop(m), 0);
+}
+
+/* §9.5.3: a 3xx is a failed attempt; the Location is never followed. */
+static void test_redirect_not_followed(void **state)
+{
+	struct receiver *rx = rx_start(RX_REDIRECT, 0);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, fast_retries, &t);
+	json_t *env, *d;
+	long status;
+	char event_id[64];
+
+	(void)state;
+	env = fire(m, t.tenant_id, "escalation-triggered", NULL, &status);
+	assert_int_equal(status, 202);
+	snprintf(event_id, sizeof(event_id), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	json_decref(env);
+	d = wait_delivery(m, event_id);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(d, "attempts"), 0), "status")),
+			 302);
+	json_decref(d);
+	assert_int_equal(rx->stray, 0);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
+/* §9.5.3: connection refused is a failed attempt with error "connect", status null. */
+static void test_refused_connection_recorded(void **state)
+{
+	struct receiver *rx = rx_start(RX_OK, 0);
+	struct mock_tenant t;
+	struct mock *m;
+	json_t *env, *d, *a;
+	long status;
+	char event_id[64];
+
+	(void)state;
+	m = start_with_tenant(rx, fast_retries, &t);
+	rx_stop(rx); /* nobody listens there any more */
+	env = fire(m, t.tenant_id, "ticket-assigned", NULL, &status);
+	assert_int_equal(status, 202);
+	snprintf(event_id, sizeof(event_id), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	json_decref(env);
+	d = wait_delivery(m, event_id);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	a = json_array_get(json_object_get(d, "attempts"), 0);
+	assert_true(json_is_null(json_object_get(a, "status")));
+	assert_string_equal(json_string_value(json_object_get(a, "error")), "connect");
+	json_decref(d);
+	assert_int_equal(mock_stop(m), 0);
+}
+
+/* §9.1.2: a callback_url_base that is not http(s) is refused when stored. */
+static void test_non_http_callback_url_refused(void **state)
+{
+	struct mock *m = mock_start(NULL);
+	struct mock_tenant t;
+	json_t *env;
+	long status;
+	char path[128];
+
+	(void)state;
+	assert_non_null(m);
+	env = mock_admin(m, "POST", "/api/v1/provision/tenant",
+			 "{\"tenant_name\":\"X\",\"callback_url_base\":\"ftp://127.0.0.1/\"}",
+			 &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(env, "error"), "field")),
+		"callback_url_base");
+	json_decref(env);
+	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"Y\"}", &t), 0);
+	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", t.tenant_id);
+	env = mock_admin(m, "POST", path, "{\"callback_url_base\":\"file:///etc/passwd\"}",
+			 &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(env, "error"), "field")),
+		"callback_url_base");
+	json_decref(env);
+	assert_int_equal(mock_stop(m), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_callback_retried_until_2xx_with_same_event_id),
+		cmocka_unit_test(test_callback_gives_up_after_attempts),
+		cmocka_unit_test(test_callback_retry_signed_with_rotated_secret),
+		cmocka_unit_test(test_fire_all_nine_events),
+		cmocka_unit_test(test_fire_refusals),
+		cmocka_unit_test(test_redirect_not_followed),
+		cmocka_unit_test(test_refused_connection_recorded),
+		cmocka_unit_test(test_non_http_callback_url_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
