@@ -1,0 +1,736 @@
+/*
+ * suite.c - runs the case tables as CMocka groups (one per SPEC section) and gives
+ * the cases their request and expectation helpers (SPEC.md §12).
+ */
+#include "suite.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "relay_clock.h"
+
+const struct suite_case *const suite_tables[] = {
+	cases_envelope, cases_admin,  cases_origin,  cases_hmac1, cases_ratelimit,
+	cases_relay,    cases_widget, cases_hostile, cases_later, NULL};
+
+static struct suite *g_suite; /* CMocka fixtures take no user pointer */
+
+/* ---- last exchange */
+
+static void last_clear(struct case_ctx *x)
+{
+	client_response_cleanup(&x->resp);
+	memset(&x->resp, 0, sizeof(x->resp));
+	json_decref(x->json);
+	x->json = NULL;
+	free(x->curl);
+	x->curl = NULL;
+	x->has_sig = false;
+}
+
+/* curl command with the admin key masked as $ADMIN_KEY. */
+static char *curl_masked(struct case_ctx *x, const struct client_request *rq)
+{
+	const char *lines[CLIENT_HEADERS_MAX];
+	struct client_request copy = *rq;
+	char *cmd, *p;
+	const char *quoted = "'X-Admin-Key: $ADMIN_KEY'";
+
+	for (size_t i = 0; i < rq->n_headers && i < CLIENT_HEADERS_MAX; i++)
+		lines[i] = strncasecmp(rq->headers[i], "X-Admin-Key:", 12) == 0
+				   ? "X-Admin-Key: $ADMIN_KEY"
+				   : rq->headers[i];
+	copy.headers = lines;
+	cmd = client_curl_command(x->cl, &copy);
+	if (cmd == NULL)
+		return NULL;
+	/* let the shell expand $ADMIN_KEY */
+	while ((p = strstr(cmd, quoted)) != NULL) {
+		p[0] = '"';
+		p[strlen(quoted) - 1] = '"';
+	}
+	return cmd;
+}
+
+long req_raw(struct case_ctx *x, const char *method, const char *path, const char *const *headers,
+	     size_t n_headers, const void *body, size_t body_len)
+{
+	struct client_request rq = {.method = method,
+				    .path = path,
+				    .headers = headers,
+				    .n_headers = n_headers,
+				    .body = body,
+				    .body_len = body_len,
+				    .timeout_ms = x->s->cfg.timeout_ms};
+	enum relay_rc rc;
+
+	last_clear(x);
+	x->curl = curl_masked(x, &rq);
+	rc = client_perform(x->cl, &rq, &x->resp);
+	if (rc != RELAY_OK) {
+		report_case_log(x->rc, "%s %s: no HTTP response (%s)", method, path, x->resp.error);
+		x->failed_hard = true;
+		return 0;
+	}
+	x->json = client_response_json(&x->resp);
+	report_case_log(x->rc, "%s %s -> %ld %s", method, path, x->resp.status,
+			resp_error_code(x) ? resp_error_code(x) : "");
+	return x->resp.status;
+}
+
+long req_admin(struct case_ctx *x, const char *method, const char *path, const char *body)
+{
+	char key[1200];
+	const char *h[2];
+	size_t n = 0;
+
+	snprintf(key, sizeof(key), "X-Admin-Key: %s",
+		 x->s->cfg.admin_key ? x->s->cfg.admin_key : "");
+	h[n++] = key;
+	if (body != NULL)
+		h[n++] = "Content-Type: application/json";
+	return req_raw(x, method, path, h, n, body, body ? strlen(body) : 0);
+}
+
+bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
+		  size_t body_len, char h[3][160], struct hmac1_signed *sig)
+{
+	if (hmac1_sign_text(t->secret, strlen(t->secret), ts_text, body, body_len, sig) !=
+	    RELAY_OK) {
+		report_case_verdict(x->rc, REPORT_FAIL, "suite error: cannot sign");
+		return false;
+	}
+	snprintf(h[0], 160, "%s: %s", HMAC1_HEADER_TENANT, t->id);
+	snprintf(h[1], 160, "%s: %s", HMAC1_HEADER_TIMESTAMP, sig->timestamp);
+	snprintf(h[2], 160, "%s: %s", HMAC1_HEADER_SIGNATURE, sig->signature);
+	return true;
+}
+
+long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
+		   const char *body, int64_t ts_ms)
+{
+	char h[3][160], ts[32];
+	const char *lines[4];
+	struct hmac1_signed sig;
+	size_t n = 0, len = body ? strlen(body) : 0;
+	long status;
+
+	snprintf(ts, sizeof(ts), "%lld", (long long)ts_ms);
+	if (!sign_headers(x, t, ts, body, len, h, &sig))
+		return 0;
+	lines[n++] = h[0];
+	lines[n++] = h[1];
+	lines[n++] = h[2];
+	if (body != NULL)
+		lines[n++] = "Content-Type: application/json";
+	status = req_raw(x, method, path, lines, n, body, len);
+	x->sig = sig;
+	x->has_sig = true;
+	return status;
+}
+
+long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
+		const char *body)
+{
+	return req_signed_at(x, t, method, path, body, relay_now_ms(x));
+}
+
+/* ---- clock */
+
+int64_t relay_now_ms(struct case_ctx *x)
+{
+	struct client_response r;
+	char key[1200];
+	const char *h[1] = {key};
+	struct client_request rq = {.method = "GET",
+				    .path = "/__mock/clock",
+				    .headers = h,
+				    .n_headers = 1,
+				    .timeout_ms = x->s->cfg.timeout_ms};
+	int64_t now = relay_clock_real_ms();
+
+	if (!x->s->is_mock)
+		return now;
+	snprintf(key, sizeof(key), "X-Admin-Key: %s", x->s->cfg.admin_key);
+	if (client_perform(x->cl, &rq, &r) == RELAY_OK && r.status == 200) {
+		json_t *j = client_response_json(&r);
+		json_t *v = json_object_get(json_object_get(j, "data"), "now_ms");
+
+		if (json_is_integer(v))
+			now = (int64_t)json_integer_value(v);
+		json_decref(j);
+	}
+	client_response_cleanup(&r);
+	return now;
+}
+
+bool mock_clock_set(struct case_ctx *x, int64_t ms)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "{\"now_ms\":%lld}", (long long)ms);
+	x->clock_frozen = true;
+	if (req_admin(x, "PUT", "/__mock/clock", body) != 200) {
+		report_case_verdict(x->rc, REPORT_SKIP, "mock clock could not be set (status %ld)",
+				    x->resp.status);
+		return false;
+	}
+	return true;
+}
+
+bool mock_clock_advance(struct case_ctx *x, int64_t ms)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "{\"ms\":%lld}", (long long)ms);
+	x->clock_frozen = true;
+	if (req_admin(x, "POST", "/__mock/clock/advance", body) != 200) {
+		report_case_verdict(x->rc, REPORT_SKIP,
+				    "mock clock could not be advanced (status %ld)",
+				    x->resp.status);
+		return false;
+	}
+	return true;
+}
+
+/* ---- tenants */
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
+{
+	char body[4096];
+	json_t *d;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(body, sizeof(body),
+		 "{\"tenant_name\":\"conformance %s #%u\",\"allowed_origins\":"
+		 "[\"https://shop.demo.com\",\"app://bloonio_chat_flutter\"]%s%s}",
+		 x->meta->id, ++x->s->n_tenants, extra ? "," : "", extra ? extra : "");
+	if (req_admin(x, "POST", "/api/v1/provision/tenant", body) != 201) {
+		report_case_verdict(x->rc, REPORT_FAIL,
+				    "could not provision a tenant: status %ld (expected 201)",
+				    x->resp.status);
+		report_case_actual_response(x->rc, x->resp.status, resp_error_code(x), x->resp.body,
+					    x->resp.body_len);
+		report_case_curl(x->rc, x->curl);
+		return false;
+	}
+	d = resp_data(x);
+	if (!json_is_string(json_object_get(d, "tenant_id")) ||
+	    !json_is_string(json_object_get(d, "tenant_secret"))) {
+		report_case_verdict(x->rc, REPORT_FAIL,
+				    "provision response lacks data.tenant_id/tenant_secret");
+		return false;
+	}
+	copy_str(t->id, sizeof(t->id), data_str(x, "tenant_id"));
+	copy_str(t->secret, sizeof(t->secret), data_str(x, "tenant_secret"));
+	copy_str(t->widget_key, sizeof(t->widget_key), data_str(x, "widget_public_key"));
+	copy_str(t->origin, sizeof(t->origin), "https://shop.demo.com");
+	t->provisioned = true;
+	return true;
+}
+
+/* ---- views */
+
+json_t *resp_data(struct case_ctx *x)
+{
+	return json_object_get(x->json, "data");
+}
+
+const char *resp_error_code(struct case_ctx *x)
+{
+	return json_string_value(json_object_get(json_object_get(x->json, "error"), "code"));
+}
+
+const char *resp_header(struct case_ctx *x, const char *name)
+{
+	return client_response_header(&x->resp, name);
+}
+
+const char *data_str(struct case_ctx *x, const char *key)
+{
+	return json_string_value(json_object_get(resp_data(x), key));
+}
+
+/* ---- expectations */
+
+static void broken_details(struct case_ctx *x)
+{
+	report_case_actual_response(x->rc, x->resp.status, resp_error_code(x), x->resp.body,
+				    x->resp.body_len);
+	if (x->curl)
+		report_case_curl(x->rc, x->curl);
+	if (x->has_sig)
+		report_case_hmac1(x->rc, &x->sig);
+}
+
+static void broken_v(struct case_ctx *x, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (x->failed_hard && x->resp.status == 0)
+		report_case_verdict(x->rc, REPORT_FAIL, "%s (no HTTP response: %s)", buf,
+				    x->resp.error);
+	else
+		report_case_broken(x->rc, "%s", buf);
+	report_case_expected(x->rc, "%s", buf);
+	broken_details(x);
+}
+
+bool expect_true(struct case_ctx *x, bool cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return true;
+	va_start(ap, fmt);
+	broken_v(x, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool expect_status(struct case_ctx *x, long status, const char *code)
+{
+	const char *got = resp_error_code(x);
+	bool code_ok = code == NULL ? got == NULL : (got != NULL && strcmp(got, code) == 0);
+
+	if (x->resp.status == status && code_ok)
+		return true;
+	if (x->resp.status == status && code != NULL && x->meta->prov == REPORT_DOCUMENTED) {
+		/* the status is documented, every error code is [inferred] (§1.4.2) */
+		report_case_verdict(x->rc, REPORT_WARN,
+				    "status %ld as documented, but error.code %s (expected %s, "
+				    "[inferred] §1.4.2)",
+				    status, got ? got : "(none)", code);
+		report_case_expected(x->rc, "%ld %s", status, code);
+		broken_details(x);
+		return false;
+	}
+	return expect_true(x, false, "expected %ld %s, got %ld %s", status,
+			   code ? code : "(success envelope)", x->resp.status,
+			   got ? got : "(no error.code)");
+}
+
+bool expect_either(struct case_ctx *x, long s1, const char *c1, long s2, const char *c2)
+{
+	const char *got = resp_error_code(x);
+
+	if (x->resp.status == s1 && got && strcmp(got, c1) == 0)
+		return true;
+	if (x->resp.status == s2 && got && strcmp(got, c2) == 0)
+		return true;
+	return expect_true(x, false, "expected %ld %s or %ld %s, got %ld %s", s1, c1, s2, c2,
+			   x->resp.status, got ? got : "(no error.code)");
+}
+
+bool expect_envelope(struct case_ctx *x)
+{
+	json_t *sc = json_object_get(x->json, "status_code");
+	json_t *data = json_object_get(x->json, "data");
+	json_t *msg = json_object_get(x->json, "message");
+	const char *ct = resp_header(x, "Content-Type");
+	bool is_error = x->resp.status >= 400;
+
+	if (!expect_true(x, json_is_object(x->json), "a JSON object body (§1.2/§1.3)"))
+		return false;
+	if (!expect_true(x, json_is_integer(sc) && json_integer_value(sc) == x->resp.status,
+			 "status_code equal to the HTTP status %ld (§1.2.1)", x->resp.status))
+		return false;
+	if (!expect_true(x, json_is_string(msg), "a string \"message\" (§1.2.1)"))
+		return false;
+	if (is_error) {
+		if (!expect_true(x, json_is_null(data), "\"data\": null on an error (§1.3.1)"))
+			return false;
+		if (!expect_true(x, resp_error_code(x) != NULL,
+				 "an error object with a string code (§1.3.1)"))
+			return false;
+	} else if (!expect_true(x, json_is_object(data),
+				"\"data\" an object on success (§1.2.2)")) {
+		return false;
+	}
+	return expect_true(x, ct != NULL && strncasecmp(ct, "application/json", 16) == 0,
+			   "Content-Type application/json; charset=utf-8 (§1.5.1), got %s",
+			   ct ? ct : "(none)");
+}
+
+bool expect_no_5xx(struct case_ctx *x)
+{
+	if (x->resp.status == 0)
+		return expect_true(x, false, "an HTTP response (the relay closed the connection)");
+	if (x->resp.status >= 500) {
+		/* never a 5xx for bad input: a documented 500 meaning, so FAIL */
+		report_case_verdict(x->rc, REPORT_FAIL,
+				    "got %ld for bad input: a relay never answers 5xx to bad "
+				    "input (§1.4, 500 = internal error)",
+				    x->resp.status);
+		report_case_expected(x->rc, "a 4xx with an error envelope");
+		broken_details(x);
+		return false;
+	}
+	return expect_envelope(x);
+}
+
+void case_skip(struct case_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	report_case_verdict(x->rc, REPORT_SKIP, "%s", buf);
+}
+
+void case_info(struct case_ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	report_case_verdict(x->rc, REPORT_INFO, "%s", buf);
+}
+
+/* ---- the CMocka glue */
+
+static int case_setup(void **state)
+{
+	const struct suite_case *meta = *state;
+	struct case_ctx *x = calloc(1, sizeof(*x));
+	char section[32];
+
+	if (x == NULL)
+		return -1;
+	x->s = g_suite;
+	x->meta = meta;
+	snprintf(section, sizeof(section), "§%s", meta->section);
+	x->rc = report_case_begin(g_suite->report, meta->id, section, meta->title, meta->prov);
+	x->cl = client_new(g_suite->cfg.base_url);
+	if (x->rc == NULL || x->cl == NULL) {
+		client_free(x->cl);
+		free(x);
+		return -1;
+	}
+	*state = x;
+	return 0;
+}
+
+static int case_teardown(void **state)
+{
+	struct case_ctx *x = *state;
+
+	last_clear(x);
+	client_free(x->cl);
+	free(x);
+	return 0;
+}
+
+/* Checks the needs and prepares the case's tenant; false = skipped. */
+static bool case_prepare(struct case_ctx *x)
+{
+	const struct suite_config *cfg = &x->s->cfg;
+	unsigned needs = x->meta->needs;
+
+	if ((needs & NEED_ADMIN) && cfg->admin_key == NULL) {
+		case_skip(x, "no admin key (--admin-key or BLOONIO_CHAT_ADMIN_KEY)");
+		return false;
+	}
+	if ((needs & NEED_MOCK) && !x->s->is_mock) {
+		case_skip(x, "target is not a mock (no /__mock control plane); window edges at "
+			     "exactly 30000 ms need the mock clock");
+		return false;
+	}
+	if (needs & NEED_CALLBACK) {
+		case_skip(x, "no callback receiver (callback cases are not in this build)");
+		return false;
+	}
+	if (needs & (NEED_TENANT | NEED_WIDGET)) {
+		if (cfg->admin_key != NULL)
+			return tenant_provision(x, &x->t, NULL);
+		if ((needs & NEED_TENANT) &&
+		    (cfg->tenant_id == NULL || cfg->tenant_secret == NULL)) {
+			case_skip(x, "no tenant credentials (--tenant-id/--tenant-secret) and no "
+				     "admin key to provision one");
+			return false;
+		}
+		if ((needs & NEED_WIDGET) &&
+		    (cfg->widget_key == NULL || cfg->origin == NULL || cfg->tenant_id == NULL)) {
+			case_skip(x, "no widget credentials (--tenant-id --widget-key --origin) "
+				     "and no admin key to provision them");
+			return false;
+		}
+		copy_str(x->t.id, sizeof(x->t.id), cfg->tenant_id);
+		copy_str(x->t.secret, sizeof(x->t.secret), cfg->tenant_secret);
+		copy_str(x->t.widget_key, sizeof(x->t.widget_key), cfg->widget_key);
+		copy_str(x->t.origin, sizeof(x->t.origin), cfg->origin);
+	}
+	return true;
+}
+
+static void case_run(void **state)
+{
+	struct case_ctx *x = *state;
+	enum report_verdict v;
+
+	if (case_prepare(x))
+		x->meta->fn(x);
+	if (x->clock_frozen && x->s->is_mock)
+		(void)req_admin(x, "PUT", "/__mock/clock", "{\"now_ms\":null}");
+	/* a shared tenant (no admin key) may run into its own rate limit */
+	if (!x->t.provisioned && x->resp.status == 429 && strncmp(x->meta->id, "ratelimit.", 10))
+		case_skip(x, "rate limited on the shared tenant: rerun later or give --admin-key");
+	v = report_case_end(x->s->report, x->rc);
+	if (v == REPORT_FAIL || v == REPORT_XPASS)
+		fail_msg("%s: %s", x->meta->id, report_case_reason(x->rc));
+	if (v == REPORT_SKIP)
+		skip();
+}
+
+static bool case_selected(const struct suite_case *c, const char *filter)
+{
+	return filter == NULL || fnmatch(filter, c->id, 0) == 0;
+}
+
+/* "§4.4" / "4.4.2" → 4 (0 when none). */
+static int section_number(const char *section)
+{
+	const char *p = section;
+
+	if (strncmp(p, "§", strlen("§")) == 0)
+		p += strlen("§");
+	return atoi(p);
+}
+
+static void print_list(const char *filter)
+{
+	for (size_t t = 0; suite_tables[t] != NULL; t++)
+		for (const struct suite_case *c = suite_tables[t]; c->id != NULL; c++) {
+			if (!case_selected(c, filter))
+				continue;
+			printf("%-48s §%-8s %-10s %s%s%s%s%s %s\n", c->id, c->section,
+			       report_provenance_name(c->prov),
+			       c->needs & NEED_ADMIN ? "admin," : "",
+			       c->needs & NEED_MOCK ? "mock," : "",
+			       c->needs & (NEED_TENANT | NEED_WIDGET) ? "tenant," : "",
+			       c->needs & NEED_CALLBACK ? "callback," : "", c->needs ? "" : "-",
+			       c->title);
+		}
+}
+
+static bool probe_mock(struct suite *s)
+{
+	struct relay_client *cl;
+	struct client_response r;
+	char key[1200];
+	const char *h[1] = {key};
+	struct client_request rq = {.method = "GET",
+				    .path = "/__mock/clock",
+				    .headers = h,
+				    .n_headers = 1,
+				    .timeout_ms = s->cfg.timeout_ms};
+	bool mock = false;
+
+	if (s->cfg.admin_key == NULL)
+		return false;
+	cl = client_new(s->cfg.base_url);
+	if (cl == NULL)
+		return false;
+	snprintf(key, sizeof(key), "X-Admin-Key: %s", s->cfg.admin_key);
+	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status == 200)
+		mock = true;
+	client_response_cleanup(&r);
+	client_free(cl);
+	return mock;
+}
+
+static bool probe_reachable(struct suite *s, char *why, size_t size)
+{
+	struct relay_client *cl = client_new(s->cfg.base_url);
+	struct client_response r;
+	struct client_request rq = {.method = "GET",
+				    .path = "/api/v1/fetch/widget-config",
+				    .timeout_ms = s->cfg.timeout_ms};
+	bool ok = false;
+
+	if (cl == NULL)
+		return false;
+	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status > 0)
+		ok = true;
+	else
+		snprintf(why, size, "%s", r.error);
+	client_response_cleanup(&r);
+	client_free(cl);
+	return ok;
+}
+
+int suite_run(struct suite *s, const struct suite_run_options *o)
+{
+	int saved_out = -1, saved_err = -1, devnull = -1;
+	char why[256] = "";
+	int status;
+
+	if (o->list) {
+		print_list(o->filter);
+		return 0;
+	}
+	g_suite = s;
+	if (!probe_reachable(s, why, sizeof(why))) {
+		fprintf(stderr, "relay-conformance: %s is unreachable: %s\n", s->cfg.base_url, why);
+		return 2;
+	}
+	s->is_mock = probe_mock(s);
+	report_note(s->report, "target %s %s", s->cfg.base_url,
+		    s->is_mock ? "is a mock (GET /__mock/clock answered): window edges use the "
+				 "mock clock"
+			       : "is not a mock: window edges use client-side timestamps "
+				 "(now +/- 35 s / 25 s); exact +/-30000 ms edges need the mock");
+	if (s->cfg.admin_key == NULL)
+		report_note(s->report, "no admin key: cases that provision tenants are skipped");
+
+	/* CMocka's own output is replaced by the report's progress lines. */
+	if (!o->verbose) {
+		fflush(stdout);
+		fflush(stderr);
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0) {
+			saved_out = dup(STDOUT_FILENO);
+			saved_err = dup(STDERR_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+			dup2(devnull, STDERR_FILENO);
+		}
+	}
+	for (int sec = 0; sec <= 13; sec++) {
+		struct CMUnitTest *tests = NULL;
+		size_t n = 0, cap = 0;
+		char name[32];
+
+		for (size_t t = 0; suite_tables[t] != NULL; t++)
+			for (const struct suite_case *c = suite_tables[t]; c->id != NULL; c++) {
+				if (section_number(c->section) != sec ||
+				    !case_selected(c, o->filter))
+					continue;
+				if (n == cap) {
+					cap = cap ? cap * 2 : 32;
+					tests = realloc(tests, cap * sizeof(*tests));
+					if (tests == NULL)
+						abort();
+				}
+				tests[n] = (struct CMUnitTest){.name = c->id,
+							       .test_func = case_run,
+							       .setup_func = case_setup,
+							       .teardown_func = case_teardown,
+							       .initial_state = (void *)c};
+				n++;
+			}
+		if (n > 0) {
+			snprintf(name, sizeof(name), "§%d", sec);
+			(void)_cmocka_run_group_tests(name, tests, n, NULL, NULL);
+		}
+		free(tests);
+	}
+	if (saved_out >= 0) {
+		fflush(stdout);
+		fflush(stderr);
+		dup2(saved_out, STDOUT_FILENO);
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_out);
+		close(saved_err);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	report_print_summary(s->report);
+	status = report_exit_status(s->report);
+	if (o->junit && report_write_junit(s->report, o->junit) != RELAY_OK) {
+		fprintf(stderr, "relay-conformance: cannot write %s\n", o->junit);
+		status = status ? status : 2;
+	}
+	if (o->json && report_write_json(s->report, o->json) != RELAY_OK) {
+		fprintf(stderr, "relay-conformance: cannot write %s\n", o->json);
+		status = status ? status : 2;
+	}
+	if (o->html && report_write_html(s->report, o->html) != RELAY_OK) {
+		fprintf(stderr, "relay-conformance: cannot write %s\n", o->html);
+		status = status ? status : 2;
+	}
+	return status;
+}
+
+/* ---- JWT inspection (no verification: the suite has no relay key) */
+
+json_t *jwt_part(const char *token, int part)
+{
+	const char *start = token, *end;
+	char *b64 = NULL;
+	unsigned char *raw = NULL;
+	size_t len, padded;
+	int n;
+	json_t *out = NULL;
+
+	if (token == NULL)
+		return NULL;
+	for (int i = 0; i < part; i++) {
+		start = strchr(start, '.');
+		if (start == NULL)
+			return NULL;
+		start++;
+	}
+	end = strchr(start, '.');
+	len = end ? (size_t)(end - start) : strlen(start);
+	padded = (len + 3) / 4 * 4;
+	b64 = malloc(padded + 1);
+	raw = malloc(padded + 1);
+	if (b64 == NULL || raw == NULL)
+		goto out;
+	for (size_t i = 0; i < len; i++) {
+		char c = start[i];
+
+		if (c == '+' || c == '/' || c == '=')
+			goto out; /* base64url has none of these */
+		b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+	}
+	for (size_t i = len; i < padded; i++)
+		b64[i] = '=';
+	b64[padded] = '\0';
+	n = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)padded);
+	if (n < 0)
+		goto out;
+	/* EVP_DecodeBlock counts padding bytes as zeros */
+	n -= (int)(padded - len);
+	out = json_loadb((const char *)raw, (size_t)n, 0, NULL);
+out:
+	free(b64);
+	free(raw);
+	return out;
+}
+
+int jwt_segments(const char *token)
+{
+	int n = 1;
+
+	if (token == NULL || *token == '\0')
+		return 0;
+	for (const char *p = token; *p; p++) {
+		if (*p == '.')
+			n++;
+		else if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			   (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return -1;
+	}
+	return n;
+}
