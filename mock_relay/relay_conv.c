@@ -291,6 +291,19 @@ out:
 	return rc;
 }
 
+void conv_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id)
+{
+	struct conv_tenant *t;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL)
+		return;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return;
+	conversation_free(map_remove(&t->convs, conversation_id));
+	bucket_unlock(s, t);
+}
+
 enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char *conversation_id,
 			 json_t **conv)
 {

@@ -55,6 +55,9 @@ RELAY_WUR enum relay_rc conv_create(struct conv_store *s, const char *tenant_id,
 				    const struct conv_fields *f, int64_t now_ms, json_t **conv,
 				    char id[PREFIXED_ID_MAX + 1]);
 
+/* Forget a conversation (undo of conv_create when its session cannot be stored). */
+void conv_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id);
+
 /* The conversation object, or RELAY_E_CONVERSATION_NOT_FOUND (also another tenant's). */
 RELAY_WUR enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id,
 				   const char *conversation_id, json_t **conv);

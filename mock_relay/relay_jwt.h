@@ -29,7 +29,7 @@
 #define TOKEN_ISSUER        "bloonio-mock-relay"
 #define TOKEN_KEY_LEN       32   /* bytes of the relay's signing key */
 #define TOKEN_MAX_LEN       4096 /* longer presented tokens are refused unparsed */
-#define TOKEN_STR_MAX       256  /* longest string claim kept (sub, origin, ...) */
+#define TOKEN_STR_MAX       512  /* bytes of the longest string claim (128 UTF-8 chars) */
 #define TOKEN_WPK_LEN       16   /* hex chars of sha256(widget_public_key) */
 #define TOKEN_VISITOR_TTL_S 3600 /* §7.2: ~1 h */
 #define TOKEN_TTL_MIN_S     60   /* §6.3, §6.5: ttl_seconds range */

@@ -18,6 +18,7 @@
 
 #include "relay_ids.h"
 #include "relay_jwt.h"
+#include "relay_origin.h"
 #include "relay_rc.h"
 
 #define SESSIONS_MAX        100000 /* in all */
@@ -29,10 +30,10 @@
 /* A session, as stored and as copied out. */
 struct visitor_session {
 	char session_id[PREFIXED_ID_MAX + 1];
-	char tenant_id[TOKEN_STR_MAX + 1];
+	char tenant_id[UUID_STR_LEN + 1];
 	char conversation_id[PREFIXED_ID_MAX + 1];
-	char sub[TOKEN_STR_MAX * 2 + 1]; /* visitor id: session id or visitor_user_id */
-	char origin[TOKEN_STR_MAX + 1];  /* normalized; empty for minted tokens */
+	char sub[TOKEN_STR_MAX + 1];     /* visitor id: session id or visitor_user_id */
+	char origin[ORIGIN_MAX_LEN + 1]; /* normalized; empty for minted tokens */
 	char wpk[TOKEN_WPK_LEN + 1];     /* widget key hash at creation */
 	char locale[40];
 	char mode[SESSION_MODE_MAX];               /* "bot" | "human" */
