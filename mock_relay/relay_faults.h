@@ -16,9 +16,9 @@
 #include "relay_rc.h"
 
 #define FAULTS_MAX         64
-#define FAULT_PREFIX_MAX   256
-#define FAULT_TIMES_MAX    1000000
-#define FAULT_DELAY_MAX_MS 60000
+#define FAULT_PREFIX_MAX   1024  /* §10.4.2 */
+#define FAULT_TIMES_MAX    1000  /* §10.4.2 */
+#define FAULT_DELAY_MAX_MS 30000 /* §10.4.2 */
 
 enum fault_kind { FAULT_NONE = 0, FAULT_STATUS, FAULT_DELAY, FAULT_DROP };
 

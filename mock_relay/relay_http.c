@@ -25,6 +25,7 @@
 #include "relay_http.h"
 #include "relay_log.h"
 #include "relay_router.h"
+#include "relay_ws.h"
 
 struct relay_http {
 	struct MHD_Daemon *daemon;
@@ -38,6 +39,7 @@ struct req_ctx {
 	struct relay_http *http;
 	int64_t start_ns;
 	size_t query_len;
+	char *query; /* raw query copy, NULL when none or over HTTP_QUERY_MAX */
 	bool started;
 	bool too_large;
 	bool control; /* control-plane route: no journal entry */
@@ -72,7 +74,6 @@ const char *request_header(const struct relay_request *r, const char *name)
 
 struct count_cls {
 	const char *name;
-	bool nocase; /* header names are case-insensitive, query names are not */
 	unsigned n;
 };
 
@@ -83,22 +84,32 @@ static enum MHD_Result count_cb(void *cls, enum MHD_ValueKind kind, const char *
 
 	(void)kind;
 	(void)value;
-	if (key != NULL && (c->nocase ? strcasecmp(key, c->name) : strcmp(key, c->name)) == 0)
+	if (key != NULL && strcasecmp(key, c->name) == 0)
 		c->n++;
 	return MHD_YES;
 }
 
 unsigned request_query_count(const struct relay_request *r, const char *name)
 {
-	struct count_cls c = {name, false, 0};
+	const char *p = r->query != NULL ? r->query : "";
+	size_t nlen = strlen(name), klen;
+	unsigned n = 0;
 
-	(void)MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, count_cb, &c);
-	return c.n;
+	/* Raw scan: MHD's argument list does not show a repeated name (§1.6.4). */
+	while (*p != '\0') {
+		klen = strcspn(p, "=&");
+		if (klen == nlen && strncmp(p, name, nlen) == 0)
+			n++;
+		p += strcspn(p, "&");
+		if (*p == '&')
+			p++;
+	}
+	return n;
 }
 
 unsigned request_header_count(const struct relay_request *r, const char *name)
 {
-	struct count_cls c = {name, true, 0};
+	struct count_cls c = {name, 0};
 
 	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_cb, &c);
 	return c.n;
@@ -107,10 +118,9 @@ unsigned request_header_count(const struct relay_request *r, const char *name)
 /* 400 malformed_request naming the query parameter (§1.6.6). */
 static void bad_param(struct relay_response *resp, const char *name, const char *what)
 {
-	char msg[192];
-
-	snprintf(msg, sizeof(msg), "Malformed request: ?%s= %s.", name, what);
-	response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+	/* §1.3.2: the message is the code's fixed text; `what` documents the rule. */
+	(void)what;
+	response_error(resp, RELAY_E_MALFORMED_REQUEST, name, NULL);
 }
 
 bool request_id_param(const struct relay_request *r, const char *name, bool required,
@@ -177,20 +187,17 @@ json_t *request_json_object(const struct relay_request *r, struct relay_response
 	json_t *v;
 
 	if (r->body_len == 0) {
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
-			       "Malformed request: a JSON object body is required.");
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
 		return NULL;
 	}
 	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
 	if (v == NULL) {
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
-			       "Malformed request: the body is not valid JSON.");
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
 		json_decref(v);
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
-			       "Malformed request: the body must be a JSON object.");
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
 		return NULL;
 	}
 	return v;
@@ -200,12 +207,14 @@ bool request_uuid_param(const struct relay_request *r, const char *name, char ou
 			struct relay_response *resp)
 {
 	const char *v = request_query(r, name);
-	char msg[128];
 	size_t i;
 
+	if (request_query_count(r, name) > 1) {
+		bad_param(resp, name, "is given more than once");
+		return false;
+	}
 	if (v == NULL || !ids_is_uuid(v)) {
-		snprintf(msg, sizeof(msg), "Malformed request: ?%s= must be a UUID.", name);
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+		bad_param(resp, name, "must be a UUID");
 		return false;
 	}
 	/* UUIDs are stored lowercase (§1.8). */
@@ -220,7 +229,6 @@ bool request_int_param(const struct relay_request *r, const char *name, long lon
 {
 	const char *v = request_query(r, name);
 	long long n = 0;
-	char msg[160];
 	size_t i, len;
 
 	if (request_query_count(r, name) > 1) {
@@ -238,10 +246,7 @@ bool request_int_param(const struct relay_request *r, const char *name, long lon
 		n = n * 10 + (v[i] - '0');
 	}
 	if (len == 0 || len > 12 || i != len || n < min || n > max) {
-		snprintf(msg, sizeof(msg),
-			 "Malformed request: ?%s= must be an integer from %lld to %lld.", name, min,
-			 max);
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, name, msg);
+		bad_param(resp, name, "must be an integer in range");
 		return false;
 	}
 	*out = n;
@@ -334,6 +339,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->start_ns = mono_ns();
 	q = uri != NULL ? strchr(uri, '?') : NULL;
 	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
+	if (q != NULL && ctx->query_len <= HTTP_QUERY_MAX)
+		ctx->query = strdup(q + 1); /* NULL when out of memory: treated as none */
 	atomic_fetch_add(&http->inflight, 1);
 	return ctx;
 }
@@ -378,8 +385,7 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 
 	/* §1.6.3: query cap, body cap, faults, routing, then the route's own checks. */
 	if (ctx->query_len > HTTP_QUERY_MAX) {
-		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL,
-			       "Malformed request: the query string exceeds 4096 bytes.");
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
 		return;
 	}
 	if (ctx->too_large) {
@@ -511,6 +517,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.conn = conn;
 	req.method = method;
 	req.path = url;
+	req.query = ctx->query != NULL ? ctx->query : "";
 	req.body = ctx->body != NULL ? ctx->body : "";
 	req.body_len = ctx->body_len;
 	req.now_ms = relay_clock_now_ms(&http->st->clock);
@@ -549,6 +556,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		log_request(http->st->cfg.log_format, &ctx->je);
 	}
 	free(ctx->body);
+	free(ctx->query);
 	free(ctx);
 	atomic_fetch_sub(&http->inflight, 1);
 }
@@ -592,7 +600,9 @@ struct relay_http *http_start(struct relay_state *st)
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		h, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)st->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		/* upgraded WebSockets count as connections until closed (§13) */
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(WS_MAX_CONNS + 1024), MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		fprintf(stderr, "mock-relay: cannot listen on %s:%d: %s\n", st->cfg.bind,
 			st->cfg.port, strerror(errno));

@@ -39,8 +39,9 @@ struct relay_request {
 	struct relay_state *st;
 	struct MHD_Connection *conn;
 	const char *method;
-	const char *path; /* decoded path, without the query */
-	const char *body; /* NUL-terminated; "" when none */
+	const char *path;  /* decoded path, without the query */
+	const char *query; /* raw query string after "?", "" when none (<= HTTP_QUERY_MAX) */
+	const char *body;  /* NUL-terminated; "" when none */
 	size_t body_len;
 	int64_t now_ms;     /* the mock's clock, read once per request (§10.2) */
 	const char *origin; /* Origin header or NULL */

@@ -19,15 +19,15 @@
 
 #define TENANT_NAME_MAX_CHARS 200  /* §2.3: 1-200 characters after trimming */
 #define TENANT_NAME_MAX_BYTES 800  /* 200 UTF-8 characters */
-#define TENANT_ORIGINS_MAX    100  /* §2.3, §13: allowed_origins entries */
+#define TENANT_ORIGINS_MAX    50   /* §2.3, §13: allowed_origins entries */
 #define TENANT_URL_MAX        2048 /* callback_url_base */
 #define TENANT_PLAN_MAX       64   /* plan_tier */
 #define TENANT_STRIPE_MAX     255  /* stripe_customer_id */
 #define TENANT_COLOR_LEN      7    /* "#RRGGBB" */
 #define TENANT_RATE_MIN       1
 #define TENANT_RATE_MAX       10000
-#define TENANT_RATE_DEFAULT   60 /* documented default */
-#define TENANT_QUOTA_MAX      1000000000000LL
+#define TENANT_RATE_DEFAULT   60         /* documented default */
+#define TENANT_QUOTA_MAX      2147483647 /* §2.3 */
 #define TENANT_SEATS_MAX      100000
 #define TENANT_PLAN_DEFAULT   "free"
 #define TENANT_SEATS_DEFAULT  1

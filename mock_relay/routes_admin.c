@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_router.h"
+#include "relay_ws.h"
 #include "relay_store.h"
 #include "relay_tenant.h"
 
@@ -31,14 +32,12 @@
 #define LIST_LIMIT_MAX     200        /* §2.9.2 */
 #define LIST_OFFSET_MAX    2147483647 /* §2.9.2 */
 
-/* 422 for a field rule, message naming the rule. */
+/* 422 naming the field (§1.3.3); the message is the code's fixed text (§1.3.2). */
 static void field_error(struct relay_response *resp, enum relay_rc rc, const char *field,
 			const char *reason)
 {
-	if (rc == RELAY_E_VALIDATION_FAILED)
-		response_error(resp, rc, field, reason);
-	else
-		response_error(resp, rc, NULL, NULL);
+	(void)reason;
+	response_error(resp, rc, rc == RELAY_E_VALIDATION_FAILED ? field : NULL, NULL);
 }
 
 /* ?tenant_id= (a UUID, §2.4-§2.8); also names the tenant in the journal. */
@@ -145,6 +144,7 @@ static void rotate_widget_key(struct relay_request *req, struct relay_response *
 		response_error(resp, rc, NULL, NULL);
 		return;
 	}
+	ws_close_tenant(req->st, id, WS_CLOSE_FORBIDDEN); /* §2.6.3 */
 	response_success(resp, 200,
 			 json_pack("{s:s, s:s}", "tenant_id", id, "widget_public_key", key),
 			 MSG_KEY_ROTATED);
@@ -163,6 +163,8 @@ static void set_status(struct relay_request *req, struct relay_response *resp, b
 		response_error(resp, rc, NULL, NULL);
 		return;
 	}
+	if (suspended)
+		ws_close_tenant(req->st, id, WS_CLOSE_FORBIDDEN); /* §2.7.3 */
 	response_success(resp, 200,
 			 json_pack("{s:s, s:s}", "tenant_id", id, "status",
 				   suspended ? "suspended" : "active"),

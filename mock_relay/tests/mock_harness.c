@@ -22,8 +22,8 @@
 #define MAX_ARGS      32
 #define START_WAIT_MS 10000
 
-/* Reads the first line from fd within START_WAIT_MS; 0 on success. */
-static int read_line(int fd, char *buf, size_t size)
+/* Reads one line from fd within wait_ms; 0 on success. */
+static int read_line(int fd, char *buf, size_t size, int wait_ms)
 {
 	size_t n = 0;
 	struct pollfd p = {fd, POLLIN, 0};
@@ -31,7 +31,7 @@ static int read_line(int fd, char *buf, size_t size)
 	while (n + 1 < size) {
 		ssize_t r;
 
-		if (poll(&p, 1, START_WAIT_MS) <= 0)
+		if (poll(&p, 1, wait_ms) <= 0)
 			return -1;
 		r = read(fd, buf + n, 1);
 		if (r <= 0)
@@ -47,12 +47,20 @@ static int read_line(int fd, char *buf, size_t size)
 
 struct mock *mock_start(const char *const *extra)
 {
+	return mock_start_argv(extra, 1, NULL, 0);
+}
+
+struct mock *mock_start_argv(const char *const *extra, int defaults, char *second_line, size_t size)
+{
 	const char *bin = getenv("MOCK_RELAY_BIN");
 	const char *argv[MAX_ARGS + 1];
 	char line[256];
 	struct mock *m;
 	int pipefd[2] = {-1, -1}, logfd, argc = 0, i;
 	const char *prefix = "mock-relay listening on http://127.0.0.1:";
+
+	if (second_line != NULL && size > 0)
+		second_line[0] = '\0';
 
 	if (bin == NULL || bin[0] == '\0')
 		bin = MOCK_RELAY_BIN;
@@ -66,10 +74,12 @@ struct mock *mock_start(const char *const *extra)
 	if (logfd < 0 || pipe(pipefd) != 0)
 		goto fail;
 	argv[argc++] = bin;
-	argv[argc++] = "--port";
-	argv[argc++] = "0";
-	argv[argc++] = "--admin-key";
-	argv[argc++] = MOCK_ADMIN_KEY;
+	if (defaults) {
+		argv[argc++] = "--port";
+		argv[argc++] = "0";
+		argv[argc++] = "--admin-key";
+		argv[argc++] = MOCK_ADMIN_KEY;
+	}
 	for (i = 0; extra != NULL && extra[i] != NULL && argc < MAX_ARGS; i++)
 		argv[argc++] = extra[i];
 	argv[argc] = NULL;
@@ -82,6 +92,8 @@ struct mock *mock_start(const char *const *extra)
 		close(pipefd[0]);
 		close(pipefd[1]);
 		close(logfd);
+		if (!defaults)
+			unsetenv("MOCK_RELAY_ADMIN_KEY");
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -90,11 +102,14 @@ struct mock *mock_start(const char *const *extra)
 	close(logfd);
 	logfd = -1;
 	m->stdout_fd = pipefd[0];
-	if (read_line(m->stdout_fd, line, sizeof(line)) != 0 ||
+	if (read_line(m->stdout_fd, line, sizeof(line), START_WAIT_MS) != 0 ||
 	    strncmp(line, prefix, strlen(prefix)) != 0) {
 		fprintf(stderr, "mock_harness: %s did not start\n", bin);
 		goto fail;
 	}
+	if (second_line != NULL && size > 0 &&
+	    read_line(m->stdout_fd, second_line, size, 2000) != 0)
+		second_line[0] = '\0';
 	m->port = atoi(line + strlen(prefix));
 	snprintf(m->base_url, sizeof(m->base_url), "http://127.0.0.1:%d", m->port);
 	m->client = client_new(m->base_url);
@@ -261,4 +276,50 @@ const char *mock_error_code(const json_t *env)
 	const char *s = json_string_value(json_object_get(json_object_get(env, "error"), "code"));
 
 	return s != NULL ? s : "";
+}
+
+int mock_check_error(const struct client_response *resp, long status, const char *code,
+		     const char *field)
+{
+	json_t *env = client_response_json(resp);
+	const json_t *err = json_object_get(env, "error");
+	const char *ct = client_response_header(resp, "Content-Type");
+	const char *got_field = json_string_value(json_object_get(err, "field"));
+	int ok;
+
+	ok = env != NULL && resp->status == status &&
+	     json_integer_value(json_object_get(env, "status_code")) == status &&
+	     json_is_null(json_object_get(env, "data")) &&
+	     json_is_string(json_object_get(env, "message")) &&
+	     strcmp(mock_error_code(env), code) == 0 && ct != NULL &&
+	     strcmp(ct, "application/json; charset=utf-8") == 0 &&
+	     (field == NULL ? got_field == NULL
+			    : (got_field != NULL && strcmp(got_field, field) == 0));
+	if (!ok)
+		fprintf(stderr, "expected %ld %s field=%s, got %ld: %s\n", status, code,
+			field != NULL ? field : "(none)", resp->status,
+			resp->body != NULL ? resp->body : "(no body)");
+	json_decref(env);
+	return ok ? 0 : -1;
+}
+
+json_t *mock_check_success(const struct client_response *resp, long status)
+{
+	json_t *env = client_response_json(resp);
+	json_t *data = json_object_get(env, "data");
+	const char *ct = client_response_header(resp, "Content-Type");
+
+	if (env == NULL || resp->status != status ||
+	    json_integer_value(json_object_get(env, "status_code")) != status ||
+	    !json_is_object(data) || !json_is_string(json_object_get(env, "message")) ||
+	    json_object_get(env, "error") != NULL || ct == NULL ||
+	    strcmp(ct, "application/json; charset=utf-8") != 0) {
+		fprintf(stderr, "expected success %ld, got %ld: %s\n", status, resp->status,
+			resp->body != NULL ? resp->body : "(no body)");
+		json_decref(env);
+		return NULL;
+	}
+	json_incref(data);
+	json_decref(env);
+	return data;
 }

@@ -41,6 +41,14 @@ struct mock_tenant {
  */
 struct mock *mock_start(const char *const *extra);
 
+/*
+ * Like mock_start, but with defaults 0 only args are passed (no --port 0 /
+ * --admin-key), and MOCK_RELAY_ADMIN_KEY is removed from the child's environment.
+ * *second_line (may be NULL) receives the second stdout line if one arrives within
+ * 2 s (e.g. "admin key: ..."), else "".
+ */
+struct mock *mock_start_argv(const char *const *args, int defaults, char *second_line, size_t size);
+
 /* SIGTERM, wait (at most 10 s, then SIGKILL), free. Returns the exit status or -1. */
 int mock_stop(struct mock *m);
 
@@ -72,5 +80,16 @@ int mock_set_clock(struct mock *m, int64_t now_ms);
 
 /* error.code of a parsed envelope, or "" (borrowed from env). */
 const char *mock_error_code(const json_t *env);
+
+/*
+ * 0 when resp is the error envelope of §1.3 with this status, code and field (NULL:
+ * no field), with status_code equal to the HTTP status and the JSON content type;
+ * otherwise prints what differs on stderr and returns -1.
+ */
+int mock_check_error(const struct client_response *resp, long status, const char *code,
+		     const char *field);
+
+/* data of a success envelope with status (new reference), or NULL with a message. */
+json_t *mock_check_success(const struct client_response *resp, long status);
 
 #endif
