@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "suite.h"
@@ -36,6 +37,22 @@ static void envelope_no_success_key(struct case_ctx *x)
 	if (json_object_get(x->json, "success") != NULL)
 		case_info(x, "the envelope carries a \"success\" key (the Auth relay's form, AQS); "
 			     "the chat QS example has none");
+}
+
+static void envelope_content_type(struct case_ctx *x)
+{
+	const char *ct;
+
+	if (strstr(x->meta->id, ".error") != NULL)
+		req_raw(x, "GET", "/api/v1/no/such/route", NULL, 0, NULL, 0);
+	else
+		req_signed(x, &x->t, "POST", CREATE_CONV, BODY);
+	if (!expect_true(x, x->resp.status != 0, "an HTTP response"))
+		return;
+	ct = resp_header(x, "Content-Type");
+	expect_true(x, ct != NULL && strcasecmp(ct, "application/json; charset=utf-8") == 0,
+		    "Content-Type: application/json; charset=utf-8 (§1.5.1), got %s",
+		    ct ? ct : "(none)");
 }
 
 static void envelope_405_allow(struct case_ctx *x)
@@ -490,6 +507,12 @@ const struct suite_case cases_envelope[] = {
 	{"envelope.success.no-success-key", "1.2.2", REPORT_INFERRED, NEED_TENANT,
 	 "Observation: does the envelope add the Auth relay's \"success\" key?",
 	 envelope_no_success_key},
+	{"envelope.content-type.success", "1.5.1", REPORT_INFERRED, NEED_TENANT,
+	 "A success response is Content-Type: application/json; charset=utf-8",
+	 envelope_content_type},
+	{"envelope.content-type.error", "1.5.1", REPORT_INFERRED, 0,
+	 "An error response is Content-Type: application/json; charset=utf-8",
+	 envelope_content_type},
 	{"envelope.routing.405-allow", "1.6.2", REPORT_INFERRED, 0,
 	 "A known path with another method is 405 with Allow", envelope_405_allow},
 	{"envelope.routing.trailing-slash", "1.6.1", REPORT_INFERRED, 0,
