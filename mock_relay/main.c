@@ -14,6 +14,7 @@
 #include "relay_http.h"
 #include "relay_ids.h"
 #include "relay_state.h"
+#include "relay_ws.h"
 
 #ifndef RELAY_VERSION
 #define RELAY_VERSION "0.0.0"
@@ -240,6 +241,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "mock-relay: signal %d, shutting down\n", sig);
 	rc = 0;
 out:
+	/* MHD wants upgraded sockets closed before its daemon stops (§8.3: 1001). */
+	if (st != NULL)
+		ws_hub_shutdown(st->ws);
 	http_stop(http, SHUTDOWN_WAIT_MS);
 	if (st != NULL)
 		OPENSSL_cleanse(st->cfg.admin_key, sizeof(st->cfg.admin_key));

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_callbacks.h"
+#include "relay_conv.h"
 #include "relay_state.h"
 #include "relay_store.h"
 
@@ -631,4 +632,16 @@ struct callbacks *callbacks_new_for_state(struct relay_state *st)
 	if (st->cfg.callback_backoff_ms >= 0)
 		cfg.backoff_ms = st->cfg.callback_backoff_ms;
 	return callbacks_new(&cfg, &st->clock, store_lookup, st);
+}
+
+void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
+				 const char *conversation_id)
+{
+	json_t *conv = NULL;
+
+	if (st == NULL || st->callbacks == NULL)
+		return;
+	if (conv_fetch(st->conversations, tenant_id, conversation_id, &conv) != RELAY_OK)
+		return;
+	callbacks_emit(st, tenant_id, "conversation-started", conv);
 }

@@ -108,6 +108,13 @@ json_t *callbacks_list_json(struct callbacks *cb, const char *tenant_id, size_t 
 struct callbacks *callbacks_new_for_state(struct relay_state *st);
 
 /*
+ * conversation-started for a conversation just created (§9.4): data is the
+ * conversation object (§9.3.2), read back from the store.
+ */
+void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
+				 const char *conversation_id);
+
+/*
  * The hook the route handlers call: queue event for tenant_id when the tenant has a
  * callback_url_base, silently do nothing otherwise (§9.1.3). data is stolen.
  */

@@ -15,6 +15,7 @@
 #include "relay_sessions.h"
 #include "relay_state.h"
 #include "relay_store.h"
+#include "relay_ws.h"
 
 void relay_config_defaults(struct relay_config *cfg)
 {
@@ -53,7 +54,8 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 		return NULL;
 	}
 	st->callbacks = callbacks_new_for_state(st);
-	if (st->callbacks == NULL) {
+	st->ws = ws_hub_new_for_state(st);
+	if (st->callbacks == NULL || st->ws == NULL) {
 		relay_state_free(st);
 		return NULL;
 	}
@@ -64,6 +66,7 @@ void relay_state_free(struct relay_state *st)
 {
 	if (st == NULL)
 		return;
+	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
 	sessions_free(st->sessions);
 	operators_free(st->operators);
@@ -78,6 +81,7 @@ void relay_state_free(struct relay_state *st)
 void relay_state_reset(struct relay_state *st)
 {
 	/* Later modules' resets go first: they may refer to tenants. */
+	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);
 	sessions_reset(st->sessions);
 	operators_reset(st->operators);

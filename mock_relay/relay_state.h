@@ -47,6 +47,7 @@ struct conv_store;
 struct operator_store;
 struct session_store;
 struct callbacks;
+struct ws_hub;
 
 struct relay_state {
 	struct relay_config cfg;
@@ -60,6 +61,7 @@ struct relay_state {
 	struct session_store *sessions;   /* §7: visitor sessions (relay_sessions) */
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
+	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay_callbacks.h"
 #include "relay_conv.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
@@ -17,6 +18,7 @@
 #include "relay_router.h"
 #include "relay_sessions.h"
 #include "relay_store.h"
+#include "relay_ws.h"
 
 _Static_assert(sizeof(((struct relay_state *)0)->token_key) == TOKEN_KEY_LEN,
 	       "relay_state.token_key must hold TOKEN_KEY_LEN bytes");
@@ -73,6 +75,9 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {
+			/* §6.1.3, §9.4; the payload bytes are fixed inside the call */
+			callbacks_emit(req->st, req->tenant_id, "conversation-started",
+				       json_incref(conv));
 			response_success(resp, 201, conv, "Conversation created.");
 		}
 	}
@@ -120,6 +125,11 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {
+			/* §6.2.4: pushed to the conversation's sockets; visitor → callback */
+			ws_push_message(req->st, req->tenant_id, conv_id, ws_message_frame(msg));
+			if (strcmp(role, "visitor") == 0)
+				callbacks_emit(req->st, req->tenant_id, "message-received",
+					       json_incref(msg));
 			response_success(resp, 201, msg, "Message sent.");
 		}
 	}
@@ -245,6 +255,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 		sessions_remove(st->sessions, v.session_id);
 		goto fail;
 	}
+	callbacks_emit_conversation(st, req->tenant_id, v.conversation_id); /* §9.4 */
 	response_success(resp, 201, token_data("visitor_token", token, c.exp),
 			 "Visitor token minted.");
 	goto out;

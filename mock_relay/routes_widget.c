@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "relay_callbacks.h"
 #include "relay_conv.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
@@ -227,6 +228,7 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 		goto fail;
 	}
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", v.tenant_id);
+	callbacks_emit_conversation(st, v.tenant_id, v.conversation_id); /* §9.4 */
 	response_success(resp, 201, session_data(v.session_id, token, exp_s, &t),
 			 "Visitor session created.");
 	goto out;

@@ -23,6 +23,7 @@
 #include "mock_harness.h"
 #include "relay_clock.h"
 #include "relay_hmac1.h"
+#include "ws_client.h"
 
 #define RX_MAX      64
 #define RX_BODY_MAX 65536
@@ -576,6 +577,128 @@ static void test_non_http_callback_url_refused(void **state)
 	assert_int_equal(mock_stop(m), 0);
 }
 
+/* Deliveries of event in rx (payload parsed), at most max. */
+static int rx_find(struct receiver *rx, const char *event, json_t **out, int max)
+{
+	char path[128];
+	int i, n = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/chat-callbacks/%s", event);
+	pthread_mutex_lock(&rx->lock);
+	for (i = 0; i < rx->n && n < max; i++)
+		if (strcmp(rx->rec[i].path, path) == 0)
+			out[n++] = json_loads(rx->rec[i].body, 0, NULL);
+	pthread_mutex_unlock(&rx->lock);
+	return n;
+}
+
+static json_t *signed_post(struct mock *m, const struct mock_tenant *t, const char *path,
+			   const char *body)
+{
+	struct client_response resp;
+	json_t *env;
+
+	assert_int_equal(mock_signed(m, "POST", path, body, t->tenant_id, t->tenant_secret,
+				     relay_clock_real_ms(), &resp),
+			 0);
+	assert_int_equal(resp.status, 201);
+	env = client_response_json(&resp);
+	client_response_cleanup(&resp);
+	return env;
+}
+
+/* §9.4: conversation-started and message-received come from real traffic. */
+static void test_traffic_fires_conversation_started_and_message_received(void **state)
+{
+	struct receiver *rx = rx_start(RX_OK, 0);
+	struct mock *m = mock_start(fast_retries);
+	struct mock_tenant t;
+	struct client_response resp;
+	struct ws_client *ws;
+	json_t *env, *got[8];
+	char body[512], conv[64], token[4096], path[4200];
+	int n, i, status = 0;
+	char *text;
+
+	(void)state;
+	assert_non_null(m);
+	snprintf(body, sizeof(body),
+		 "{\"tenant_name\":\"Traffic\",\"allowed_origins\":[\"https://shop.example\"],"
+		 "\"callback_url_base\":\"http://127.0.0.1:%d\"}",
+		 rx->port);
+	assert_int_equal(mock_provision(m, body, &t), 0);
+	rx_set_secret(rx, t.tenant_secret);
+
+	/* relay API: a conversation, a visitor message, an operator message (no event) */
+	env = signed_post(m, &t, "/api/v1/relay/create/conversation",
+			  "{\"visitor_user_id\":\"u-1\"}");
+	snprintf(conv, sizeof(conv), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "id")));
+	json_decref(env);
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"hi\"}", conv);
+	json_decref(signed_post(m, &t, "/api/v1/relay/send/message", body));
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"operator\",\"content\":\"hello\"}", conv);
+	json_decref(signed_post(m, &t, "/api/v1/relay/send/message", body));
+
+	/* widget: a visitor session (its conversation) and a WebSocket message */
+	snprintf(body, sizeof(body),
+		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":"
+		 "\"https://shop.example\"}",
+		 t.tenant_id, t.widget_public_key);
+	assert_int_equal(
+		mock_call(m, "POST", "/api/v1/create/visitor-session", body, 0, NULL, &resp), 0);
+	assert_int_equal(resp.status, 201);
+	env = client_response_json(&resp);
+	snprintf(token, sizeof(token), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "visitor_token")));
+	json_decref(env);
+	client_response_cleanup(&resp);
+	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", token);
+	ws = ws_client_connect(m->port, path, NULL, false, &status, NULL, 0);
+	assert_non_null(ws);
+	text = ws_client_recv_text(ws, 5000); /* welcome */
+	assert_non_null(text);
+	free(text);
+	assert_int_equal(ws_client_send_text(ws, "{\"type\":\"message\",\"content\":\"ws\"}", 33),
+			 0);
+	text = ws_client_recv_text(ws, 5000); /* echo */
+	assert_non_null(text);
+	free(text);
+	ws_client_free(ws);
+
+	rx_wait(rx, 4);
+	sleep_ms(200); /* nothing else may follow */
+	assert_int_equal(rx_count(rx), 4);
+	n = rx_find(rx, "conversation-started", got, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got[0], "data"), "id")), conv);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(got[0], "data"),
+							      "visitor_user_id")),
+			    "u-1");
+	for (i = 0; i < n; i++)
+		json_decref(got[i]);
+	n = rx_find(rx, "message-received", got, 8);
+	assert_int_equal(n, 2);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got[0], "data"), "content")),
+		"hi");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got[0], "data"), "role")),
+		"visitor");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(got[1], "data"), "content")),
+		"ws");
+	for (i = 0; i < n; i++)
+		json_decref(got[i]);
+	for (i = 0; i < 4; i++)
+		assert_true(rx->rec[i].sig_valid);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_redirect_not_followed),
 		cmocka_unit_test(test_refused_connection_recorded),
 		cmocka_unit_test(test_non_http_callback_url_refused),
+		cmocka_unit_test(test_traffic_fires_conversation_started_and_message_received),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

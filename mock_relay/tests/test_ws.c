@@ -1,0 +1,513 @@
+/*
+ * test_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3, §10.1.1).
+ *
+ * Frames go through tests/ws_client.c (wslay client over a plain socket).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mock_harness.h"
+#include "relay_clock.h"
+#include "ws_client.h"
+
+#define ORIGIN "https://shop.example"
+
+struct fixture {
+	struct mock *m;
+	struct mock_tenant t;
+	char token[4096];
+	char session_id[64];
+};
+
+/* A visitor session for f's tenant (§7.1); fills f->token and f->session_id. */
+static void new_session(struct fixture *f)
+{
+	struct client_response resp;
+	char body[512];
+	json_t *env, *data;
+
+	snprintf(body, sizeof(body),
+		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"" ORIGIN "\"}",
+		 f->t.tenant_id, f->t.widget_public_key);
+	assert_int_equal(
+		mock_call(f->m, "POST", "/api/v1/create/visitor-session", body, 0, NULL, &resp), 0);
+	assert_int_equal(resp.status, 201);
+	env = client_response_json(&resp);
+	data = json_object_get(env, "data");
+	snprintf(f->token, sizeof(f->token), "%s",
+		 json_string_value(json_object_get(data, "visitor_token")));
+	snprintf(f->session_id, sizeof(f->session_id), "%s",
+		 json_string_value(json_object_get(data, "session_id")));
+	json_decref(env);
+	client_response_cleanup(&resp);
+}
+
+/* A mock, a tenant (rate_limit_per_min = rate) and one visitor session. */
+static struct fixture *setup(int rate)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char body[256];
+
+	assert_non_null(f);
+	f->m = mock_start(NULL);
+	assert_non_null(f->m);
+	snprintf(body, sizeof(body),
+		 "{\"tenant_name\":\"WS Shop\",\"allowed_origins\":[\"" ORIGIN
+		 "\"],\"rate_limit_per_min\":%d}",
+		 rate);
+	assert_int_equal(mock_provision(f->m, body, &f->t), 0);
+	new_session(f);
+	return f;
+}
+
+static void teardown(struct fixture *f)
+{
+	assert_int_equal(mock_stop(f->m), 0);
+	free(f);
+}
+
+/* Open a socket with token (NULL: f's) and extra header lines; asserts the 101. */
+static struct ws_client *open_ws(struct fixture *f, const char *token, const char *headers)
+{
+	char path[4200];
+	struct ws_client *c;
+	int status = 0;
+
+	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s",
+		 token != NULL ? token : f->token);
+	c = ws_client_connect(f->m->port, path, headers, false, &status, NULL, 0);
+	assert_int_equal(status, 101);
+	assert_non_null(c);
+	return c;
+}
+
+/* The next frame as JSON (5 s max). */
+static json_t *recv_json(struct ws_client *c)
+{
+	char *text = ws_client_recv_text(c, 5000);
+	json_t *j;
+
+	assert_non_null(text);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	free(text);
+	return j;
+}
+
+/* Open, read the welcome frame; conversation_id (may be NULL) receives its id. */
+static struct ws_client *open_welcomed(struct fixture *f, char conv[64])
+{
+	struct ws_client *c = open_ws(f, NULL, NULL);
+	json_t *w = recv_json(c);
+
+	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
+	if (conv != NULL)
+		snprintf(conv, 64, "%s", json_string_value(json_object_get(w, "conversation_id")));
+	json_decref(w);
+	return c;
+}
+
+static int send_str(struct ws_client *c, const char *s)
+{
+	return ws_client_send_text(c, s, strlen(s));
+}
+
+/* §8.1.4, §8.2.1: welcome first, then a visitor message is stored and echoed. */
+static void test_welcome_then_echo(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_ws(f, NULL, NULL);
+	json_t *w, *e;
+	const char *conv;
+
+	(void)state;
+	w = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
+	assert_string_equal(json_string_value(json_object_get(w, "session_id")), f->session_id);
+	conv = json_string_value(json_object_get(w, "conversation_id"));
+	assert_non_null(conv);
+	assert_int_equal(strncmp(conv, "conv_", 5), 0);
+
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"bonjour\"}"), 0);
+	e = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "visitor");
+	assert_string_equal(json_string_value(json_object_get(e, "content")), "bonjour");
+	assert_int_equal(strncmp(json_string_value(json_object_get(e, "id")), "msg_", 4), 0);
+	assert_non_null(json_string_value(json_object_get(e, "created_at")));
+
+	/* The message is stored in the session's conversation (§6.2.5). */
+	{
+		struct client_response resp;
+		char path[160];
+		json_t *page;
+
+		snprintf(path, sizeof(path), "/api/v1/relay/fetch/messages?conversation_id=%s",
+			 conv);
+		assert_int_equal(mock_signed(f->m, "GET", path, NULL, f->t.tenant_id,
+					     f->t.tenant_secret, relay_clock_real_ms(), &resp),
+				 0);
+		assert_int_equal(resp.status, 200);
+		page = client_response_json(&resp);
+		assert_int_equal(
+			json_integer_value(json_object_get(json_object_get(page, "data"), "total")),
+			1);
+		json_decref(page);
+		client_response_cleanup(&resp);
+	}
+	json_decref(w);
+	json_decref(e);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.2: app-level ping → pong; §8.2.3 RFC 6455 ping → pong. */
+static void test_ping_pong(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_welcomed(f, NULL);
+	json_t *p;
+
+	(void)state;
+	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), 0);
+	p = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(p, "type")), "pong");
+	json_decref(p);
+	assert_int_equal(ws_client_send_ping(c), 0);
+	ws_client_wait_close(c, 300);
+	assert_int_equal(ws_client_pongs(c), 1);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.4: an operator message sent through the relay API is pushed to the socket. */
+static void test_operator_message_pushed(void **state)
+{
+	struct fixture *f = setup(60);
+	char conv[64], body[256];
+	struct ws_client *c = open_welcomed(f, conv);
+	struct client_response resp;
+	json_t *e;
+
+	(void)state;
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"operator\",\"content\":\"Un agent "
+		 "arrive\"}",
+		 conv);
+	assert_int_equal(mock_signed(f->m, "POST", "/api/v1/relay/send/message", body,
+				     f->t.tenant_id, f->t.tenant_secret, relay_clock_real_ms(),
+				     &resp),
+			 0);
+	assert_int_equal(resp.status, 201);
+	client_response_cleanup(&resp);
+	e = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "operator");
+	assert_string_equal(json_string_value(json_object_get(e, "content")), "Un agent arrive");
+	json_decref(e);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* Open, welcome, send frame (text unless binary), expect the close code. */
+static void expect_close_after(struct fixture *f, const char *frame, size_t len, bool binary,
+			       int code)
+{
+	struct ws_client *c = open_welcomed(f, NULL);
+
+	/* A big frame may be refused before it is fully sent: the send result is moot. */
+	if (binary)
+		(void)ws_client_send_binary(c, frame, len);
+	else
+		(void)ws_client_send_text(c, frame, len);
+	assert_int_equal(ws_client_wait_close(c, 5000), code);
+	ws_client_free(c);
+}
+
+/* §8.2.4, §8.3: every malformed frame closes 4400 "malformed frame". */
+static void test_malformed_frames_close_4400(void **state)
+{
+	static const char *const frames[] = {
+		"not json",
+		"[1,2]",
+		"{\"type\":\"typing\"}",
+		"{\"content\":\"no type\"}",
+		"{\"type\":\"message\"}",
+		"{\"type\":\"message\",\"content\":42}",
+		"{\"type\":\"message\",\"content\":\"\"}",
+	};
+	struct fixture *f = setup(60);
+	struct ws_client *c;
+	char *big;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(frames) / sizeof(frames[0]); i++)
+		expect_close_after(f, frames[i], strlen(frames[i]), false, 4400);
+	expect_close_after(f, "\x01\x02", 2, true, 4400);
+	/* Invalid UTF-8 in a text frame: wslay fails the connection with 1007 as RFC 6455
+	 * §8.1 requires, before the frame reaches the JSON parser. */
+	expect_close_after(f, "{\"type\":\"message\",\"content\":\"\xff\xfe\"}", 33, false, 1007);
+	/* content over 10,000 characters */
+	big = malloc(10100);
+	assert_non_null(big);
+	memcpy(big, "{\"type\":\"message\",\"content\":\"", 29);
+	memset(big + 29, 'a', 10001);
+	memcpy(big + 29 + 10001, "\"}", 3);
+	expect_close_after(f, big, strlen(big), false, 4400);
+	free(big);
+	/* the reason text of §8.3 */
+	c = open_welcomed(f, NULL);
+	assert_int_equal(send_str(c, "nope"), 0);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4400);
+	assert_string_equal(ws_client_close_reason(c), "malformed frame");
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.2.5: a message over 65,536 bytes closes 1009. */
+static void test_oversized_message_closes_1009(void **state)
+{
+	struct fixture *f = setup(60);
+	char *big = malloc(70000);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'a', 70000);
+	expect_close_after(f, big, 70000, false, 1009);
+	free(big);
+	teardown(f);
+}
+
+/* §8.1.3 step 1: a bad or missing token is accepted, then closed 4401. */
+static void test_bad_token_closes_4401(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c;
+	int status = 0;
+
+	(void)state;
+	c = open_ws(f, "eyJhbGciOiJIUzI1NiJ9.e30.bad", NULL);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
+	assert_string_equal(ws_client_close_reason(c), "invalid token");
+	ws_client_free(c);
+	c = ws_client_connect(f->m->port, "/api/v1/ws/widget", NULL, false, &status, NULL, 0);
+	assert_int_equal(status, 101);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §7.2.3, §8.1.3: a token expired by the mock clock closes 4401. */
+static void test_expired_token_closes_4401(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c;
+
+	(void)state;
+	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3601 * 1000LL), 0);
+	c = open_ws(f, NULL, NULL);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
+	ws_client_free(c);
+	/* one second before exp it still works */
+	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3500 * 1000LL), 0);
+	c = open_welcomed(f, NULL);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §2.6.3: rotating the widget key closes open sockets 4403 and refuses new ones. */
+static void test_rotated_widget_key_closes_4403(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_welcomed(f, NULL);
+	char path[128];
+	json_t *env;
+	long status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v1/rotate/widget-key?tenant_id=%s", f->t.tenant_id);
+	env = mock_admin(f->m, "POST", path, NULL, &status);
+	assert_int_equal(status, 200);
+	json_decref(env);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	assert_string_equal(ws_client_close_reason(c), "forbidden");
+	ws_client_free(c);
+	c = open_ws(f, NULL, NULL);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §2.7.3, §2.7.5: suspension closes 4403 and refuses; reactivation restores. */
+static void test_suspended_tenant_closes_4403(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_welcomed(f, NULL);
+	char path[128];
+	json_t *env;
+	long status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", f->t.tenant_id);
+	env = mock_admin(f->m, "POST", path, NULL, &status);
+	assert_int_equal(status, 200);
+	json_decref(env);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	ws_client_free(c);
+	c = open_ws(f, NULL, NULL);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	ws_client_free(c);
+	snprintf(path, sizeof(path), "/api/v1/reactivate/tenant?tenant_id=%s", f->t.tenant_id);
+	env = mock_admin(f->m, "POST", path, NULL, &status);
+	assert_int_equal(status, 200);
+	json_decref(env);
+	c = open_welcomed(f, NULL);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.1.3 step 4: an Origin header other than the token's closes 4403. */
+static void test_foreign_origin_header_closes_4403(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c;
+	json_t *w;
+
+	(void)state;
+	c = open_ws(f, NULL, "Origin: https://evil.example\r\n");
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	ws_client_free(c);
+	c = open_ws(f, NULL, "Origin: https://SHOP.example:443\r\n");
+	w = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
+	json_decref(w);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.2.6: rate_limit_per_min messages per clock minute, then 4429 (not stored). */
+static void test_rate_limited_closes_4429(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ws_client *c;
+	int64_t minute = relay_clock_real_ms() / 60000 * 60000;
+	int i;
+
+	(void)state;
+	assert_non_null(f);
+	f->m = mock_start(NULL);
+	assert_non_null(f->m);
+	/* Freeze inside one minute window so the count cannot roll over. */
+	assert_int_equal(mock_set_clock(f->m, minute + 1000), 0);
+	assert_int_equal(mock_provision(f->m,
+					"{\"tenant_name\":\"Slow\",\"allowed_origins\":[\"" ORIGIN
+					"\"],\"rate_limit_per_min\":3}",
+					&f->t),
+			 0);
+	new_session(f);
+	c = open_welcomed(f, NULL);
+	for (i = 0; i < 3; i++) {
+		json_t *e;
+
+		assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), 0);
+		e = recv_json(c);
+		assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
+		json_decref(e);
+	}
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), 0);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4429);
+	assert_string_equal(ws_client_close_reason(c), "rate limited");
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.1.2: not a WebSocket handshake → HTTP 400 malformed_request. */
+static void test_plain_get_is_400(void **state)
+{
+	struct fixture *f = setup(60);
+	char path[4200], body[1024];
+	int status = 0;
+	struct ws_client *c;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", f->token);
+	c = ws_client_connect(f->m->port, path, NULL, true, &status, body, sizeof(body));
+	assert_null(c);
+	assert_int_equal(status, 400);
+	assert_non_null(strstr(body, "malformed_request"));
+	c = ws_client_connect(f->m->port, path,
+			      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			      "Sec-WebSocket-Version: 8\r\n",
+			      true, &status, body, sizeof(body));
+	assert_null(c);
+	assert_int_equal(status, 400);
+	teardown(f);
+}
+
+/* §10.1.1: reset closes every socket with 1001. */
+static void test_reset_closes_1001(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_welcomed(f, NULL);
+	json_t *env;
+	long status;
+
+	(void)state;
+	env = mock_admin(f->m, "POST", "/__mock/reset", NULL, &status);
+	assert_int_equal(status, 200);
+	json_decref(env);
+	assert_int_equal(ws_client_wait_close(c, 5000), 1001);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.2.1: two sockets of one session both see a message sent on one of them. */
+static void test_echo_reaches_every_socket_of_the_conversation(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *a = open_welcomed(f, NULL), *b = open_welcomed(f, NULL);
+	json_t *ea, *eb;
+
+	(void)state;
+	assert_int_equal(send_str(a, "{\"type\":\"message\",\"content\":\"both\"}"), 0);
+	ea = recv_json(a);
+	eb = recv_json(b);
+	assert_string_equal(json_string_value(json_object_get(ea, "id")),
+			    json_string_value(json_object_get(eb, "id")));
+	json_decref(ea);
+	json_decref(eb);
+	ws_client_free(a);
+	ws_client_free(b);
+	teardown(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_welcome_then_echo),
+		cmocka_unit_test(test_ping_pong),
+		cmocka_unit_test(test_operator_message_pushed),
+		cmocka_unit_test(test_malformed_frames_close_4400),
+		cmocka_unit_test(test_oversized_message_closes_1009),
+		cmocka_unit_test(test_bad_token_closes_4401),
+		cmocka_unit_test(test_expired_token_closes_4401),
+		cmocka_unit_test(test_rotated_widget_key_closes_4403),
+		cmocka_unit_test(test_suspended_tenant_closes_4403),
+		cmocka_unit_test(test_foreign_origin_header_closes_4403),
+		cmocka_unit_test(test_rate_limited_closes_4429),
+		cmocka_unit_test(test_plain_get_is_400),
+		cmocka_unit_test(test_reset_closes_1001),
+		cmocka_unit_test(test_echo_reaches_every_socket_of_the_conversation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
