@@ -486,15 +486,12 @@ static void hostile_header_garbage(struct case_ctx *x)
 		expect_status(x, 401, "missing_signature");
 }
 
-/* ---- later: WebSocket (§8) and callbacks (§9) */
+/* ---- later: callbacks (§9) */
 
 static void later_skip(struct case_ctx *x)
 {
-	if (strncmp(x->meta->id, "ws.", 3) == 0)
-		case_skip(x, "WebSocket cases are not implemented in this suite build");
-	else
-		case_skip(x, "no callback receiver: callback cases are not implemented in this "
-			     "suite build");
+	case_skip(x, "no callback receiver: callback cases are not implemented in this suite "
+		     "build");
 }
 
 const struct suite_case cases_envelope[] = {
@@ -616,10 +613,6 @@ const struct suite_case cases_hostile[] = {
 	{NULL, NULL, 0, 0, NULL, NULL}};
 
 const struct suite_case cases_later[] = {
-	{"ws.handshake.welcome", "8.1.4", REPORT_DOCUMENTED, 0,
-	 "A valid visitor token opens /ws/widget and receives a welcome frame (WS)", later_skip},
-	{"ws.handshake.invalid-token", "8.1.3", REPORT_INFERRED, 0,
-	 "An invalid token is closed with 4401", later_skip},
 	{"callback.signing.valid", "9.2.1", REPORT_DOCUMENTED, 0,
 	 "Callbacks are signed with HMAC#1 and the tenant secret (WH, CWH)", later_skip},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -95,7 +95,10 @@ extern const struct suite_case cases_ratelimit[];
 extern const struct suite_case cases_relay[];
 extern const struct suite_case cases_widget[];
 extern const struct suite_case cases_hostile[];
+extern const struct suite_case cases_ws[];
 extern const struct suite_case cases_later[];
+/* cases_mutation_gaps.c: rules the mutation test found uncovered (sdk/backend helper) */
+extern const struct suite_case cases_mutation_gaps[];
 
 /* ---- requests (each replaces the case's last exchange; returns the HTTP status, 0 on none) */
 
