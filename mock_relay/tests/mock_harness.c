@@ -92,8 +92,6 @@ struct mock *mock_start_argv(const char *const *extra, int defaults, char *secon
 		close(pipefd[0]);
 		close(pipefd[1]);
 		close(logfd);
-		if (!defaults)
-			unsetenv("MOCK_RELAY_ADMIN_KEY");
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}

@@ -43,7 +43,7 @@ struct mock *mock_start(const char *const *extra);
 
 /*
  * Like mock_start, but with defaults 0 only args are passed (no --port 0 /
- * --admin-key), and MOCK_RELAY_ADMIN_KEY is removed from the child's environment.
+ * --admin-key); the child inherits the environment (MOCK_RELAY_ADMIN_KEY).
  * *second_line (may be NULL) receives the second stdout line if one arrives within
  * 2 s (e.g. "admin key: ..."), else "".
  */
