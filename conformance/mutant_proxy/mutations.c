@@ -1,6 +1,7 @@
 /*
  * mutations.c - the table of single-rule breaks (see mutations.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -312,6 +313,178 @@ static void m_405_without_allow(const struct mut_request *rq, struct mut_respons
 		mut_header_remove(rs, "Allow");
 }
 
+static void m_stale_as_invalid_signature(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *err = json_object_get(rs->json, "error");
+	const char *got = error_code(rs);
+
+	(void)rq;
+	if (got == NULL || strcmp(got, "stale_timestamp") != 0)
+		return;
+	json_object_set_new(err, "code", json_string("invalid_signature"));
+	json_object_set_new(rs->json, "message", json_string("Invalid signature."));
+	rs->json_modified = 1;
+}
+
+static void m_suspended_as_401(const struct mut_request *rq, struct mut_response *rs)
+{
+	const char *got = error_code(rs);
+
+	(void)rq;
+	if (got == NULL || strcmp(got, "tenant_suspended") != 0)
+		return;
+	json_object_set_new(rs->json, "status_code", json_integer(401));
+	rs->json_modified = 1;
+	rs->status = 401;
+}
+
+static void m_visitor_session_message(const struct mut_request *rq, struct mut_response *rs)
+{
+	if (strcmp(rq->path, "/api/v1/create/visitor-session") != 0 || rs->status != 201 ||
+	    !json_is_object(rs->json))
+		return;
+	json_object_set_new(rs->json, "message", json_string("Session created."));
+	rs->json_modified = 1;
+}
+
+static void m_cors_no_vary(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	mut_header_remove(rs, "Vary");
+}
+
+static void m_operator_reprovision_201(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+
+	if (strcmp(rq->path, "/api/v1/relay/provision/operator") != 0 || rs->status != 200 ||
+	    !json_is_object(data))
+		return;
+	json_object_set_new(rs->json, "status_code", json_integer(201));
+	json_object_set_new(data, "created", json_true());
+	rs->json_modified = 1;
+	rs->status = 201;
+}
+
+static void m_retry_after_missing(const struct mut_request *rq, struct mut_response *rs)
+{
+	(void)rq;
+	if (rs->status == 429)
+		mut_header_remove(rs, "Retry-After");
+}
+
+static void m_ratelimit_remaining_off(const struct mut_request *rq, struct mut_response *rs)
+{
+	const char *v = mut_header_get(rs, "X-RateLimit-Remaining");
+	char buf[32];
+
+	(void)rq;
+	if (v == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%ld", strtol(v, NULL, 10) + 1);
+	(void)mut_header_set(rs, "X-RateLimit-Remaining", buf);
+}
+
+static void m_error_field_missing(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *err = json_object_get(rs->json, "error");
+
+	(void)rq;
+	if (!json_is_object(err) || json_object_get(err, "field") == NULL)
+		return;
+	json_object_del(err, "field");
+	rs->json_modified = 1;
+}
+
+/* Same members, message first: {"message","data","status_code"[,"error"]}. */
+static void m_envelope_key_order(const struct mut_request *rq, struct mut_response *rs)
+{
+	static const char *const order[] = {"message", "data", "status_code", "error"};
+	json_t *out, *v;
+	const char *key;
+	size_t i;
+
+	(void)rq;
+	if (!json_is_object(rs->json) || json_object_get(rs->json, "status_code") == NULL)
+		return;
+	out = json_object();
+	if (out == NULL)
+		return;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		v = json_object_get(rs->json, order[i]);
+		if (v != NULL)
+			json_object_set(out, order[i], v);
+	}
+	json_object_foreach(rs->json, key, v)
+	{
+		if (json_object_get(out, key) == NULL)
+			json_object_set(out, key, v);
+	}
+	json_decref(rs->json);
+	rs->json = out;
+	rs->json_modified = 1;
+}
+
+static void m_key_prefix_wrong(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	const char *sk = json_string_value(json_object_get(data, "tenant_secret"));
+	char *copy;
+
+	(void)rq;
+	if (sk == NULL || strncmp(sk, "sk_", 3) != 0)
+		return;
+	copy = strdup(sk);
+	if (copy == NULL)
+		return;
+	copy[2] = '-';
+	json_object_set_new(data, "tenant_secret", json_string(copy));
+	free(copy);
+	rs->json_modified = 1;
+}
+
+static void m_created_at_millis(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	const char *at = json_string_value(json_object_get(data, "created_at"));
+	char buf[40];
+
+	(void)rq;
+	if (at == NULL || strlen(at) != 20 || at[19] != 'Z')
+		return;
+	snprintf(buf, sizeof(buf), "%.19s.000Z", at);
+	json_object_set_new(data, "created_at", json_string(buf));
+	rs->json_modified = 1;
+}
+
+static void m_messages_newest_first(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *items = json_object_get(json_object_get(rs->json, "data"), "items");
+	size_t i, n = json_array_size(items);
+
+	if (strcmp(rq->path, "/api/v1/relay/fetch/messages") != 0 || n < 2)
+		return;
+	for (i = 0; i < n / 2; i++) {
+		json_t *a = json_incref(json_array_get(items, i));
+		json_t *b = json_incref(json_array_get(items, n - 1 - i));
+
+		json_array_set_new(items, i, b);
+		json_array_set_new(items, n - 1 - i, a);
+	}
+	rs->json_modified = 1;
+}
+
+static void m_conversation_status(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+
+	if (strncmp(rq->path, "/api/v1/relay/", 14) != 0 ||
+	    !json_is_string(json_object_get(data, "status")))
+		return;
+	json_object_set_new(data, "status", json_string("pending"));
+	rs->json_modified = 1;
+}
+
 static const struct mutation table[] = {
 	{"none", "-", "forwards everything unchanged", m_none},
 	{"accept-stale", "4.4", "401 stale_timestamp becomes a 200 success", m_accept_stale},
@@ -346,6 +519,31 @@ static const struct mutation table[] = {
 	{"jwt-alg-none", "7.2", "visitor and operator tokens get alg none and no signature",
 	 m_jwt_alg_none},
 	{"405-without-allow", "1.6", "405 responses lose the Allow header", m_405_without_allow},
+	{"stale-as-invalid-signature", "4.5", "stale_timestamp is reported as invalid_signature",
+	 m_stale_as_invalid_signature},
+	{"suspended-as-401", "2.7", "tenant_suspended answers 401 instead of 403",
+	 m_suspended_as_401},
+	{"visitor-session-message", "7.1", "create/visitor-session answers another message",
+	 m_visitor_session_message},
+	{"cors-no-vary", "7.5", "the Vary header is removed", m_cors_no_vary},
+	{"operator-reprovision-201", "6.4",
+	 "re-provisioning an existing operator answers 201 created:true",
+	 m_operator_reprovision_201},
+	{"retry-after-missing", "5.5", "429 responses lose Retry-After", m_retry_after_missing},
+	{"ratelimit-remaining-off-by-one", "5.5", "X-RateLimit-Remaining is one too high",
+	 m_ratelimit_remaining_off},
+	{"error-field-missing", "1.3", "error.field is removed from 422/400 envelopes",
+	 m_error_field_missing},
+	{"envelope-key-order", "1.2", "envelope keys come as message, data, status_code",
+	 m_envelope_key_order},
+	{"key-prefix-wrong", "2.2", "tenant_secret comes back as sk-... instead of sk_...",
+	 m_key_prefix_wrong},
+	{"messages-newest-first", "6.2.5", "fetch/messages lists the newest message first",
+	 m_messages_newest_first},
+	{"conversation-status", "6.1.2", "conversations come back with status \"pending\"",
+	 m_conversation_status},
+	{"created-at-millis", "1.8", "created_at carries milliseconds (….000Z)",
+	 m_created_at_millis},
 };
 
 const struct mutation *mutation_find(const char *name)

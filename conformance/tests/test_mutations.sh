@@ -36,10 +36,23 @@ origin-not-checked|widget.session.origin-* widget.*origin* cors.*
 rate-limit-missing|ratelimit.*
 rate-limit-headers-missing|ratelimit.*
 error-envelope-missing-code|envelope.* *.envelope* hmac1.* admin.*
-wrong-content-type|envelope.content-type* *content-type*
+wrong-content-type|envelope.*.shape *content-type*
 cross-tenant-404-as-200|relay.isolation.* relay.*cross-tenant* relay.*other-tenant* relay.*not-found* relay.*unknown*
 jwt-alg-none|widget.token.* widget.jwt.* widget.*token* ws.*
-405-without-allow|envelope.method* envelope.405* *method-not-allowed* *.405*
+405-without-allow|envelope.routing.405* *method-not-allowed* *.405*
+stale-as-invalid-signature|hmac1.window.* hmac1.order.window-*
+suspended-as-401|admin.suspend.* widget.session.suspended hmac1.order.status-*
+visitor-session-message|widget.session.create widget.session.message
+cors-no-vary|cors.*
+operator-reprovision-201|relay.operator.idempotent
+retry-after-missing|ratelimit.*
+ratelimit-remaining-off-by-one|ratelimit.*
+error-field-missing|admin.provision.* admin.update.* admin.fetch* hostile.query.* relay.* widget.* envelope.error.*
+envelope-key-order|envelope.*.key-order
+key-prefix-wrong|admin.provision.key-*
+messages-newest-first|relay.messages.* relay.message.*
+conversation-status|relay.conversation.*
+created-at-millis|admin.provision.created-at relay.conversation.* relay.message.*
 TABLE
 }
 
@@ -125,8 +138,8 @@ export bin tmp xfail
 printf '%s\n' "${mutations[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
 
 failures=0
-printf '\n%-28s %-6s %s\n' mutation exit "caught by"
-printf '%-28s %-6s %s\n' -------- ---- ---------
+printf '\n%-31s %-6s %s\n' mutation exit "caught by"
+printf '%-31s %-6s %s\n' -------- ---- ---------
 for m in "${mutations[@]}"; do
 	IFS='|' read -r st caught other <"$tmp/$m.result"
 	shown=$(echo "$caught" | tr ' ' '\n' | head -n 4 | paste -sd' ')
@@ -134,16 +147,16 @@ for m in "${mutations[@]}"; do
 	[ "$n" -gt 4 ] && shown="$shown (+$((n - 4)) more)"
 	if [ "$m" = none ]; then
 		if [ "$st" = 0 ]; then
-			printf '%-28s %-6s %s\n' "$m" "$st" "(passes, as it must)"
+			printf '%-31s %-6s %s\n' "$m" "$st" "(passes, as it must)"
 		else
-			printf '%-28s %-6s %s\n' "$m" "$st" "NOT PASSING: ${other:-$caught}"
+			printf '%-31s %-6s %s\n' "$m" "$st" "NOT PASSING: ${other:-$caught}"
 			sed -n '1,60p' "$tmp/$m.suite.out"
 			failures=$((failures + 1))
 		fi
 	elif [ "$st" != 0 ] && [ "$st" != start ] && [ -n "$caught" ]; then
-		printf '%-28s %-6s %s\n' "$m" "$st" "$shown"
+		printf '%-31s %-6s %s\n' "$m" "$st" "$shown"
 	else
-		printf '%-28s %-6s %s\n' "$m" "$st" "MISSED (other FAILs: ${other:-none})"
+		printf '%-31s %-6s %s\n' "$m" "$st" "MISSED (other FAILs: ${other:-none})"
 		failures=$((failures + 1))
 	fi
 done
