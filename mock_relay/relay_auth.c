@@ -109,12 +109,14 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		rc = store_replay_check(st->store, h.tenant_id, v.timestamp_ms, h.signature,
 					req->now_ms);
 		if (rc != RELAY_OK) {
-			if (rc != RELAY_E_REPLAYED_REQUEST && rc != RELAY_E_TENANT_NOT_FOUND)
-				rc = RELAY_E_INTERNAL;
-			if (rc == RELAY_E_TENANT_NOT_FOUND)
-				rc = RELAY_E_INVALID_SIGNATURE; /* reset in between */
 			failed = HMAC1_STEP_REPLAY;
 			detail = "this (tenant, timestamp, signature) was already received";
+			if (rc == RELAY_E_CAPACITY_EXCEEDED)
+				detail = "replay cache full";
+			if (rc == RELAY_E_TENANT_NOT_FOUND) {
+				rc = RELAY_E_INVALID_SIGNATURE; /* reset in between */
+				failed = HMAC1_STEP_SIGNATURE;
+			}
 			goto out;
 		}
 	}

@@ -44,9 +44,9 @@ struct tenant {
 	pthread_mutex_t mu; /* guards the counters below */
 	int64_t rl_window;
 	int rl_count;
-	struct replay_entry *replay; /* ring of at most STORE_REPLAY_MAX, allocated lazily */
+	struct replay_entry *replay; /* live entries, grown up to STORE_REPLAY_MAX */
 	size_t n_replay;
-	size_t replay_next;
+	size_t cap_replay;
 };
 
 struct shard {
@@ -475,7 +475,6 @@ static enum relay_rc rotate(struct relay_store *s, const char *tenant_id, int64_
 		/* Signatures made with the old secret can never be valid again. */
 		pthread_mutex_lock(&t->mu);
 		t->n_replay = 0;
-		t->replay_next = 0;
 		pthread_mutex_unlock(&t->mu);
 	} else {
 		memcpy(t->widget_key, fresh, sizeof(fresh));
@@ -733,13 +732,6 @@ enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id, i
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	pthread_mutex_lock(&t->mu);
-	if (t->replay == NULL) {
-		t->replay = calloc(STORE_REPLAY_MAX, sizeof(*t->replay));
-		if (t->replay == NULL) {
-			rc = RELAY_E_NOMEM;
-			goto unlock;
-		}
-	}
 	/* Drop entries whose timestamp left the window: they can never pass step 2 again. */
 	kept = 0;
 	for (i = 0; i < t->n_replay; i++) {
@@ -753,17 +745,29 @@ enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id, i
 		t->replay[kept++] = t->replay[i];
 	}
 	t->n_replay = kept;
-	if (rc == RELAY_OK) {
-		if (t->n_replay == STORE_REPLAY_MAX) {
-			/* Full of live entries: forget the oldest (documented, §4.7). */
-			memmove(&t->replay[0], &t->replay[1],
-				(STORE_REPLAY_MAX - 1) * sizeof(*t->replay));
-			t->n_replay--;
+	if (rc != RELAY_OK)
+		goto unlock;
+	if (t->n_replay == t->cap_replay) {
+		size_t cap = t->cap_replay > 0 ? 2 * t->cap_replay : 64;
+		struct replay_entry *grown;
+
+		if (t->cap_replay >= STORE_REPLAY_MAX) {
+			rc = RELAY_E_CAPACITY_EXCEEDED; /* fail closed (§13) */
+			goto unlock;
 		}
-		t->replay[t->n_replay].timestamp_ms = timestamp_ms;
-		memcpy(t->replay[t->n_replay].sig, sig, SIG_BYTES);
-		t->n_replay++;
+		if (cap > STORE_REPLAY_MAX)
+			cap = STORE_REPLAY_MAX;
+		grown = realloc(t->replay, cap * sizeof(*grown));
+		if (grown == NULL) {
+			rc = RELAY_E_NOMEM;
+			goto unlock;
+		}
+		t->replay = grown;
+		t->cap_replay = cap;
 	}
+	t->replay[t->n_replay].timestamp_ms = timestamp_ms;
+	memcpy(t->replay[t->n_replay].sig, sig, SIG_BYTES);
+	t->n_replay++;
 unlock:
 	pthread_mutex_unlock(&t->mu);
 	pthread_rwlock_unlock(&sh->lock);

@@ -27,7 +27,7 @@
 
 #define STORE_SHARDS         64
 #define STORE_MAX_TENANTS    10000 /* §13: past it provision answers 507 capacity_exceeded */
-#define STORE_REPLAY_MAX     4096  /* §4.7: remembered signatures per tenant */
+#define STORE_REPLAY_MAX     65536 /* §4.7, §13: live triples per tenant; past it 507 */
 #define STORE_RATE_WINDOW_MS 60000 /* §5: fixed window */
 
 struct relay_store;
@@ -143,6 +143,8 @@ int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, si
 /*
  * §4.7: records (timestamp, signature) for the tenant and returns
  * RELAY_E_REPLAYED_REQUEST when the same pair was already seen inside the window.
+ * RELAY_E_CAPACITY_EXCEEDED when STORE_REPLAY_MAX live pairs are held (fails closed,
+ * §13).
  */
 RELAY_WUR enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id,
 					   int64_t timestamp_ms, const char *signature_hex,
