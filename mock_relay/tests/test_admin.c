@@ -207,6 +207,28 @@ static void test_provision_validation_names_the_field(void **state)
 		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"null\"]}", "allowed_origins"},
 		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://a.com:0\"]}",
 		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com/?a=1\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com#x\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop%2Edemo.com\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com \"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop\\t.demo.com\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"*\"]}", "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://\"]}", "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://:443\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com:65536\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com:80a\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"shop.demo.com\"]}",
+		 "allowed_origins"},
+		{"{\"tenant_name\":\"a\",\"allowed_origins\":[\"https://shop.demo.com//\"]}",
+		 "allowed_origins"},
 		{"{\"tenant_name\":\"a\",\"rate_limit_per_min\":0}", "rate_limit_per_min"},
 		{"{\"tenant_name\":\"a\",\"rate_limit_per_min\":10001}", "rate_limit_per_min"},
 		{"{\"tenant_name\":\"a\",\"rate_limit_per_min\":\"60\"}", "rate_limit_per_min"},
@@ -282,6 +304,24 @@ static void test_provision_accepts_boundary_values(void **state)
 	snprintf(body, sizeof(body), "{\"tenant_name\":\"%s\"}", name);
 	expect_admin_error("POST", "/api/v1/provision/tenant", body, 422, "validation_failed",
 			   "tenant_name");
+	/* §3.1.5: 255 bytes pass, 256 fail. */
+	for (n = 255; n <= 256; n++) {
+		char origin[300];
+
+		memset(origin, 'a', sizeof(origin));
+		memcpy(origin, "https://", 8);
+		origin[n] = '\0';
+		snprintf(body, sizeof(body), "{\"tenant_name\":\"o\",\"allowed_origins\":[\"%s\"]}",
+			 origin);
+		admin("POST", "/api/v1/provision/tenant", body, &resp);
+		if (n == 255)
+			assert_int_equal(resp.status, 201);
+		else
+			assert_int_equal(mock_check_error(&resp, 422, "validation_failed",
+							  "allowed_origins"),
+					 0);
+		client_response_cleanup(&resp);
+	}
 	/* 50 origins pass, 51 fail (§13). */
 	for (n = 0; n <= 1; n++) {
 		size_t len = (size_t)snprintf(origins, sizeof(origins),
