@@ -39,7 +39,7 @@ static void clock_put(struct relay_request *req, struct relay_response *resp)
 
 	body = request_json_object(req, resp);
 	if (body == NULL)
-		return;
+		goto out;
 	v = json_object_get(body, "now_ms");
 	if (json_is_null(v)) {
 		relay_clock_reset(&req->st->clock);
@@ -48,11 +48,11 @@ static void clock_put(struct relay_request *req, struct relay_response *resp)
 		relay_clock_set(&req->st->clock, (int64_t)json_integer_value(v));
 	} else {
 		response_error(resp, RELAY_E_VALIDATION_FAILED, "now_ms", NULL);
-		json_decref(body);
-		return;
+		goto out;
 	}
-	json_decref(body);
 	response_success(resp, 200, clock_json(req->st), "Clock set.");
+out:
+	json_decref(body);
 }
 
 /* §10.2.3 POST /__mock/clock/advance {"ms": N} */
@@ -62,17 +62,17 @@ static void clock_advance(struct relay_request *req, struct relay_response *resp
 
 	body = request_json_object(req, resp);
 	if (body == NULL)
-		return;
+		goto out;
 	v = json_object_get(body, "ms");
 	if (!json_is_integer(v) || json_integer_value(v) > MAX_SAFE_INT ||
 	    json_integer_value(v) < -MAX_SAFE_INT) {
 		response_error(resp, RELAY_E_VALIDATION_FAILED, "ms", NULL);
-		json_decref(body);
-		return;
+		goto out;
 	}
 	relay_clock_advance(&req->st->clock, (int64_t)json_integer_value(v));
-	json_decref(body);
 	response_success(resp, 200, clock_json(req->st), "Clock advanced.");
+out:
+	json_decref(body);
 }
 
 /* §10.3.2 GET /__mock/journal?tenant_id=&limit= */
@@ -108,18 +108,15 @@ static void faults_post(struct relay_request *req, struct relay_response *resp)
 
 	body = request_json_object(req, resp);
 	if (body == NULL)
-		return;
+		goto out;
 	rc = faults_add(req->st->faults, body, &rule, &field);
-	json_decref(body);
-	if (rc == RELAY_E_VALIDATION_FAILED) {
-		response_error(resp, rc, field, NULL);
-		return;
-	}
 	if (rc != RELAY_OK) {
-		response_error(resp, rc, NULL, NULL);
-		return;
+		response_error(resp, rc, rc == RELAY_E_VALIDATION_FAILED ? field : NULL, NULL);
+		goto out;
 	}
-	response_success(resp, 201, rule, "Fault added.");
+	response_success(resp, 201, rule, "Fault added."); /* steals rule */
+out:
+	json_decref(body);
 }
 
 /* §10.4.4 GET /__mock/faults */
