@@ -486,14 +486,6 @@ static void hostile_header_garbage(struct case_ctx *x)
 		expect_status(x, 401, "missing_signature");
 }
 
-/* ---- later: callbacks (§9) */
-
-static void later_skip(struct case_ctx *x)
-{
-	case_skip(x, "no callback receiver: callback cases are not implemented in this suite "
-		     "build");
-}
-
 const struct suite_case cases_envelope[] = {
 	{"envelope.error.shape", "1.3.1", REPORT_INFERRED, 0,
 	 "Errors use {status_code, data: null, message, error: {code}} and JSON content type",
@@ -610,9 +602,4 @@ const struct suite_case cases_hostile[] = {
 	{"hostile.headers.garbage", "4.1.3", REPORT_INFERRED, 0,
 	 "Control bytes, a 23-digit timestamp and a short signature are 401 missing_signature",
 	 hostile_header_garbage},
-	{NULL, NULL, 0, 0, NULL, NULL}};
-
-const struct suite_case cases_later[] = {
-	{"callback.signing.valid", "9.2.1", REPORT_DOCUMENTED, 0,
-	 "Callbacks are signed with HMAC#1 and the tenant secret (WH, CWH)", later_skip},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -18,15 +18,12 @@
 #define WS_PATH "/api/v1/ws/widget?token="
 #define WAIT_MS 3000
 
-/* The port of a http://127.0.0.1:PORT or http://localhost:PORT base URL, else 0. */
-static int local_port(const char *base)
+/* The port of a local target, else 0. */
+static int local_port(const struct suite *s)
 {
-	static const char *const prefixes[] = {"http://127.0.0.1:", "http://localhost:"};
+	int port = 0;
 
-	for (size_t i = 0; i < 2; i++)
-		if (strncmp(base, prefixes[i], strlen(prefixes[i])) == 0)
-			return atoi(base + strlen(prefixes[i]));
-	return 0;
+	return suite_target_local(s, &port) ? port : 0;
 }
 
 /* A visitor session for the case's tenant: token and ids. */
@@ -51,7 +48,7 @@ static bool new_session(struct case_ctx *x, char *tok, size_t tok_size, char *si
 static struct ws_client *ws_open(struct case_ctx *x, const char *token, bool want_101)
 {
 	char path[4400];
-	int port = local_port(x->s->cfg.base_url), status = 0;
+	int port = local_port(x->s), status = 0;
 	char body[512] = "";
 	struct ws_client *c;
 
@@ -114,7 +111,7 @@ static void ws_expect_close(struct case_ctx *x, const char *token, int code)
 	int got;
 
 	if (c == NULL) {
-		if (local_port(x->s->cfg.base_url) > 0)
+		if (local_port(x->s) > 0)
 			expect_true(x, false,
 				    "upgrade completed then closed with %d (§8.1.3): no 101 came",
 				    code);

@@ -30,7 +30,7 @@
 #define NEED_TENANT 0x04u /* tenant credentials: provisioned, or --tenant-id/--tenant-secret */
 #define NEED_WIDGET                                                                                \
 	0x08u /* widget key + an allowed origin: provisioned, or --widget-key/--origin */
-#define NEED_CALLBACK 0x10u /* a callback receiver */
+#define NEED_CALLBACK 0x10u /* a callback receiver the relay can reach (target on 127.0.0.1) */
 
 struct suite_config {
 	const char *base_url;
@@ -96,7 +96,7 @@ extern const struct suite_case cases_relay[];
 extern const struct suite_case cases_widget[];
 extern const struct suite_case cases_hostile[];
 extern const struct suite_case cases_ws[];
-extern const struct suite_case cases_later[];
+extern const struct suite_case cases_callback[];
 /* cases_mutation_gaps.c: rules the mutation test found uncovered (sdk/backend helper) */
 extern const struct suite_case cases_mutation_gaps[];
 
@@ -172,6 +172,9 @@ void case_info(struct case_ctx *x, const char *fmt, ...) __attribute__((format(p
 json_t *jwt_part(const char *token, int part);
 /* Number of '.'-separated base64url segments; -1 when a char is not base64url. */
 int jwt_segments(const char *token);
+
+/* 1 when the target is http://127.0.0.1:PORT or http://localhost:PORT (then *port is set). */
+bool suite_target_local(const struct suite *s, int *port);
 
 /* Runs the suite (main.c parsed options). Returns the exit status. */
 struct suite_run_options {
