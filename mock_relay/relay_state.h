@@ -15,10 +15,10 @@
 #include "relay_clock.h"
 #include "relay_rc.h"
 
-#define CONFIG_BIND_MAX        64   /* textual IPv4 / IPv6 address */
-#define CONFIG_ADMIN_KEY_MAX   256  /* longest accepted --admin-key */
-#define CONFIG_JOURNAL_DEFAULT 1024 /* §10.3 */
-#define CONFIG_JOURNAL_MAX     1000000
+#define CONFIG_BIND_MAX        64    /* textual IPv4 / IPv6 address */
+#define CONFIG_ADMIN_KEY_MAX   256   /* longest accepted --admin-key */
+#define CONFIG_JOURNAL_DEFAULT 1024  /* §10.3 */
+#define CONFIG_JOURNAL_MAX     65536 /* = the largest GET /__mock/journal limit (§10.3.2) */
 #define CONFIG_THREADS_DEFAULT 2
 #define CONFIG_THREADS_MAX     256
 #define CONFIG_PORT_DEFAULT    7811 /* §1.1: the documented relay port */
