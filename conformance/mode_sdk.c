@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -47,9 +45,7 @@
 
 struct mock_proc {
 	pid_t pid;
-	int out_fd; /* its stdout, drained by a thread once the port is known */
-	pthread_t drain;
-	bool draining;
+	char log[64]; /* its stdout (and stderr unless verbose): a file, so --keep is safe */
 	char url[256];
 	char admin_key[KEY_STR_LEN + 1];
 };
@@ -77,89 +73,72 @@ static bool default_mock_path(char *out, size_t size)
 	return snprintf(out, size, "%s/mock-relay", self) < (int)size;
 }
 
-static void *drain_run(void *arg)
+/* Waits until the log file's first line is complete (within deadline_ms). */
+static bool first_line(const char *log, char *line, size_t size, int64_t deadline_ms)
 {
-	struct mock_proc *m = arg;
-	char buf[4096];
+	while (relay_clock_real_ms() < deadline_ms) {
+		FILE *f = fopen(log, "r");
+		bool done = false;
 
-	while (read(m->out_fd, buf, sizeof(buf)) > 0)
-		;
-	return NULL;
-}
-
-/* Reads one line from fd within deadline_ms. */
-static bool read_line(int fd, char *line, size_t size, int64_t deadline_ms)
-{
-	size_t len = 0;
-
-	while (len + 1 < size) {
-		struct pollfd p = {fd, POLLIN, 0};
-		int64_t left = deadline_ms - relay_clock_real_ms();
-		ssize_t n;
-
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		n = read(fd, line + len, 1);
-		if (n <= 0)
-			return false;
-		if (line[len] == '\n')
-			break;
-		len++;
+		if (f != NULL) {
+			done = fgets(line, (int)size, f) != NULL && strchr(line, '\n') != NULL;
+			fclose(f);
+		}
+		if (done)
+			return true;
+		usleep(20000);
 	}
-	line[len] = '\0';
-	return true;
+	return false;
 }
 
-/* Starts mock-relay on port 0 with a random admin key; fills m. Its log goes to
- * stderr only when verbose. */
+/*
+ * Starts mock-relay on port 0 with a random admin key; fills m. Its output goes to
+ * a log file (its stderr stays ours when verbose); the first line gives the URL.
+ */
 static bool mock_start(struct mock_proc *m, const char *path, bool verbose)
 {
 	char line[SDK_LINE_MAX], *url;
-	int fds[2];
+	int fd, status;
 
 	memset(m, 0, sizeof(*m));
 	m->pid = -1;
-	m->out_fd = -1;
 	if (access(path, X_OK) != 0) {
 		fprintf(stderr, "relay-conformance sdk: cannot run %s: %s\n", path,
 			strerror(errno));
 		return false;
 	}
-	if (ids_key("ak_", m->admin_key) != RELAY_OK || pipe(fds) != 0)
+	snprintf(m->log, sizeof(m->log), "/tmp/relay-conformance-mock-XXXXXX");
+	fd = mkstemp(m->log);
+	if (fd < 0) {
+		m->log[0] = '\0';
 		return false;
+	}
+	if (ids_key("ak_", m->admin_key) != RELAY_OK) {
+		close(fd);
+		return false;
+	}
 	m->pid = fork();
 	if (m->pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
+		close(fd);
 		return false;
 	}
 	if (m->pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		if (!verbose) {
-			int null_fd = open("/dev/null", O_WRONLY);
-
-			if (null_fd >= 0) {
-				dup2(null_fd, STDERR_FILENO);
-				close(null_fd);
-			}
-		}
+		dup2(fd, STDOUT_FILENO);
+		if (!verbose)
+			dup2(fd, STDERR_FILENO);
+		close(fd);
 		execl(path, path, "--port", "0", "--admin-key", m->admin_key, (char *)NULL);
-		fprintf(stderr, "relay-conformance sdk: cannot run %s: %s\n", path,
-			strerror(errno));
 		_exit(127);
 	}
-	close(fds[1]);
-	m->out_fd = fds[0];
-	if (!read_line(m->out_fd, line, sizeof(line), relay_clock_real_ms() + SDK_START_MS))
+	close(fd);
+	if (!first_line(m->log, line, sizeof(line), relay_clock_real_ms() + SDK_START_MS) ||
+	    waitpid(m->pid, &status, WNOHANG) != 0)
 		return false;
 	url = strstr(line, "http://");
 	if (url == NULL)
 		return false;
-	url[strcspn(url, " \r\t")] = '\0';
+	url[strcspn(url, " \r\n\t")] = '\0';
 	snprintf(m->url, sizeof(m->url), "%s", url);
-	m->draining = pthread_create(&m->drain, NULL, drain_run, m) == 0;
 	return true;
 }
 
@@ -181,12 +160,9 @@ static void mock_stop(struct mock_proc *m)
 		}
 		m->pid = -1;
 	}
-	if (m->draining)
-		pthread_join(m->drain, NULL);
-	m->draining = false;
-	if (m->out_fd >= 0)
-		close(m->out_fd);
-	m->out_fd = -1;
+	if (m->log[0] != '\0')
+		unlink(m->log);
+	m->log[0] = '\0';
 }
 
 /* An admin call to the mock; *env receives the parsed envelope. Returns the status. */
@@ -656,7 +632,6 @@ int mode_sdk_main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	memset(&m, 0, sizeof(m));
 	m.pid = -1;
-	m.out_fd = -1;
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a];
 		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
@@ -814,10 +789,8 @@ out:
 	report_free(r);
 	client_free(cl);
 	if (keep && m.pid > 0) {
-		printf("mock relay left running: pid %ld, %s, admin key %s\n", (long)m.pid, m.url,
-		       m.admin_key);
-		if (m.draining)
-			pthread_detach(m.drain);
+		printf("mock relay left running: pid %ld, %s, admin key %s, log %s\n", (long)m.pid,
+		       m.url, m.admin_key, m.log);
 	} else {
 		mock_stop(&m);
 	}
