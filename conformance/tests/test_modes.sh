@@ -3,7 +3,8 @@
 # against the examples in scripts/examples/:
 #   sdk:     good_client.py passes (exit 0); buggy_client.py fails with a report that
 #            names both classic bugs, each on its own as well;
-#   backend: backend_receiver.py passes; with each --bug it fails, on the expected case.
+#   backend: backend_receiver.py passes; with each --bug it fails, on the expected case;
+#            the mock's own callbacks reach it and are acknowledged.
 # Reports written with --json/--junit are checked with real parsers.
 set -uo pipefail
 bin=${1:?usage: test_modes.sh BIN_DIR}
@@ -42,7 +43,7 @@ for c in json.load(open(sys.argv[1]))["cases"]:
 # ---- sdk mode
 out=$tmp/sdk-good.txt
 if "$rc_bin" sdk --mock "$bin/mock-relay" --json "$tmp/good.json" --junit "$tmp/good.xml" \
-	-- python3 "$ex/good_client.py" >"$out" 2>&1; then
+	--html "$tmp/good.html" -- python3 "$ex/good_client.py" >"$out" 2>&1; then
 	ok "sdk: good_client.py passes"
 else
 	fail "sdk: good_client.py should pass"
@@ -137,7 +138,8 @@ stop_receiver() {
 start_receiver || fail "backend: receiver did not start"
 out=$tmp/backend-good.txt
 if "$rc_bin" backend --callback-url "$receiver_url" --tenant-secret "$secret" \
-	--json "$tmp/backend.json" --junit "$tmp/backend.xml" >"$out" 2>&1; then
+	--json "$tmp/backend.json" --junit "$tmp/backend.xml" --html "$tmp/backend.html" \
+	>"$out" 2>&1; then
 	ok "backend: backend_receiver.py passes"
 else
 	fail "backend: backend_receiver.py should pass"
@@ -153,6 +155,20 @@ else
 	fail "backend: reports"
 fi
 stop_receiver
+
+# The reports of both modes against the suite's schema and JUnit/HTML checks (§12.3).
+validator=$root/scripts/validate_report.py
+schema=$root/conformance/report.schema.json
+if [ -f "$validator" ] && [ -f "$schema" ]; then
+	for m in good backend; do
+		j=$tmp/$m.json x=$tmp/$m.xml h=$tmp/$m.html
+		if python3 "$validator" --schema "$schema" --json "$j" --junit "$x" --html "$h"; then
+			ok "reports: $m JSON/JUnit/HTML validate"
+		else
+			fail "reports: $m reports do not validate"
+		fi
+	done
+fi
 
 # Each planted bug must fail the run on the case that names it.
 while read -r bug case_id; do
@@ -176,6 +192,15 @@ no-signature-check backend.reject.wrong-signature
 reserialized-body backend.callback.message-received.signed
 reject-duplicates backend.duplicate.acknowledged
 BUGS
+
+# The mock's real callbacks are accepted by the example receiver (both sides agree).
+if python3 "$(dirname "$0")/mock_to_receiver.py" "$bin/mock-relay" "$ex/backend_receiver.py" \
+	>"$tmp/m2r.txt" 2>&1; then
+	ok "backend: the mock's own nine callbacks are acknowledged by backend_receiver.py"
+else
+	fail "backend: the mock's callbacks to backend_receiver.py"
+	cat "$tmp/m2r.txt"
+fi
 
 if "$rc_bin" backend --callback-url http://127.0.0.1:9 --tenant-secret "$secret" \
 	>"$tmp/unreach.txt" 2>&1; then
