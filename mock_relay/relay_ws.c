@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -601,7 +603,7 @@ void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeRespons
 	};
 	struct ws_conn *c = calloc(1, sizeof(*c));
 	struct ws_cmd *cmd = calloc(1, sizeof(*cmd));
-	int flags;
+	int flags, one = 1;
 
 	if (c == NULL || cmd == NULL)
 		goto fail;
@@ -630,6 +632,9 @@ void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeRespons
 	flags = fcntl(sock, F_GETFL, 0);
 	if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) != 0)
 		goto fail;
+	/* Frames are small and written whole: send them now, not after a delayed ACK. */
+	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CORK_OFF);
+	(void)setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	atomic_fetch_add(&hub->n_conns, 1);
 	cmd->kind = CMD_ADOPT;
 	cmd->conn = c;

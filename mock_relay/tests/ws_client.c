@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,7 +213,7 @@ struct ws_client *ws_client_connect(int port, const char *path, const char *extr
 	char key[32], expect[32], got[64], req[8192], *resp = NULL, *end;
 	unsigned int md_len = 0;
 	size_t have = 0;
-	int fd, code = 0;
+	int fd, code = 0, one = 1;
 	struct timeval tv = {5, 0};
 
 	if (status != NULL)
@@ -223,6 +224,7 @@ struct ws_client *ws_client_connect(int port, const char *path, const char *extr
 	if (fd < 0)
 		return NULL;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
 		goto fail;
 	EVP_EncodeBlock((unsigned char *)key, nonce, sizeof(nonce));
