@@ -73,7 +73,9 @@ enum relay_rc ids_key(const char *prefix, char out[KEY_STR_LEN + 1])
 	char enc[4 * ((KEY_RANDOM_BYTES + 2) / 3) + 1];
 	size_t n;
 
-	if (prefix == NULL || strlen(prefix) != 3 || RAND_bytes(raw, sizeof(raw)) != 1)
+	if (prefix == NULL || strlen(prefix) != 3)
+		return RELAY_E_INVALID_ARGUMENT;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return RELAY_E_CRYPTO;
 	n = ids_base64url(raw, sizeof(raw), enc, sizeof(enc));
 	OPENSSL_cleanse(raw, sizeof(raw));
@@ -97,7 +99,8 @@ enum relay_rc ids_prefixed(const char *prefix, int64_t unix_ms, char out[PREFIXE
 	rc = ids_uuid7(unix_ms, uuid);
 	if (rc != RELAY_OK)
 		return rc;
-	memcpy(out, prefix, plen);
+	if (plen > 0) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out, prefix, plen);
 	o = plen;
 	for (i = 0; i < UUID_STR_LEN; i++) {
 		if (uuid[i] != '-')

@@ -135,6 +135,21 @@ static void test_perform_refuses_missing_arguments(void **state)
 	assert_int_equal(client_perform(c, &req, &resp), RELAY_E_INVALID_ARGUMENT);
 	client_response_cleanup(&resp);
 	client_response_cleanup(NULL);
+	req.method = "GET";
+	{
+		char tenant[300];
+
+		memset(tenant, 'a', sizeof(tenant) - 1);
+		tenant[sizeof(tenant) - 1] = '\0';
+		assert_int_equal(client_signed(c, &req, tenant, "sk", 0, &resp, NULL),
+				 RELAY_E_INVALID_ARGUMENT);
+		assert_int_equal(client_signed(c, &req, "t", NULL, 0, &resp, NULL),
+				 RELAY_E_INVALID_ARGUMENT);
+		/* a negative timestamp cannot be signed */
+		assert_int_equal(client_signed(c, &req, "t", "sk", -1, &resp, NULL),
+				 RELAY_E_INVALID_ARGUMENT);
+		client_response_cleanup(&resp);
+	}
 	client_free(c);
 }
 

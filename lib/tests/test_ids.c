@@ -135,9 +135,9 @@ static void test_key_refuses_bad_prefix(void **state)
 	char k[KEY_STR_LEN + 1];
 
 	(void)state;
-	assert_int_not_equal(ids_key("sk", k), RELAY_OK);
-	assert_int_not_equal(ids_key("sk__", k), RELAY_OK);
-	assert_int_not_equal(ids_key(NULL, k), RELAY_OK);
+	assert_int_equal(ids_key("sk", k), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(ids_key("sk__", k), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(ids_key(NULL, k), RELAY_E_INVALID_ARGUMENT);
 }
 
 static void test_prefixed_id_is_prefix_and_32_lowercase_hex(void **state)
@@ -157,6 +157,8 @@ static void test_prefixed_id_is_prefix_and_32_lowercase_hex(void **state)
 		assert_memory_equal(id + plen, "019791ee41007", 13);
 	}
 	assert_int_equal(ids_prefixed("", 0, id), RELAY_OK);
+	assert_int_equal(strlen(id), 32);
+	assert_int_equal(ids_prefixed(NULL, 0, id), RELAY_OK);
 	assert_int_equal(strlen(id), 32);
 	assert_int_not_equal(ids_prefixed("a_prefix_longer_than_16", 0, id), RELAY_OK);
 }
