@@ -65,17 +65,68 @@ void journal_reset(struct relay_journal *j)
 	atomic_store(&j->next, 0);
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
 void journal_copy(char *dst, size_t size, const char *src)
 {
-	size_t n = src != NULL ? strlen(src) : 0;
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
+	size_t n = strlen((const char *)s), i = 0, o = 0, k;
 
 	if (size == 0)
 		return;
-	if (n >= size)
-		n = size - 1;
-	if (n > 0)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
+	/*
+	 * Request bytes (decoded paths, header values) may be anything: keep valid UTF-8
+	 * and replace the rest and control characters with '?', so the journal and the
+	 * JSON log can always be serialized.
+	 */
+	while (i < n && o + 1 < size) {
+		k = utf8_seq(s + i, n - i);
+		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + k + 1 > size)
+			break; /* truncate on a character boundary */
+		memcpy(dst + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
 }
 
 void journal_append(struct relay_journal *j, const struct journal_entry *e)

@@ -65,7 +65,10 @@ void journal_append(struct relay_journal *j, const struct journal_entry *e);
 RELAY_WUR enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id,
 					size_t limit, json_t **items, size_t *total);
 
-/* Copies src into dst[size] truncating, always NUL-terminated. */
+/*
+ * Copies src into dst[size], truncating on a character boundary, always
+ * NUL-terminated; invalid UTF-8 and control characters become '?'.
+ */
 void journal_copy(char *dst, size_t size, const char *src);
 
 #endif

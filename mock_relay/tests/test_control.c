@@ -417,6 +417,36 @@ static void test_fault_validation_cap_and_clear(void **state)
 	json_decref(d);
 }
 
+/* §10.3: request bytes that are not UTF-8 never break the journal (no 500). */
+static void test_journal_survives_invalid_utf8(void **state)
+{
+	static const char *const bad_tenant[] = {"X-Bloonio-Tenant-Id: a\xff\xfe\x01",
+						 "X-Bloonio-Timestamp: 1\xc3",
+						 "X-Bloonio-Signature: 1", NULL};
+	struct client_response resp;
+	json_t *d, *items;
+
+	(void)state;
+	err("GET", "/%ff%fe%c3%28/x", NULL, 0, 404, "not_found", NULL);
+	err("GET", "/caf%C3%A9", NULL, 0, 404, "not_found", NULL);
+	assert_int_equal(mock_call(m, "GET", "/api/v1/relay/fetch/conversation?conversation_id=x",
+				   NULL, 0, bad_tenant, &resp),
+			 0);
+	assert_int_equal(resp.status, 401);
+	client_response_cleanup(&resp);
+	d = ok("GET", "/__mock/journal", NULL, 200);
+	items = json_object_get(d, "items");
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 0), "tenant_id")), "a???");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 1), "path")),
+			    "/caf\xc3\xa9");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 2), "path")),
+			    "/??"
+			    "?(/x");
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reset_forgets_everything, reset),
 		cmocka_unit_test_setup(test_journal_lists_requests_newest_first, reset),
 		cmocka_unit_test_setup(test_journal_is_bounded, reset),
+		cmocka_unit_test_setup(test_journal_survives_invalid_utf8, reset),
 		cmocka_unit_test_setup(test_secrets_absent_from_journal_and_log, reset),
 		cmocka_unit_test_setup(test_fault_status_then_normal, reset),
 		cmocka_unit_test_setup(test_fault_delay, reset),
