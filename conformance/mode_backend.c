@@ -47,6 +47,8 @@ struct backend {
 	struct report *report;
 	unsigned sent, unreachable; /* requests made, and those without an HTTP answer */
 	unsigned seq;               /* distinguishes event ids within a run */
+	double slowest_ack;         /* seconds, over the signed callbacks */
+	const char *slowest_event;
 };
 
 /* How a callback is spoiled before it is sent. */
@@ -250,7 +252,12 @@ static void case_signed(struct backend *b, const char *event)
 		report_case_verdict(c, REPORT_FAIL, "could not build the payload");
 	} else {
 		st = send_callback(b, &cb, SPOIL_NONE);
-		report_case_log(c, "POST %s event_id %s -> %ld", cb.path, cb.event_id, st);
+		report_case_log(c, "POST %s event_id %s -> %ld in %.3f s", cb.path, cb.event_id, st,
+				cb.resp.seconds);
+		if (st != 0 && cb.resp.seconds >= b->slowest_ack) {
+			b->slowest_ack = cb.resp.seconds;
+			b->slowest_event = event;
+		}
 		if (st < 200 || st > 299) {
 			report_case_verdict(
 				c, REPORT_FAIL,
@@ -399,6 +406,32 @@ out:
 	report_case_end(b->report, c);
 }
 
+/*
+ * backend.callback.ack-within-5s: "Acknowledge (2xx) quickly … slow handlers trigger
+ * retries" (CWH); the relay's attempt timeout is 5 s (§9.5.3, inferred).
+ */
+static void case_ack_time(struct backend *b)
+{
+	static const char id[] = "backend.callback.ack-within-5s";
+	struct report_case *c;
+
+	if (!selected(b, id) || b->slowest_event == NULL)
+		return;
+	c = report_case_begin(b->report, id, "9.5.3",
+			      "callbacks are acknowledged within the relay's 5 s attempt timeout",
+			      REPORT_INFERRED);
+	if (c == NULL)
+		return;
+	report_case_log(c, "slowest acknowledgement: %s in %.3f s", b->slowest_event,
+			b->slowest_ack);
+	if (b->slowest_ack >= 5.0)
+		report_case_broken(c,
+				   "%s took %.1f s: the relay times out at 5 s and retries, so "
+				   "acknowledge first and process later",
+				   b->slowest_event, b->slowest_ack);
+	report_case_end(b->report, c);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: relay-conformance backend --callback-url URL --tenant-secret SK\n"
@@ -521,6 +554,7 @@ int mode_backend_main(int argc, char **argv)
 
 	for (i = 0; i < BACKEND_EVENTS; i++)
 		case_signed(&b, events[i]);
+	case_ack_time(&b);
 	for (i = 0; i < sizeof(rejects) / sizeof(rejects[0]); i++)
 		case_reject(&b, &rejects[i]);
 	case_duplicate(&b);

@@ -173,7 +173,7 @@ fi
 # Each planted bug must fail the run on the case that names it.
 while read -r bug case_id; do
 	start_receiver --bug "$bug" || fail "backend: receiver --bug $bug did not start"
-	"$rc_bin" backend --callback-url "$receiver_url" --tenant-secret "$secret" \
+	"$rc_bin" backend --callback-url "$receiver_url" --tenant-secret "$secret" --strict \
 		--json "$tmp/bug.json" >"$tmp/bug.txt" 2>&1
 	st=$?
 	verdict=$(json_verdict "$tmp/bug.json" "$case_id")
@@ -191,6 +191,7 @@ past-only-window backend.reject.future-5min
 no-signature-check backend.reject.wrong-signature
 reserialized-body backend.callback.message-received.signed
 reject-duplicates backend.duplicate.acknowledged
+slow-ack backend.callback.ack-within-5s
 BUGS
 
 # The mock's real callbacks are accepted by the example receiver (both sides agree).

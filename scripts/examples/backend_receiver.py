@@ -19,6 +19,7 @@ backend mode can be shown to catch it:
     no-signature-check  the signature is not compared at all
     reserialized-body   verifies over json.dumps(json.loads(body)), not the raw bytes
     reject-duplicates   a duplicate event_id is answered 409 instead of acknowledged
+    slow-ack            processes agent-resolved for 5.5 s before acknowledging
 
 Standard library only.
 """
@@ -38,7 +39,7 @@ EVENTS = frozenset((
     "agent-resolved",
 ))
 BUGS = ("accept-unsigned", "no-window", "past-only-window", "no-signature-check",
-        "reserialized-body", "reject-duplicates")
+        "reserialized-body", "reject-duplicates", "slow-ack")
 PREFIX = "/api/v1/chat-callbacks/"
 WINDOW_MS = 30000
 BODY_MAX = 1 << 20
@@ -102,6 +103,8 @@ class Receiver:
                 return 409, {"received": False, "error": "duplicate event"}
             return 200, {"received": True, "duplicate": True}
         print(f"event {event} {event_id}", file=sys.stderr, flush=True)
+        if "slow-ack" in self.bugs and event == "agent-resolved":
+            time.sleep(5.5)  # BUG: work before acknowledging
         return 200, {"received": True}
 
 
