@@ -145,10 +145,17 @@ struct opts {
 	int json;
 };
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "hmac1 CMD: <message>" and a pointer to --help on stderr; returns EXIT_USAGE. */
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "hmac1 %s: ", cmd);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'hmac1 %s --help'.\n", cmd);
 	return EXIT_USAGE;
 }
@@ -194,14 +201,12 @@ static int parse_opts(const char *cmd, int argc, char **argv, const struct optio
 			break;
 		case OPT_BODY:
 			if (o->body_file != NULL)
-				return usage_error(cmd, "give --body or --body-file, not both%s",
-						   "");
+				return usage_error(cmd, "give --body or --body-file, not both");
 			o->body_arg = optarg;
 			break;
 		case OPT_BODY_FILE:
 			if (o->body_arg != NULL)
-				return usage_error(cmd, "give --body or --body-file, not both%s",
-						   "");
+				return usage_error(cmd, "give --body or --body-file, not both");
 			o->body_file = optarg;
 			break;
 		case OPT_NOW_MS:
@@ -234,9 +239,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, const struct optio
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
 	if (secrets > 1)
-		return usage_error(cmd, "give one of --secret, --secret-env%s", "");
+		return usage_error(cmd, "give only one of --secret, --secret-env%s",
+				   strcmp(cmd, "verify") == 0 ? ", --unknown-tenant" : "");
 	if (o->tenant == NULL)
-		return usage_error(cmd, "--tenant is required%s", "");
+		return usage_error(cmd, "--tenant is required");
 	if (o->body_file != NULL) {
 		if (cli_read_file(o->body_file, HMAC1_BODY_FILE_MAX, &o->body, &o->body_len) != 0)
 			return EXIT_USAGE;
@@ -328,7 +334,7 @@ static int cmd_sign(int argc, char **argv)
 		goto out;
 	rc = EXIT_USAGE;
 	if (o.secret == NULL) {
-		usage_error("sign", "--secret or --secret-env is required%s", "");
+		usage_error("sign", "--secret or --secret-env is required");
 		goto out;
 	}
 	if (o.timestamp == NULL) {
@@ -340,7 +346,7 @@ static int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	if (strlen(o.secret) > HMAC1_SECRET_MAX) {
-		usage_error("sign", "the secret is longer than %s bytes", "1024");
+		usage_error("sign", "the secret is longer than %d bytes", HMAC1_SECRET_MAX);
 		goto out;
 	}
 	if (hmac1_sign_text(o.secret, strlen(o.secret), o.timestamp, o.body, o.body_len, &s) !=
@@ -746,11 +752,11 @@ static int cmd_verify(int argc, char **argv)
 		goto out;
 	rc = EXIT_USAGE;
 	if (o.secret == NULL && !o.unknown_tenant) {
-		usage_error("verify", "give --secret, --secret-env or --unknown-tenant%s", "");
+		usage_error("verify", "give --secret, --secret-env or --unknown-tenant");
 		goto out;
 	}
 	if (o.timestamp == NULL || o.signature == NULL) {
-		usage_error("verify", "--timestamp and --signature are required%s", "");
+		usage_error("verify", "--timestamp and --signature are required");
 		goto out;
 	}
 	if (!o.have_now)
