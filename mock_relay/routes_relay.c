@@ -313,8 +313,8 @@ static void handle_provision_operator(struct relay_request *req, struct relay_re
 			  &email_len) ||
 	    !operators_email_valid(email, email_len)) {
 		invalid(resp, "email");
-	} else if (!field_string(body, "display_name", FIELD_NULLABLE | FIELD_NO_CONTROL, 1,
-				 DISPLAY_NAME_MAX, &f.display_name, NULL)) {
+	} else if (!field_string(body, "display_name", FIELD_NULLABLE, 1, DISPLAY_NAME_MAX,
+				 &f.display_name, NULL)) {
 		invalid(resp, "display_name");
 	} else if (!routing_keys_valid(body, &f.has_routing_keys, &f.routing_keys)) {
 		invalid(resp, "routing_keys");
@@ -345,7 +345,8 @@ static void handle_mint_operator_token(struct relay_request *req, struct relay_r
 	body = request_json_object(req, resp);
 	if (body == NULL)
 		return;
-	if (!field_string(body, "operator_id", FIELD_REQUIRED, 1, 128, &op_id, NULL)) {
+	/* §6.5.1: any string; an unknown one is 404 below */
+	if (!field_string(body, "operator_id", FIELD_REQUIRED, 0, (size_t)-1, &op_id, NULL)) {
 		invalid(resp, "operator_id");
 		goto out;
 	}

@@ -186,6 +186,7 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	if (!store_tenant_widget_key_matches(st->store, s.tenant_id, s.widget_key) ||
 	    store_tenant_snapshot(st->store, s.tenant_id, &t) != RELAY_OK)
 		goto fail;
+	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", t.tenant_id); /* journal */
 	rc = RELAY_E_TENANT_SUSPENDED;
 	if (t.suspended)
 		goto fail;
@@ -227,7 +228,6 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 		sessions_remove(st->sessions, v.session_id);
 		goto fail;
 	}
-	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", v.tenant_id);
 	callbacks_emit_conversation(st, v.tenant_id, v.conversation_id); /* §9.4 */
 	response_success(resp, 201, session_data(v.session_id, token, exp_s, &t),
 			 "Visitor session created.");

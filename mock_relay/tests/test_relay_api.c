@@ -565,6 +565,41 @@ static void test_minted_token_refreshes_same_session(void **state)
 	json_decref(env);
 }
 
+/* §6.1.1, §6.3.1: limits are characters; 128 four-byte characters fit the token's sub */
+static void test_visitor_user_id_counts_characters(void **state)
+{
+	struct mock_tenant t;
+	char body[1200], id[600];
+	size_t n = 0;
+	long status;
+	json_t *env, *claims;
+	int i;
+
+	(void)state;
+	new_tenant(&t);
+	for (i = 0; i < 128; i++) {
+		memcpy(id + n, "\xf0\x9f\x98\x80", 4); /* U+1F600 */
+		n += 4;
+	}
+	id[n] = '\0';
+	snprintf(body, sizeof(body), "{\"visitor_user_id\":\"%s\"}", id);
+	env = relay(&t, "POST", "/api/v1/relay/create/conversation", body, &status);
+	assert_int_equal(status, 201);
+	json_decref(env);
+	env = relay(&t, "POST", "/api/v1/relay/mint/visitor-token", body, &status);
+	assert_int_equal(status, 201);
+	claims = claims_of(
+		json_string_value(json_object_get(json_object_get(env, "data"), "visitor_token")),
+		"HS256");
+	assert_string_equal(json_string_value(json_object_get(claims, "sub")), id);
+	json_decref(claims);
+	json_decref(env);
+	/* one more character is over the limit */
+	snprintf(body, sizeof(body), "{\"visitor_user_id\":\"%sx\"}", id);
+	expect_422(&t, "/api/v1/relay/create/conversation", body, "visitor_user_id");
+	expect_422(&t, "/api/v1/relay/mint/visitor-token", body, "visitor_user_id");
+}
+
 /* ---- §6.4 operators ------------------------------------------------------- */
 
 static void test_provision_operator_idempotent(void **state)
@@ -696,6 +731,16 @@ static void test_mint_operator_token_tids(void **state)
 	env = relay(&a, "POST", path, "{\"operator_id\":\"op_unknown\"}", &status);
 	expect_error(env, status, 404, "operator_not_found", NULL);
 	expect_422(&a, path, "{}", "operator_id");
+	expect_422(&a, path, "{\"operator_id\":7}", "operator_id");
+	{
+		char longer[400], a300[301];
+
+		memset(a300, 'a', 300);
+		a300[300] = '\0';
+		snprintf(longer, sizeof(longer), "{\"operator_id\":\"op_%s\"}", a300);
+		env = relay(&a, "POST", path, longer, &status);
+		expect_error(env, status, 404, "operator_not_found", NULL);
+	}
 	snprintf(body, sizeof(body), "{\"operator_id\":\"%s\",\"ttl_seconds\":30}", op_id);
 	expect_422(&a, path, body, "ttl_seconds");
 }
@@ -717,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_mint_visitor_token_claims),
 		cmocka_unit_test(test_mint_visitor_token_defaults_and_422),
 		cmocka_unit_test(test_minted_token_refreshes_same_session),
+		cmocka_unit_test(test_visitor_user_id_counts_characters),
 		cmocka_unit_test(test_provision_operator_idempotent),
 		cmocka_unit_test(test_provision_operator_422_per_field),
 		cmocka_unit_test(test_mint_operator_token_tids),
