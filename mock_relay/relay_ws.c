@@ -52,8 +52,8 @@ struct ws_conn {
 	struct ws_conn_info info;
 	char *extra; /* bytes MHD read past the request, consumed first */
 	size_t extra_len, extra_off;
-	char *first_frame;
-	uint16_t first_close;
+	char *token;               /* from the handshake, until on_open ran */
+	char *origin;              /* Origin header of the handshake, or NULL */
 	uint32_t ep_events;        /* what epoll currently watches */
 	bool dead;                 /* I/O failed: drop it */
 	bool dropped;              /* out of the loop; freed at the end of the epoll batch */
@@ -63,6 +63,7 @@ struct ws_conn {
 };
 
 struct ws_hub {
+	ws_open_fn on_open;
 	ws_text_fn on_text;
 	void *ctx;
 	size_t max_conns;
@@ -224,7 +225,8 @@ static void conn_free(struct ws_conn *c)
 	if (c->ctx != NULL)
 		wslay_event_context_free(c->ctx);
 	free(c->extra);
-	free(c->first_frame);
+	free(c->token);
+	free(c->origin);
 	free(c);
 }
 
@@ -334,6 +336,8 @@ static void conn_drain(struct ws_hub *hub, struct ws_conn *c)
 static void conn_start(struct ws_hub *hub, struct ws_conn *c)
 {
 	struct epoll_event ev = {0};
+	char *first = NULL;
+	uint16_t code;
 
 	ev.events = EPOLLIN;
 	ev.data.ptr = c;
@@ -346,11 +350,12 @@ static void conn_start(struct ws_hub *hub, struct ws_conn *c)
 		return;
 	}
 	c->ep_events = EPOLLIN;
-	if (c->first_close != 0) {
-		conn_close(c, c->first_close);
-	} else if (c->first_frame != NULL) {
-		conn_send_text(c, c->first_frame, strlen(c->first_frame));
-	}
+	code = hub->on_open(hub->ctx, c->token, c->origin, &c->info, &first);
+	if (code != 0)
+		conn_close(c, code);
+	else if (first != NULL)
+		conn_send_text(c, first, strlen(first));
+	free(first);
 	/* Frames the client sent with the handshake are already buffered. */
 	if (c->extra_len > 0 && wslay_event_recv(c->ctx) != 0)
 		c->dead = true;
@@ -518,13 +523,14 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-struct ws_hub *ws_hub_new(size_t max_conns, ws_text_fn on_text, void *ctx)
+struct ws_hub *ws_hub_new(size_t max_conns, ws_open_fn on_open, ws_text_fn on_text, void *ctx)
 {
 	struct ws_hub *hub = calloc(1, sizeof(*hub));
 	struct epoll_event ev = {0};
 
 	if (hub == NULL)
 		return NULL;
+	hub->on_open = on_open;
 	hub->on_text = on_text;
 	hub->ctx = ctx;
 	hub->max_conns = max_conns;
@@ -595,8 +601,7 @@ size_t ws_hub_max(struct ws_hub *hub)
 }
 
 void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh,
-		  const char *extra_in, size_t extra_in_size, const struct ws_conn_info *ci,
-		  const char *first_frame, uint16_t close_code)
+		  const char *extra_in, size_t extra_in_size, const char *token, const char *origin)
 {
 	static const struct wslay_event_callbacks cbs = {
 		on_recv, on_send, on_genmask, NULL, NULL, NULL, on_msg,
@@ -610,13 +615,10 @@ void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeRespons
 	c->hub = hub;
 	c->fd = sock;
 	c->urh = urh;
-	c->info = *ci;
-	c->first_close = close_code;
-	if (first_frame != NULL && close_code == 0) {
-		c->first_frame = strdup(first_frame);
-		if (c->first_frame == NULL)
-			goto fail;
-	}
+	c->token = token != NULL ? strdup(token) : NULL;
+	c->origin = origin != NULL ? strdup(origin) : NULL;
+	if ((token != NULL && c->token == NULL) || (origin != NULL && c->origin == NULL))
+		goto fail;
 	if (extra_in_size > 0) {
 		c->extra = malloc(extra_in_size);
 		if (c->extra == NULL)

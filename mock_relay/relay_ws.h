@@ -53,11 +53,22 @@ struct ws_conn_info {
 typedef int (*ws_text_fn)(void *ctx, struct ws_conn_info *ci, const char *text, size_t len,
 			  char **reply);
 
+/*
+ * A socket was adopted: decide what it gets, on the loop thread, so that the
+ * decision and a later ws_hub_close_tenant() are applied in order (a token checked
+ * just before a widget-key rotation cannot slip past the 4403). token and origin
+ * (either may be NULL) come from the handshake. Returns 0 with *ci filled and
+ * *first_frame a malloc'd frame to send (may stay NULL), or a close code (§8.1.3:
+ * accept, then close).
+ */
+typedef uint16_t (*ws_open_fn)(void *ctx, const char *token, const char *origin,
+			       struct ws_conn_info *ci, char **first_frame);
+
 struct ws_hub;
 struct relay_state;
 
 /* Start the loop thread. NULL on failure. */
-struct ws_hub *ws_hub_new(size_t max_conns, ws_text_fn on_text, void *ctx);
+struct ws_hub *ws_hub_new(size_t max_conns, ws_open_fn on_open, ws_text_fn on_text, void *ctx);
 
 /*
  * Close every socket (1001) and stop the loop; later adoptions are closed at once
@@ -75,13 +86,12 @@ size_t ws_hub_max(struct ws_hub *hub);
 
 /*
  * Take over an upgraded socket (from an MHD upgrade handler). extra_in are bytes
- * MHD read past the request (copied). When close_code is 0 the hub sends
- * first_frame (may be NULL) and keeps the socket, else it closes with close_code
- * at once (§8.1.3: accept, then close). ci is copied.
+ * MHD read past the request; token and origin (may be NULL) are handed to the
+ * ws_open_fn. All three are copied.
  */
 void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh,
-		  const char *extra_in, size_t extra_in_size, const struct ws_conn_info *ci,
-		  const char *first_frame, uint16_t close_code);
+		  const char *extra_in, size_t extra_in_size, const char *token,
+		  const char *origin);
 
 /* Send text to every socket of (tenant_id, conversation_id). text is copied. */
 void ws_hub_push(struct ws_hub *hub, const char *tenant_id, const char *conversation_id,

@@ -3,10 +3,10 @@
  *
  * The handler checks the HTTP side of the upgrade (400 when it is not a WebSocket
  * handshake, 507 over the socket cap) and answers 101. Everything about the token
- * is decided after the upgrade, in the upgrade handler, and a refusal is a close
- * frame (4401, 4403): a browser cannot read the status of a refused handshake, but
- * it can read a close code (§8.1.3). The socket then belongs to the hub's event
- * loop (relay_ws.c); client frames come back through ws_on_text() below.
+ * is decided after the upgrade, on the hub's event loop (ws_on_open), and a refusal
+ * is a close frame (4401, 4403): a browser cannot read the status of a refused
+ * handshake, but it can read a close code (§8.1.3). Client frames come back through
+ * ws_on_text() below, on the same loop thread (relay_ws.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,33 +138,37 @@ out:
 	return code;
 }
 
-/* MHD hands over the socket once the 101 is out: decide, then adopt (§8.1.3-8.1.4). */
+/*
+ * ws_open_fn (§8.1.3, §8.1.4), on the hub's loop thread: the checks of ws_decide(),
+ * then the welcome frame.
+ */
+static uint16_t ws_on_open(void *ctx, const char *token, const char *origin,
+			   struct ws_conn_info *ci, char **first_frame)
+{
+	struct relay_state *st = ctx;
+	uint16_t code = ws_decide(st, token, origin, ci);
+	json_t *frame;
+
+	if (code != 0)
+		return code;
+	frame = json_pack("{s:s, s:s, s:s}", "type", "welcome", "session_id", ci->session_id,
+			  "conversation_id", ci->conversation_id);
+	*first_frame = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
+	json_decref(frame);
+	return *first_frame != NULL ? 0 : WS_CLOSE_GOING_AWAY;
+}
+
+/* MHD hands over the socket once the 101 is out: the hub takes it (§8.1.3). */
 static void on_upgrade(void *cls, struct MHD_Connection *connection, void *req_cls,
 		       const char *extra_in, size_t extra_in_size, MHD_socket sock,
 		       struct MHD_UpgradeResponseHandle *urh)
 {
 	struct relay_state *st = cls;
-	struct ws_conn_info ci;
-	const char *token, *origin;
-	char *welcome = NULL;
-	json_t *frame;
-	uint16_t code;
 
 	(void)req_cls;
-	memset(&ci, 0, sizeof(ci));
-	token = MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "token");
-	origin = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin");
-	code = ws_decide(st, token, origin, &ci);
-	if (code == 0) {
-		frame = json_pack("{s:s, s:s, s:s}", "type", "welcome", "session_id", ci.session_id,
-				  "conversation_id", ci.conversation_id);
-		welcome = frame != NULL ? json_dumps(frame, JSON_COMPACT) : NULL;
-		json_decref(frame);
-		if (welcome == NULL)
-			code = WS_CLOSE_GOING_AWAY;
-	}
-	ws_hub_adopt(st->ws, sock, urh, extra_in, extra_in_size, &ci, welcome, code);
-	free(welcome);
+	ws_hub_adopt(st->ws, sock, urh, extra_in, extra_in_size,
+		     MHD_lookup_connection_value(connection, MHD_GET_ARGUMENT_KIND, "token"),
+		     MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Origin"));
 }
 
 /* GET /api/v1/ws/widget (§8.1.1, §8.1.2). */
@@ -311,7 +315,7 @@ out:
 /* The hub for st: ws_on_text with st as context. */
 struct ws_hub *ws_hub_new_for_state(struct relay_state *st)
 {
-	return ws_hub_new(WS_MAX_CONNS, ws_on_text, st);
+	return ws_hub_new(WS_MAX_CONNS, ws_on_open, ws_on_text, st);
 }
 
 const struct relay_route routes_ws[] = {
