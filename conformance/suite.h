@@ -77,7 +77,8 @@ struct case_ctx {
 	struct relay_client *cl;
 	struct tenant t; /* the case's tenant, when it needs one */
 	bool clock_frozen;
-	bool failed_hard; /* a request could not be made at all */
+	bool failed_hard;     /* a request could not be made at all */
+	bool waited_for_rate; /* already waited once for the shared tenant's rate window */
 	/* last exchange */
 	struct client_response resp;
 	json_t *json; /* parsed body of resp, or NULL */
