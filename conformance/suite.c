@@ -589,7 +589,7 @@ static void print_list(const char *filter)
 		}
 }
 
-static bool probe_mock(struct suite *s)
+static bool probe_mock(struct suite *s, long *status)
 {
 	struct relay_client *cl;
 	struct client_response r;
@@ -610,6 +610,7 @@ static bool probe_mock(struct suite *s)
 	snprintf(key, sizeof(key), "X-Admin-Key: %s", s->cfg.admin_key);
 	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status == 200)
 		mock = true;
+	*status = r.status;
 	client_response_cleanup(&r);
 	client_free(cl);
 	return mock;
@@ -639,6 +640,7 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 {
 	int saved_out = -1, saved_err = -1, devnull = -1;
 	char why[256] = "";
+	long probe_status = 0;
 	int status;
 
 	if (o->list) {
@@ -650,7 +652,7 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 		fprintf(stderr, "relay-conformance: %s is unreachable: %s\n", s->cfg.base_url, why);
 		return 2;
 	}
-	s->is_mock = probe_mock(s);
+	s->is_mock = probe_mock(s, &probe_status);
 	report_note(s->report, "target %s %s", s->cfg.base_url,
 		    s->is_mock ? "is a mock (GET /__mock/clock answered): window edges use the "
 				 "mock clock"
@@ -658,6 +660,10 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 				 "(now +/- 35 s / 25 s); exact +/-30000 ms edges need the mock");
 	if (s->cfg.admin_key == NULL)
 		report_note(s->report, "no admin key: cases that provision tenants are skipped");
+	else if (probe_status == 401)
+		report_note(s->report,
+			    "GET /__mock/clock refused the admin key (401): if the "
+			    "target is a mock, the key is wrong and admin cases will fail");
 
 	/* CMocka's own output is replaced by the report's progress lines. */
 	if (!o->verbose) {
