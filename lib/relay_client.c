@@ -125,6 +125,28 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 	return n;
 }
 
+#define CLIENT_DEFAULT_CONTENT_TYPE "Content-Type: application/json"
+
+/* 1 when req goes out with a body (possibly empty): any body, or a POST/PUT. */
+static int sends_body(const struct client_request *req)
+{
+	return req->body != NULL || strcmp(req->method, "POST") == 0 ||
+	       strcmp(req->method, "PUT") == 0;
+}
+
+/* 1 when the caller set (or, with "Content-Type:", removed) the Content-Type. */
+static int has_content_type(const struct client_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_headers; i++) {
+		if (req->headers[i] != NULL &&
+		    strncasecmp(req->headers[i], "Content-Type:", 13) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 enum relay_rc client_perform(struct relay_client *c, const struct client_request *req,
 			     struct client_response *resp)
 {
@@ -145,7 +167,7 @@ enum relay_rc client_perform(struct relay_client *c, const struct client_request
 		goto out;
 	}
 	snprintf(url, ulen, "%s%s", c->base_url, req->path);
-	/* Always send a Content-Type the relay expects, and no Expect: 100-continue. */
+	/* The caller's headers, no Expect: 100-continue, and a JSON Content-Type by default. */
 	for (i = 0; i < req->n_headers; i++) {
 		tmp = curl_slist_append(hdrs, req->headers[i]);
 		if (tmp == NULL) {
@@ -160,6 +182,15 @@ enum relay_rc client_perform(struct relay_client *c, const struct client_request
 		goto out;
 	}
 	hdrs = tmp;
+	/* curl would label a body application/x-www-form-urlencoded: the relay speaks JSON */
+	if (sends_body(req) && !has_content_type(req)) {
+		tmp = curl_slist_append(hdrs, CLIENT_DEFAULT_CONTENT_TYPE);
+		if (tmp == NULL) {
+			rc = RELAY_E_NOMEM;
+			goto out;
+		}
+		hdrs = tmp;
+	}
 
 	memset(&sink, 0, sizeof(sink));
 	sink.resp = resp;
@@ -168,8 +199,7 @@ enum relay_rc client_perform(struct relay_client *c, const struct client_request
 	curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, req->method);
 	if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(c->easy, CURLOPT_NOBODY, 1L);
-	if (req->body != NULL || strcmp(req->method, "POST") == 0 ||
-	    strcmp(req->method, "PUT") == 0) {
+	if (sends_body(req)) {
 		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
 		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 	}
@@ -356,6 +386,11 @@ char *client_curl_command(const struct relay_client *c, const struct client_requ
 	for (i = 0; i < req->n_headers && !bad; i++) {
 		bad |= append(&buf, &len, &cap, " -H ");
 		bad |= shell_quote(&buf, &len, &cap, req->headers[i], strlen(req->headers[i]));
+	}
+	if (sends_body(req) && !has_content_type(req) && !bad) {
+		bad |= append(&buf, &len, &cap, " -H ");
+		bad |= shell_quote(&buf, &len, &cap, CLIENT_DEFAULT_CONTENT_TYPE,
+				   strlen(CLIENT_DEFAULT_CONTENT_TYPE));
 	}
 	if (req->body != NULL && !bad) {
 		if (req->body_len > 4096 || memchr(req->body, '\0', req->body_len) != NULL) {

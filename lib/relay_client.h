@@ -57,7 +57,9 @@ const char *client_base_url(const struct relay_client *c);
 /*
  * Perform req. On RELAY_OK *resp holds the answer (release with
  * client_response_cleanup()); RELAY_E_IO when no HTTP answer came (resp->error says
- * why; resp still needs cleanup).
+ * why; resp still needs cleanup). A request with a body (or a POST/PUT) carries
+ * "Content-Type: application/json" unless req->headers sets a Content-Type ("Content-Type:"
+ * alone sends none).
  */
 RELAY_WUR enum relay_rc client_perform(struct relay_client *c, const struct client_request *req,
 				       struct client_response *resp);

@@ -174,6 +174,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 			       size_t *upload_data_size, void **con_cls)
 {
 	struct upload *up = *con_cls;
+	const char *ct;
 	struct hmac1_headers h;
 	struct hmac1_verdict v;
 	struct MHD_Response *resp;
@@ -206,8 +207,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &h);
 	(void)hmac1_verify(&h, up->body, up->len, relay_clock_real_ms(), SECRET, strlen(SECRET), 0,
 			   &v);
-	j = json_pack("{s:s, s:s, s:s, s:I}", "verdict", relay_rc_code(v.rc), "step",
-		      hmac1_step_name(v.failed_step), "method", method, "len", (json_int_t)up->len);
+	ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+	j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "verdict", relay_rc_code(v.rc), "step",
+		      hmac1_step_name(v.failed_step), "method", method, "len", (json_int_t)up->len,
+		      "content_type", ct != NULL ? ct : "(none)");
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -349,6 +352,47 @@ static void test_unsigned_request_is_missing_signature(void **state)
 	client_free(c);
 }
 
+static void test_body_defaults_to_json_content_type(void **state)
+{
+	struct relay_client *c = client_for(state);
+	const char *plain[] = {"Content-Type: text/plain"};
+	const char *none[] = {"Content-Type:"};
+	struct client_request req = {.method = "POST", .path = "/", .body = "{}", .body_len = 2};
+	struct client_response resp;
+
+	assert_int_equal(client_perform(c, &req, &resp), RELAY_OK);
+	expect_json_str(&resp, "content_type", "application/json");
+	client_response_cleanup(&resp);
+	req.headers = plain;
+	req.n_headers = 1;
+	assert_int_equal(client_perform(c, &req, &resp), RELAY_OK);
+	expect_json_str(&resp, "content_type", "text/plain");
+	client_response_cleanup(&resp);
+	req.headers = none;
+	assert_int_equal(client_perform(c, &req, &resp), RELAY_OK);
+	expect_json_str(&resp, "content_type", "(none)");
+	client_response_cleanup(&resp);
+	req = (struct client_request){.method = "GET", .path = "/"};
+	assert_int_equal(client_perform(c, &req, &resp), RELAY_OK);
+	expect_json_str(&resp, "content_type", "(none)");
+	client_response_cleanup(&resp);
+	client_free(c);
+}
+
+static void test_curl_command_shows_the_default_content_type(void **state)
+{
+	struct relay_client *c = client_new("http://h");
+	struct client_request req = {.method = "POST", .path = "/p", .body = "{}", .body_len = 2};
+	char *cmd;
+
+	(void)state;
+	cmd = client_curl_command(c, &req);
+	assert_string_equal(cmd, "curl -sS -i -X POST 'http://h/p' -H 'Content-Type: "
+				 "application/json' --data-binary '{}'");
+	free(cmd);
+	client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,12 +401,14 @@ int main(void)
 		cmocka_unit_test(test_curl_command_elides_large_or_binary_body),
 		cmocka_unit_test(test_perform_against_closed_port_is_io_error),
 		cmocka_unit_test(test_perform_refuses_missing_arguments),
+		cmocka_unit_test(test_curl_command_shows_the_default_content_type),
 	};
 	const struct CMUnitTest server_tests[] = {
 		cmocka_unit_test(test_signed_post_is_accepted_by_hmac1_verify),
 		cmocka_unit_test(test_signed_get_signs_the_empty_body),
 		cmocka_unit_test(test_signed_request_with_wrong_secret_is_refused),
 		cmocka_unit_test(test_unsigned_request_is_missing_signature),
+		cmocka_unit_test(test_body_defaults_to_json_content_type),
 	};
 	int failed;
 
