@@ -41,6 +41,7 @@ static void usage(FILE *out)
 		"  --callback-attempts N    callback deliveries per event (default 3)\n"
 		"  --callback-backoff-ms N  delay before the first retry, doubled after (default "
 		"1000)\n"
+		"  --callback-timeout-ms N  whole-attempt timeout of a callback (default 5000)\n"
 		"  --help                   this text\n"
 		"  --version                the version\n"
 		"\n"
@@ -87,6 +88,7 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_CB_ATTEMPTS,
 	OPT_CB_BACKOFF,
+	OPT_CB_TIMEOUT,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -104,6 +106,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"callback-attempts", required_argument, NULL, OPT_CB_ATTEMPTS},
 		{"callback-backoff-ms", required_argument, NULL, OPT_CB_BACKOFF},
+		{"callback-timeout-ms", required_argument, NULL, OPT_CB_TIMEOUT},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -151,7 +154,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 				goto bad;
 			break;
 		case OPT_CB_ATTEMPTS:
-			if (parse_num(optarg, 1, 100, &v) != 0)
+			if (parse_num(optarg, 1, 10, &v) != 0) /* SPEC §9.5.4 */
 				goto bad;
 			cfg->callback_attempts = (int)v;
 			break;
@@ -159,6 +162,11 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 			if (parse_num(optarg, 0, 600000, &v) != 0)
 				goto bad;
 			cfg->callback_backoff_ms = (int)v;
+			break;
+		case OPT_CB_TIMEOUT:
+			if (parse_num(optarg, 1, 600000, &v) != 0)
+				goto bad;
+			cfg->callback_timeout_ms = (int)v;
 			break;
 		case OPT_HELP:
 			usage(stdout);

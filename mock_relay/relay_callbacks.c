@@ -631,6 +631,8 @@ struct callbacks *callbacks_new_for_state(struct relay_state *st)
 		cfg.attempts = st->cfg.callback_attempts;
 	if (st->cfg.callback_backoff_ms >= 0)
 		cfg.backoff_ms = st->cfg.callback_backoff_ms;
+	if (st->cfg.callback_timeout_ms > 0)
+		cfg.timeout_ms = st->cfg.callback_timeout_ms;
 	return callbacks_new(&cfg, &st->clock, store_lookup, st);
 }
 

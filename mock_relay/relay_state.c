@@ -27,6 +27,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->log_format = LOG_FORMAT_TEXT;
 	cfg->callback_attempts = CONFIG_CB_ATTEMPTS;
 	cfg->callback_backoff_ms = CONFIG_CB_BACKOFF_MS;
+	cfg->callback_timeout_ms = CONFIG_CB_TIMEOUT_MS;
 }
 
 struct relay_state *relay_state_new(const struct relay_config *cfg)

@@ -24,6 +24,7 @@
 #define CONFIG_PORT_DEFAULT    7811 /* §1.1: the documented relay port */
 #define CONFIG_CB_ATTEMPTS     3    /* §9.5 */
 #define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
+#define CONFIG_CB_TIMEOUT_MS   5000 /* §9.5: whole-attempt timeout */
 
 enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
@@ -38,6 +39,7 @@ struct relay_config {
 	enum log_format log_format;
 	int callback_attempts;   /* §9.5, used by relay_callbacks */
 	int callback_backoff_ms; /* §9.5, used by relay_callbacks */
+	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
 };
 
 struct relay_store;

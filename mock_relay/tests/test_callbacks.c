@@ -28,7 +28,7 @@
 #define RX_MAX      64
 #define RX_BODY_MAX 65536
 
-enum rx_mode { RX_OK, RX_FAIL_FIRST, RX_REDIRECT };
+enum rx_mode { RX_OK, RX_FAIL_FIRST, RX_REDIRECT, RX_SLOW };
 
 struct rx_record {
 	char path[256];
@@ -51,6 +51,8 @@ struct receiver {
 	int n;
 	int stray; /* requests to paths outside /api/v1/chat-callbacks/ (redirect targets) */
 };
+
+static void sleep_ms(int ms);
 
 struct rx_conn {
 	char *body;
@@ -149,6 +151,8 @@ static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *conn, const 
 	rec->answered = status;
 	rx->n++;
 	pthread_mutex_unlock(&rx->lock);
+	if (rx->mode == RX_SLOW)
+		sleep_ms(1500); /* longer than the mock's --callback-timeout-ms */
 	snprintf(location, sizeof(location), "http://127.0.0.1:%d/elsewhere", rx->port);
 	return rx_answer(conn, status, status == 302 ? location : NULL);
 }
@@ -699,6 +703,36 @@ static void test_traffic_fires_conversation_started_and_message_received(void **
 	rx_stop(rx);
 }
 
+/* §9.5.3: an attempt past --callback-timeout-ms fails with error "timeout". */
+static void test_slow_receiver_times_out(void **state)
+{
+	static const char *const args[] = {"--callback-attempts", "1", "--callback-timeout-ms",
+					   "300", NULL};
+	struct receiver *rx = rx_start(RX_SLOW, 0);
+	struct mock_tenant t;
+	struct mock *m = start_with_tenant(rx, args, &t);
+	json_t *env, *d, *a;
+	long status;
+	char event_id[64];
+
+	(void)state;
+	env = fire(m, t.tenant_id, "ticket-created", NULL, &status);
+	assert_int_equal(status, 202);
+	snprintf(event_id, sizeof(event_id), "%s",
+		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	json_decref(env);
+	d = wait_delivery(m, event_id);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	assert_int_equal(json_array_size(json_object_get(d, "attempts")), 1);
+	a = json_array_get(json_object_get(d, "attempts"), 0);
+	assert_string_equal(json_string_value(json_object_get(a, "error")), "timeout");
+	assert_true(json_is_null(json_object_get(a, "status")));
+	assert_true(json_integer_value(json_object_get(a, "duration_ms")) >= 250);
+	json_decref(d);
+	assert_int_equal(mock_stop(m), 0);
+	rx_stop(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_fire_refusals),
 		cmocka_unit_test(test_redirect_not_followed),
 		cmocka_unit_test(test_refused_connection_recorded),
+		cmocka_unit_test(test_slow_receiver_times_out),
 		cmocka_unit_test(test_non_http_callback_url_refused),
 		cmocka_unit_test(test_traffic_fires_conversation_started_and_message_received),
 	};
