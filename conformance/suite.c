@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,53 @@ static char *curl_masked(struct case_ctx *x, const struct client_request *rq)
 	return cmd;
 }
 
+static void broken_details(struct case_ctx *x);
+
+/* What is wrong with the last response's envelope (§1.2, §1.3, §1.5.1), or NULL. */
+static const char *envelope_problem(struct case_ctx *x)
+{
+	json_t *sc = json_object_get(x->json, "status_code");
+	json_t *data = json_object_get(x->json, "data");
+	const char *ct = resp_header(x, "Content-Type");
+
+	if (!json_is_object(x->json))
+		return "the body is not a JSON object";
+	if (!json_is_integer(sc) || json_integer_value(sc) != x->resp.status)
+		return "status_code differs from the HTTP status";
+	if (!json_is_string(json_object_get(x->json, "message")))
+		return "no string message";
+	if (x->resp.status >= 400 && (!json_is_null(data) || resp_error_code(x) == NULL))
+		return "an error without data: null and error.code";
+	if (x->resp.status < 400 && !json_is_object(data))
+		return "a success whose data is not an object";
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+		return "Content-Type is not application/json";
+	return NULL;
+}
+
+/*
+ * Every response carries the envelope (§1.2, §1.3): checked on each exchange of
+ * every case, whatever the case is about. A broken success envelope is FAIL (QS), a
+ * broken error envelope WARN (the error shape is [inferred]).
+ */
+static void envelope_invariant(struct case_ctx *x, const char *method, const char *path)
+{
+	const char *why;
+
+	if (x->resp.status == 0 || x->resp.status == 204 || x->resp.status == 101 ||
+	    strcmp(method, "HEAD") == 0)
+		return;
+	why = envelope_problem(x);
+	if (why == NULL)
+		return;
+	report_case_verdict(x->rc, x->resp.status < 400 ? REPORT_FAIL : REPORT_WARN,
+			    "envelope broken on %s %s (%ld): %s (§1.2/§1.3, checked on every "
+			    "response)",
+			    method, path, x->resp.status, why);
+	report_case_expected(x->rc, "an envelope {status_code, data, message[, error]}");
+	broken_details(x);
+}
+
 long req_raw(struct case_ctx *x, const char *method, const char *path, const char *const *headers,
 	     size_t n_headers, const void *body, size_t body_len)
 {
@@ -87,6 +135,7 @@ long req_raw(struct case_ctx *x, const char *method, const char *path, const cha
 	x->json = client_response_json(&x->resp);
 	report_case_log(x->rc, "%s %s -> %ld %s", method, path, x->resp.status,
 			resp_error_code(x) ? resp_error_code(x) : "");
+	envelope_invariant(x, method, path);
 	return x->resp.status;
 }
 
