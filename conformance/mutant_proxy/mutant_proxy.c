@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,10 +260,10 @@ static int skip_response_header(const char *name)
 	       strcasecmp(name, "Keep-Alive") == 0 || strcasecmp(name, "Date") == 0;
 }
 
-/* Applies the mutation to (rs, body) and queues the answer. */
+/* Applies the mutation (when mutate) to (rs, body) and queues the answer. */
 static enum MHD_Result answer(struct MHD_Connection *conn, const struct preq *r, const char *method,
 			      const char *origin, struct mut_response *rs, const char *body,
-			      size_t body_len)
+			      size_t body_len, bool mutate)
 {
 	struct mut_request rq;
 	struct MHD_Response *resp;
@@ -274,7 +275,7 @@ static enum MHD_Result answer(struct MHD_Connection *conn, const struct preq *r,
 	request_path(r, path, sizeof(path));
 	if (body_len > 0 && (body[0] == '{' || body[0] == '['))
 		rs->json = json_loadb(body, body_len, 0, NULL);
-	if (strncmp(path, "/__mock/", 8) != 0) {
+	if (mutate && strncmp(path, "/__mock/", 8) != 0) {
 		rq.method = method;
 		rq.path = path;
 		rq.origin = origin[0] != '\0' ? origin : NULL;
@@ -351,7 +352,7 @@ static enum MHD_Result forward_http(struct MHD_Connection *conn, struct preq *r,
 	if (cc == CURLE_OK) {
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &rs.status);
 		ret = answer(conn, r, method, h->origin, &rs, sink.buf != NULL ? sink.buf : "",
-			     sink.len);
+			     sink.len, true);
 	}
 	curl_easy_cleanup(easy);
 	mut_response_cleanup(&rs);
@@ -522,6 +523,28 @@ static enum MHD_Result forward_websocket(struct MHD_Connection *conn, struct pre
 		add_response_header(&rs, p, (size_t)(eol - p));
 	}
 	rs.status = status;
+	if (status == 101) {
+		/* A mutation may refuse the upgrade itself (the tunnel is never opened). */
+		char path[2048];
+		struct mut_request rq;
+
+		request_path(r, path, sizeof(path));
+		rq.method = method;
+		rq.path = path;
+		rq.origin = h->origin[0] != '\0' ? h->origin : NULL;
+		g_proxy.mutation->apply(&rq, &rs);
+		if (rs.status != 101) {
+			char *body = rs.json != NULL ? json_dumps(rs.json, JSON_COMPACT) : NULL;
+
+			json_decref(rs.json);
+			rs.json = NULL;
+			rs.json_modified = 0;
+			ret = answer(conn, r, method, h->origin, &rs, body != NULL ? body : "",
+				     body != NULL ? strlen(body) : 0, false);
+			free(body);
+			goto fail;
+		}
+	}
 	if (status != 101) {
 		const char *cl = mut_header_get(&rs, "Content-Length");
 		char *body;
@@ -540,7 +563,7 @@ static enum MHD_Result forward_websocket(struct MHD_Connection *conn, struct pre
 				break;
 			i += (size_t)n;
 		}
-		ret = answer(conn, r, method, h->origin, &rs, body, i);
+		ret = answer(conn, r, method, h->origin, &rs, body, i, true);
 		free(body);
 		goto fail;
 	}

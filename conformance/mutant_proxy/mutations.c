@@ -485,6 +485,26 @@ static void m_conversation_status(const struct mut_request *rq, struct mut_respo
 	rs->json_modified = 1;
 }
 
+static void m_ws_upgrade_refused(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *env;
+
+	(void)rq;
+	if (rs->status != 101)
+		return;
+	env = json_pack("{s:i, s:n, s:s, s:{s:s}}", "status_code", 401, "data", "message",
+			"Invalid or expired token.", "error", "code", "invalid_token");
+	if (env == NULL)
+		return;
+	json_decref(rs->json);
+	rs->json = env;
+	rs->json_modified = 1;
+	rs->status = 401;
+	mut_header_remove(rs, "Upgrade");
+	mut_header_remove(rs, "Sec-WebSocket-Accept");
+	(void)mut_header_set(rs, "Content-Type", "application/json; charset=utf-8");
+}
+
 static const struct mutation table[] = {
 	{"none", "-", "forwards everything unchanged", m_none},
 	{"accept-stale", "4.4", "401 stale_timestamp becomes a 200 success", m_accept_stale},
@@ -542,6 +562,8 @@ static const struct mutation table[] = {
 	 m_messages_newest_first},
 	{"conversation-status", "6.1.2", "conversations come back with status \"pending\"",
 	 m_conversation_status},
+	{"ws-upgrade-refused", "8.1", "a valid WebSocket handshake is answered 401 invalid_token",
+	 m_ws_upgrade_refused},
 	{"created-at-millis", "1.8", "created_at carries milliseconds (….000Z)",
 	 m_created_at_millis},
 };

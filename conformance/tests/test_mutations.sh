@@ -52,6 +52,7 @@ envelope-key-order|envelope.*.key-order
 key-prefix-wrong|admin.provision.key-*
 messages-newest-first|relay.messages.* relay.message.*
 conversation-status|relay.conversation.*
+ws-upgrade-refused|ws.*
 created-at-millis|admin.provision.created-at relay.conversation.* relay.message.*
 TABLE
 }
