@@ -724,7 +724,7 @@ int mode_sdk_main(int argc, char **argv)
 		goto out;
 	}
 	report_note(r, "mock relay %s, tenant %s", m.url, t.id);
-	/* The command's calls: after our own, and only relay routes (not /__mock). */
+	/* The command's calls: after our own, control plane excluded. */
 	calls_arr = json_array();
 	if (calls_arr == NULL)
 		goto out;
@@ -732,7 +732,7 @@ int mode_sdk_main(int argc, char **argv)
 	{
 		const char *path = json_string_value(json_object_get(e, "path"));
 
-		if (entry_seq(e) > last_seq && path != NULL && strncmp(path, "/api/v1/", 8) == 0)
+		if (entry_seq(e) > last_seq && path != NULL && strncmp(path, "/__mock/", 8) != 0)
 			json_array_append(calls_arr, e);
 	}
 	print_calls(calls_arr, &t);
@@ -766,8 +766,11 @@ int mode_sdk_main(int argc, char **argv)
 				report_case_verdict(c, REPORT_FAIL, "exited %d",
 						    WEXITSTATUS(status));
 			if (calls == 0)
-				report_case_verdict(c, REPORT_INFO,
-						    "the command made no relay call");
+				report_case_verdict(
+					c, REPORT_INFO,
+					"the command made no relay call under /api/v1/ (the "
+					"mock journals only those, SPEC.md §10.3.1): check "
+					"the base URL and the /api/v1 prefix");
 			report_case_end(r, c);
 		}
 	}
