@@ -601,8 +601,12 @@ struct relay_http *http_start(struct relay_state *st)
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		h, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)st->cfg.threads,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		/* upgraded WebSockets count as connections until closed (§13) */
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(WS_MAX_CONNS + 1024), MHD_OPTION_END);
+		/*
+		 * Upgraded WebSockets count as connections until closed (§13), and the
+		 * limit is split between the pool's threads, which do not share load
+		 * evenly: leave room for a full hub plus HTTP traffic on one thread.
+		 */
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(WS_MAX_CONNS * 4), MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		fprintf(stderr, "mock-relay: cannot listen on %s:%d: %s\n", st->cfg.bind,
 			st->cfg.port, strerror(errno));

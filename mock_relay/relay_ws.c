@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -523,6 +524,21 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Each socket is a file descriptor: make sure the soft limit leaves room for a full
+ * hub plus HTTP traffic (a common default soft limit is 1,024), up to the hard limit.
+ */
+static void raise_fd_limit(size_t max_conns)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)max_conns * 4 + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 struct ws_hub *ws_hub_new(size_t max_conns, ws_open_fn on_open, ws_text_fn on_text, void *ctx)
 {
 	struct ws_hub *hub = calloc(1, sizeof(*hub));
@@ -530,6 +546,7 @@ struct ws_hub *ws_hub_new(size_t max_conns, ws_open_fn on_open, ws_text_fn on_te
 
 	if (hub == NULL)
 		return NULL;
+	raise_fd_limit(max_conns);
 	hub->on_open = on_open;
 	hub->on_text = on_text;
 	hub->ctx = ctx;

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "mock_harness.h"
 #include "relay_clock.h"
+#include "relay_ws.h"
 #include "ws_client.h"
 
 #define ORIGIN "https://shop.example"
@@ -490,6 +493,130 @@ static void test_echo_reaches_every_socket_of_the_conversation(void **state)
 	teardown(f);
 }
 
+/*
+ * §10.3.1: the handshake is journaled with status 101 and the token's tenant. MHD
+ * reports an upgraded request complete when its socket closes, so the entry (its
+ * duration_us = the socket's lifetime) appears then.
+ */
+static void test_handshake_journaled_101(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c = open_welcomed(f, NULL);
+	struct timespec pause = {0, 50 * 1000000L};
+	json_t *env, *items, *e;
+	long status;
+	size_t i;
+	int found = 0, tries;
+
+	(void)state;
+	assert_int_equal(ws_client_send_close(c, 1000), 0);
+	assert_int_equal(ws_client_wait_close(c, 5000), 1000);
+	ws_client_free(c);
+	for (tries = 0; tries < 100 && !found; tries++) {
+		nanosleep(&pause, NULL);
+		env = mock_admin(f->m, "GET", "/__mock/journal?limit=10", NULL, &status);
+		assert_int_equal(status, 200);
+		items = json_object_get(json_object_get(env, "data"), "items");
+		json_array_foreach(items, i, e)
+		{
+			const char *path = json_string_value(json_object_get(e, "path"));
+
+			if (path == NULL || strcmp(path, "/api/v1/ws/widget") != 0)
+				continue;
+			assert_int_equal(json_integer_value(json_object_get(e, "status")), 101);
+			assert_string_equal(json_string_value(json_object_get(e, "tenant_id")),
+					    f->t.tenant_id);
+			found = 1;
+		}
+		json_decref(env);
+	}
+	assert_true(found);
+	teardown(f);
+}
+
+/* §8.2.2: a message into a full conversation gets an error frame; the socket stays. */
+static void test_full_conversation_error_frame(void **state)
+{
+	struct fixture *f = setup(10000);
+	struct ws_client *c;
+	char conv[64], body[256];
+	json_t *e;
+	int i;
+
+	(void)state;
+	c = open_welcomed(f, conv);
+	ws_client_free(c);
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"bot\",\"content\":\"x\"}", conv);
+	for (i = 0; i < 1000; i++) {
+		struct client_response resp;
+
+		assert_int_equal(mock_signed(f->m, "POST", "/api/v1/relay/send/message", body,
+					     f->t.tenant_id, f->t.tenant_secret,
+					     relay_clock_real_ms(), &resp),
+				 0);
+		assert_int_equal(resp.status, 201);
+		client_response_cleanup(&resp);
+	}
+	c = open_welcomed(f, NULL);
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"one more\"}"), 0);
+	e = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(e, "type")), "error");
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "capacity_exceeded");
+	json_decref(e);
+	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), 0);
+	e = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(e, "type")), "pong");
+	json_decref(e);
+	ws_client_free(c);
+	teardown(f);
+}
+
+/* §8.1.2, §13: past WS_MAX_CONNS open sockets the handshake is HTTP 507. */
+static void test_socket_cap_is_507(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client **cs = calloc(WS_MAX_CONNS, sizeof(*cs));
+	struct timespec pause = {0, 200 * 1000000L};
+	struct rlimit rl;
+	char path[4200], body[1024];
+	struct ws_client *extra;
+	int status = 0, i;
+
+	(void)state;
+	assert_non_null(cs);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < WS_MAX_CONNS + 256)
+		skip(); /* not enough descriptors for this process */
+	if (rl.rlim_cur < WS_MAX_CONNS + 256) {
+		rl.rlim_cur = WS_MAX_CONNS + 256;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", f->token);
+	for (i = 0; i < WS_MAX_CONNS; i++) {
+		cs[i] = ws_client_connect(f->m->port, path, NULL, false, &status, NULL, 0);
+		assert_int_equal(status, 101);
+		assert_non_null(cs[i]);
+	}
+	nanosleep(&pause, NULL); /* the last upgrades reach the hub */
+	extra = ws_client_connect(f->m->port, path, NULL, false, &status, body, sizeof(body));
+	assert_null(extra);
+	assert_int_equal(status, 507);
+	assert_non_null(strstr(body, "capacity_exceeded"));
+	/* one closes, one more fits */
+	ws_client_free(cs[0]);
+	cs[0] = NULL;
+	for (i = 0; i < 50 && cs[0] == NULL; i++) {
+		nanosleep(&pause, NULL);
+		cs[0] = ws_client_connect(f->m->port, path, NULL, false, &status, NULL, 0);
+	}
+	assert_non_null(cs[0]);
+	for (i = 0; i < WS_MAX_CONNS; i++)
+		ws_client_free(cs[i]);
+	free(cs);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +634,9 @@ int main(void)
 		cmocka_unit_test(test_plain_get_is_400),
 		cmocka_unit_test(test_reset_closes_1001),
 		cmocka_unit_test(test_echo_reaches_every_socket_of_the_conversation),
+		cmocka_unit_test(test_handshake_journaled_101),
+		cmocka_unit_test(test_full_conversation_error_frame),
+		cmocka_unit_test(test_socket_cap_is_507),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
