@@ -172,38 +172,44 @@ void conv_store_reset(struct conv_store *s)
 static struct conv_tenant *bucket_lock(struct conv_store *s, const char *tenant_id, int create)
 {
 	struct conv_tenant *t;
+	int attempt;
 
-	pthread_rwlock_rdlock(&s->lock);
-	t = map_get(&s->tenants, tenant_id);
-	if (t == NULL && create) {
-		pthread_rwlock_unlock(&s->lock);
-		pthread_rwlock_wrlock(&s->lock);
+	/*
+	 * A reset may free a bucket created a moment ago, between the write lock that
+	 * inserts it and the read lock that uses it: try again (a few times) rather
+	 * than fail the request.
+	 */
+	for (attempt = 0; attempt < 4; attempt++) {
+		pthread_rwlock_rdlock(&s->lock);
 		t = map_get(&s->tenants, tenant_id);
-		if (t == NULL) {
+		if (t != NULL) {
+			pthread_mutex_lock(&t->lock);
+			return t;
+		}
+		pthread_rwlock_unlock(&s->lock);
+		if (!create)
+			return NULL;
+		pthread_rwlock_wrlock(&s->lock);
+		if (map_get(&s->tenants, tenant_id) == NULL) {
 			t = calloc(1, sizeof(*t));
 			if (t != NULL && pthread_mutex_init(&t->lock, NULL) != 0) {
 				free(t);
 				t = NULL;
 			}
-			if (t != NULL) {
-				map_init(&t->convs);
-				if (map_put(&s->tenants, tenant_id, t) != RELAY_OK) {
-					conv_tenant_free(t);
-					t = NULL;
-				}
+			if (t == NULL) {
+				pthread_rwlock_unlock(&s->lock);
+				return NULL;
+			}
+			map_init(&t->convs);
+			if (map_put(&s->tenants, tenant_id, t) != RELAY_OK) {
+				conv_tenant_free(t);
+				pthread_rwlock_unlock(&s->lock);
+				return NULL;
 			}
 		}
-		/* downgrade: buckets live until reset, which needs the write lock */
 		pthread_rwlock_unlock(&s->lock);
-		pthread_rwlock_rdlock(&s->lock);
-		t = map_get(&s->tenants, tenant_id);
 	}
-	if (t == NULL) {
-		pthread_rwlock_unlock(&s->lock);
-		return NULL;
-	}
-	pthread_mutex_lock(&t->lock);
-	return t;
+	return NULL;
 }
 
 static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)

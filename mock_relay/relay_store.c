@@ -681,18 +681,21 @@ int store_tenant_origin_allowed(struct relay_store *s, const char *tenant_id, co
 
 int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, size_t len)
 {
+	char norm[ORIGIN_MAX_LEN + 1];
 	struct tenant *t;
-	size_t i, b;
+	size_t i, b, k;
 	int ok = 0;
 
-	if (origin == NULL)
+	/* Normalize once (§3.2); stored origins are already normalized, so the scan is strcmp. */
+	if (origin == NULL || origin_normalize(origin, len, norm, sizeof(norm), NULL) != RELAY_OK)
 		return 0;
 	for (i = 0; i < STORE_SHARDS && !ok; i++) {
 		pthread_rwlock_rdlock(&s->shards[i].lock);
 		for (b = 0; b < SHARD_BUCKETS && !ok; b++) {
-			for (t = s->shards[i].buckets[b]; t != NULL && !ok; t = t->next)
-				ok = origin_allowed(origin, len, (const char *const *)t->origins,
-						    t->n_origins);
+			for (t = s->shards[i].buckets[b]; t != NULL && !ok; t = t->next) {
+				for (k = 0; k < t->n_origins && !ok; k++)
+					ok = strcmp(t->origins[k], norm) == 0;
+			}
 		}
 		pthread_rwlock_unlock(&s->shards[i].lock);
 	}
