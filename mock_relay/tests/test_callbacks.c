@@ -450,6 +450,31 @@ static void test_fire_all_nine_events(void **state)
 		}
 		assert_int_equal(found, 1);
 	}
+	{ /* §10.5.1: ?tenant_id= filters, ?limit= caps, newest first */
+		json_t *env = mock_admin(m, "GET",
+					 "/__mock/callbacks?tenant_id="
+					 "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+					 NULL, &status);
+
+		assert_int_equal(status, 200);
+		assert_int_equal(
+			json_array_size(json_object_get(json_object_get(env, "data"), "items")), 0);
+		json_decref(env);
+		env = mock_admin(m, "GET", "/__mock/callbacks?limit=2", NULL, &status);
+		assert_int_equal(status, 200);
+		assert_int_equal(
+			json_array_size(json_object_get(json_object_get(env, "data"), "items")), 2);
+		assert_string_equal(
+			json_string_value(json_object_get(
+				json_array_get(
+					json_object_get(json_object_get(env, "data"), "items"), 0),
+				"event")),
+			"agent-resolved");
+		json_decref(env);
+		env = mock_admin(m, "GET", "/__mock/callbacks?limit=0", NULL, &status);
+		assert_int_equal(status, 400);
+		json_decref(env);
+	}
 	assert_int_equal(mock_stop(m), 0);
 	rx_stop(rx);
 }

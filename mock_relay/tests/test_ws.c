@@ -617,6 +617,27 @@ static void test_socket_cap_is_507(void **state)
 	teardown(f);
 }
 
+/* §8.1.3 step 4: the token's origin removed from allowed_origins → 4403. */
+static void test_origin_no_longer_allowed_closes_4403(void **state)
+{
+	struct fixture *f = setup(60);
+	struct ws_client *c;
+	char path[128];
+	json_t *env;
+	long status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", f->t.tenant_id);
+	env = mock_admin(f->m, "POST", path, "{\"allowed_origins\":[\"https://other.example\"]}",
+			 &status);
+	assert_int_equal(status, 200);
+	json_decref(env);
+	c = open_ws(f, NULL, NULL);
+	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
+	ws_client_free(c);
+	teardown(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -630,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_rotated_widget_key_closes_4403),
 		cmocka_unit_test(test_suspended_tenant_closes_4403),
 		cmocka_unit_test(test_foreign_origin_header_closes_4403),
+		cmocka_unit_test(test_origin_no_longer_allowed_closes_4403),
 		cmocka_unit_test(test_rate_limited_closes_4429),
 		cmocka_unit_test(test_plain_get_is_400),
 		cmocka_unit_test(test_reset_closes_1001),
