@@ -143,6 +143,7 @@ struct opts {
 	int64_t now_ms;
 	int suspended;
 	int json;
+	int curl; /* sign only: a curl config (curl -K -) */
 };
 
 static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -220,11 +221,12 @@ static int parse_opts(const char *cmd, int argc, char **argv, const struct optio
 			o->suspended = 1;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = 1;
-			else if (strcmp(optarg, "text") != 0)
-				return usage_error(cmd, "--format: \"%s\" is not text or json",
-						   optarg);
+			o->json = strcmp(optarg, "json") == 0;
+			o->curl = strcmp(optarg, "curl") == 0 && strcmp(cmd, "sign") == 0;
+			if (!o->json && !o->curl && strcmp(optarg, "text") != 0)
+				return usage_error(cmd, "--format: \"%s\" is not %s", optarg,
+						   strcmp(cmd, "sign") == 0 ? "text, json or curl"
+									    : "text or json");
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -282,6 +284,20 @@ static void print_h_flag(const char *name, const char *value, const char *end)
 	free(line);
 }
 
+/* Prints header = "Name: value" for a curl config file (curl -K), quoted and escaped. */
+static void print_curl_config_header(const char *name, const char *value)
+{
+	const char *p;
+
+	printf("header = \"%s: ", name);
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			putchar('\\');
+		putchar(*p);
+	}
+	printf("\"\n");
+}
+
 /* ---- hmac1 sign ---- */
 
 static void sign_help(FILE *f)
@@ -305,6 +321,9 @@ static void sign_help(FILE *f)
 		"  --body STR         the exact body bytes (default: empty, as for a GET)\n"
 		"  --body-file F      read the body from F ('-' for stdin), byte for byte\n"
 		"  --format json      one JSON object instead of text\n"
+		"  --format curl      the three headers as a curl config, for curl -K -:\n"
+		"                       hmac1 sign ... --format curl | curl -K - URL --data-binary "
+		"...\n"
 		"\n"
 		"Exit 0 on success, 2 on a usage error.\n");
 }
@@ -364,7 +383,15 @@ static int cmd_sign(int argc, char **argv)
 		fprintf(stderr, "hmac1 sign: warning: the relay refuses a tenant id that is empty "
 				"or over 128 bytes\n");
 
-	if (o.json) {
+	if (o.curl) {
+		if (strchr(o.tenant, '\n') != NULL || strchr(o.tenant, '\r') != NULL) {
+			usage_error("sign", "--tenant contains a line break");
+			goto out;
+		}
+		print_curl_config_header(HMAC1_HEADER_TENANT, o.tenant);
+		print_curl_config_header(HMAC1_HEADER_TIMESTAMP, s.timestamp);
+		print_curl_config_header(HMAC1_HEADER_SIGNATURE, s.signature);
+	} else if (o.json) {
 		json_t *j = json_pack(
 			"{s:s, s:s, s:I, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "tenant_id", o.tenant,
 			"timestamp_ms", s.timestamp, "body_length", (json_int_t)o.body_len,

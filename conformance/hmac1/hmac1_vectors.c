@@ -324,6 +324,12 @@ static int run_file(const char *path, int *passed, int *failed)
 		return -1;
 	}
 	groups = json_object_get(root, "testGroups");
+	if (!json_is_array(groups) && json_object_get(root, "$schema") != NULL) {
+		/* vectors/<name>.schema.json beside each file: so that vectors/ *.json works */
+		printf("SKIP %s: a JSON Schema, not a vector file\n", path);
+		json_decref(root);
+		return 0;
+	}
 	if (!json_is_array(groups)) {
 		fprintf(stderr, "hmac1 vectors: %s: no testGroups array\n", path);
 		json_decref(root);
@@ -373,7 +379,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: hmac1 vectors FILE...\n"
 		   "\n"
 		   "Runs every case of the vector files (SPEC.md §11) through the relay_proto\n"
-		   "library: hmac1_sign.json, hmac1_verify.json, callbacks.json, origins.json.\n"
+		   "library: hmac1_sign.json, hmac1_verify.json, callbacks.json, origins.json\n"
+		   "(JSON Schema files are skipped, so 'hmac1 vectors vectors/*.json' works).\n"
 		   "Prints \"PASS <id>\" or \"FAIL <id>: <why>\" per case, then \"N passed, M "
 		   "failed\".\n"
 		   "Exit 0 when every case passes, 1 when one fails, 2 on a usage error or a file\n"

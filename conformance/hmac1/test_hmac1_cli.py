@@ -8,14 +8,17 @@ secret, body and timestamp; `hmac1 verify` exits 0 accepted / 1 refused / 2 usag
 names the failed step; `hmac1 vectors` passes the real files and fails a corrupted copy.
 Standard library only.
 """
+import glob
 import hashlib
 import hmac
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 HMAC1, VECTORS = sys.argv[1], sys.argv[2]
 TENANT = "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
@@ -96,6 +99,47 @@ def test_sign_matches_python_recipe():
         shutil.rmtree(tmp)
 
 
+def test_sign_curl_config_feeds_curl():
+    """README quickstart: hmac1 sign --format curl | curl -K - ... sends the right headers."""
+    secret, ts = "sk_quote\"and\\backslash", "1782036000000"
+    body = '{"visitor_user_id":"user-123","visitor_display_name":"Mary","locale":"en"}'
+    rc, out, err = run(["sign", "--secret", secret, "--tenant", TENANT, "--timestamp-ms", ts,
+                        "--body", body, "--format", "curl"])
+    want = python_recipe(secret, ts, body.encode())
+    check("sign --format curl", rc == 0 and out.splitlines() == [
+        f'header = "X-Bloonio-Tenant-Id: {TENANT}"',
+        f'header = "X-Bloonio-Timestamp: {ts}"',
+        f'header = "X-Bloonio-Signature: {want[2]}"'], out + err)
+    if shutil.which("curl") is None:
+        print("SKIP curl -K -: no curl command")
+        return
+    seen = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen["body"] = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen["headers"] = {k.lower(): v for k, v in self.headers.items()}
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    p = subprocess.run(["curl", "-s", "-K", "-", f"http://127.0.0.1:{server.server_port}/x",
+                        "--data-binary", body], input=out.encode(), capture_output=True,
+                       timeout=30)
+    thread.join(10)
+    server.server_close()
+    h = seen.get("headers", {})
+    check("curl -K - sends the signed headers", p.returncode == 0
+          and h.get("x-bloonio-signature") == want[2] and h.get("x-bloonio-timestamp") == ts
+          and h.get("x-bloonio-tenant-id") == TENANT and seen.get("body") == body.encode(),
+          f"{p.returncode} {p.stderr!r} {seen}")
+
+
 def verify(args):
     rc, out, err = run(["verify", "--format", "json"] + args)
     try:
@@ -157,6 +201,8 @@ def test_usage_errors_exit_2():
         ["sign", "--secret", "s", "--tenant", "t", "--body-file", "/nonexistent/body"],
         ["sign", "--secret", "s", "--tenant", "t", "--body", "a", "--body-file", "/etc/hostname"],
         ["sign", "--secret", "s", "--tenant", "t", "--format", "xml"],
+        ["verify", "--secret", "s", "--tenant", "t", "--timestamp", "1", "--signature", "x",
+         "--format", "curl"],
         ["sign", "--secret-env", "HMAC1_SURELY_UNSET_VAR", "--tenant", "t"],
         ["sign", "--secret", "s", "--tenant", "t", "stray"],
         ["verify", "--secret", "s", "--tenant", "t", "--timestamp", "1"],
@@ -181,6 +227,10 @@ def test_vectors():
     lines = out.splitlines()
     check("vectors pass", rc == 0 and lines and lines[-1].endswith(" 0 failed")
           and all(l.startswith("PASS ") for l in lines[:-1]), out[-500:] + err)
+    # the README's `hmac1 vectors vectors/*.json`: schema files are skipped
+    rc, out, err = run(["vectors"] + sorted(glob.glob(os.path.join(VECTORS, "*.json"))))
+    check("vectors over vectors/*.json skips the schemas", rc == 0
+          and "SKIP " in out and out.splitlines()[-1].endswith(" 0 failed"), out[-300:] + err)
     # a corrupted copy must fail, naming the case
     tmp = tempfile.mkdtemp()
     try:
@@ -199,6 +249,7 @@ def test_vectors():
 
 
 test_sign_matches_python_recipe()
+test_sign_curl_config_feeds_curl()
 test_verify_exit_codes_and_steps()
 test_usage_errors_exit_2()
 test_vectors()
