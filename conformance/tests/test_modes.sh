@@ -102,6 +102,26 @@ for bug in reserialized-body seconds-timestamp; do
 	fi
 done
 
+# The less classic bugs, each with its own diagnosis.
+while IFS='|' read -r bug want; do
+	out=$tmp/sdk-$bug.txt
+	"$rc_bin" sdk --mock "$bin/mock-relay" -- python3 "$ex/buggy_client.py" --bug "$bug" \
+		>"$out" 2>&1
+	st=$?
+	if [ "$st" -eq 1 ] && grep -qF "diagnosis: $want" "$out"; then
+		ok "sdk: --bug $bug diagnosed as \"$want\""
+	else
+		fail "sdk: --bug $bug (exit $st) should be diagnosed as \"$want\""
+		cat "$out"
+	fi
+done <<'BUGS'
+microseconds-timestamp|timestamp in microseconds: the relay wants milliseconds
+clock-skew|clock skew: the timestamp is 90.
+missing-timestamp|X-Bloonio-Timestamp missing, empty or sent twice
+truncated-signature|X-Bloonio-Tenant-Id or X-Bloonio-Signature missing, empty, duplicated or malformed
+wrong-tenant|unknown tenant: X-Bloonio-Tenant-Id "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
+BUGS
+
 out=$tmp/sdk-exit.txt
 if "$rc_bin" sdk --mock "$bin/mock-relay" -- sh -c 'exit 3' >"$out" 2>&1; then
 	fail "sdk: a command exiting 3 should fail the run"
