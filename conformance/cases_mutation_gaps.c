@@ -3,6 +3,7 @@
  * (conformance/tests/test_mutations.sh) found a single-rule break that no other case
  * noticed. Each names the mutation that revealed it.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "suite.h"
@@ -59,6 +60,40 @@ static void envelope_error_key_order(struct case_ctx *x)
 		check_key_order(x);
 }
 
+/*
+ * §2.9: fetch/tenants "total" counts every tenant: the page at offset total-1 holds
+ * exactly one tenant and the page at offset total none. Revealed by the
+ * fetch-tenants-total mutation (the shape cases only check the keys).
+ */
+static void fetch_tenants_total(struct case_ctx *x)
+{
+	char path[128];
+	json_int_t total;
+	json_t *data;
+
+	if (req_admin(x, "GET", "/api/v1/fetch/tenants?limit=1", NULL) == 0 ||
+	    !expect_status(x, 200, NULL))
+		return;
+	data = resp_data(x);
+	total = json_integer_value(json_object_get(data, "total"));
+	if (!expect_true(x, json_is_integer(json_object_get(data, "total")) && total >= 1,
+			 "data.total an integer >= 1 (a tenant exists)"))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenants?limit=1&offset=%lld",
+		 (long long)total - 1);
+	req_admin(x, "GET", path, NULL);
+	if (!expect_status(x, 200, NULL))
+		return;
+	if (!expect_true(x, json_array_size(json_object_get(resp_data(x), "items")) == 1,
+			 "one tenant at offset total-1 = %lld (§2.9)", (long long)total - 1))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenants?limit=1&offset=%lld", (long long)total);
+	req_admin(x, "GET", path, NULL);
+	if (expect_status(x, 200, NULL))
+		expect_true(x, json_array_size(json_object_get(resp_data(x), "items")) == 0,
+			    "no tenant at offset total = %lld (§2.9)", (long long)total);
+}
+
 const struct suite_case cases_mutation_gaps[] = {
 	{"envelope.success.key-order", "1.2.2", REPORT_INFERRED, NEED_TENANT,
 	 "Success envelope keys come in the order status_code, data, message",
@@ -66,4 +101,7 @@ const struct suite_case cases_mutation_gaps[] = {
 	{"envelope.error.key-order", "1.3.1", REPORT_INFERRED, 0,
 	 "Error envelope keys come in the order status_code, data, message, error",
 	 envelope_error_key_order},
+	{"admin.fetch-tenants.total", "2.9", REPORT_INFERRED, NEED_ADMIN | NEED_TENANT,
+	 "fetch/tenants total counts the tenants: offset total-1 has one, offset total none",
+	 fetch_tenants_total},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -505,6 +505,73 @@ static void m_ws_upgrade_refused(const struct mut_request *rq, struct mut_respon
 	(void)mut_header_set(rs, "Content-Type", "application/json; charset=utf-8");
 }
 
+static void m_suspend_status_field(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+
+	if (strcmp(rq->path, "/api/v1/suspend/tenant") != 0 ||
+	    !json_is_string(json_object_get(data, "status")))
+		return;
+	json_object_set_new(data, "status", json_string("active"));
+	rs->json_modified = 1;
+}
+
+static void m_widget_config_no_is_online(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	json_t *wc = json_object_get(data, "widget_config");
+
+	(void)rq;
+	if (json_is_object(wc) && json_object_get(wc, "is_online") != NULL) {
+		json_object_del(wc, "is_online");
+		rs->json_modified = 1;
+	} else if (strcmp(rq->path, "/api/v1/fetch/widget-config") == 0 &&
+		   json_object_get(data, "is_online") != NULL) {
+		json_object_del(data, "is_online");
+		rs->json_modified = 1;
+	}
+}
+
+static void m_session_no_expires_at(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+
+	if (strcmp(rq->path, "/api/v1/create/visitor-session") != 0 ||
+	    json_object_get(data, "expires_at") == NULL)
+		return;
+	json_object_del(data, "expires_at");
+	rs->json_modified = 1;
+}
+
+static void m_session_id_prefix(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	const char *sid = json_string_value(json_object_get(data, "session_id"));
+	char *copy;
+
+	(void)rq;
+	if (sid == NULL || strncmp(sid, "vs_", 3) != 0)
+		return;
+	copy = strdup(sid);
+	if (copy == NULL)
+		return;
+	copy[1] = 'z';
+	json_object_set_new(data, "session_id", json_string(copy));
+	free(copy);
+	rs->json_modified = 1;
+}
+
+static void m_fetch_tenants_total(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	json_t *total = json_object_get(data, "total");
+
+	if (strcmp(rq->path, "/api/v1/fetch/tenants") != 0 || !json_is_integer(total))
+		return;
+	json_object_set_new(data, "total", json_integer(json_integer_value(total) + 7));
+	rs->json_modified = 1;
+}
+
 static const struct mutation table[] = {
 	{"none", "-", "forwards everything unchanged", m_none},
 	{"accept-stale", "4.4", "401 stale_timestamp becomes a 200 success", m_accept_stale},
@@ -564,6 +631,15 @@ static const struct mutation table[] = {
 	 m_conversation_status},
 	{"ws-upgrade-refused", "8.1", "a valid WebSocket handshake is answered 401 invalid_token",
 	 m_ws_upgrade_refused},
+	{"suspend-status-field", "2.7", "suspend/tenant answers data.status \"active\"",
+	 m_suspend_status_field},
+	{"widget-config-no-is-online", "7.1", "widget_config loses is_online",
+	 m_widget_config_no_is_online},
+	{"session-no-expires-at", "7.1", "create/visitor-session data loses expires_at",
+	 m_session_no_expires_at},
+	{"session-id-prefix", "1.8", "session_id comes back as vz_... instead of vs_...",
+	 m_session_id_prefix},
+	{"fetch-tenants-total", "2.9", "fetch/tenants total is 7 too high", m_fetch_tenants_total},
 	{"created-at-millis", "1.8", "created_at carries milliseconds (….000Z)",
 	 m_created_at_millis},
 };

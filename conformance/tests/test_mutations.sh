@@ -53,6 +53,11 @@ key-prefix-wrong|admin.provision.key-*
 messages-newest-first|relay.messages.* relay.message.*
 conversation-status|relay.conversation.*
 ws-upgrade-refused|ws.*
+suspend-status-field|admin.suspend.*
+widget-config-no-is-online|widget.session.* widget.config.*
+session-no-expires-at|widget.session.*
+session-id-prefix|widget.session.* widget.refresh.*
+fetch-tenants-total|admin.fetch-tenants.*
 created-at-millis|admin.provision.created-at relay.conversation.* relay.message.*
 TABLE
 }
