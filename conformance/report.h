@@ -121,8 +121,8 @@ const char *report_case_reason(const struct report_case *c);
 void report_counts(const struct report *r, struct report_counts *out);
 
 /*
- * Prints "conformance: N passed, N failed, N skipped" and a second line with the
- * warn/info/xfail/xpass counts.
+ * Prints "conformance: N passed, N failed, N skipped" and a second line
+ * "pass=N fail=N warn=N info=N skip=N xfail=N xpass=N (N cases)" (SPEC §12.3.1).
  */
 void report_print_summary(const struct report *r);
 
