@@ -348,6 +348,15 @@ void report_case_curl(struct report_case *c, const char *curl)
 	replace(&c->curl, sanitize(curl));
 }
 
+/* NUL-terminates s within size and replaces bytes outside printable ASCII with '?'. */
+static void ascii_only(char *s, size_t size)
+{
+	s[size - 1] = '\0';
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
 void report_case_hmac1(struct report_case *c, const struct hmac1_signed *sig)
 {
 	if (sig == NULL) {
@@ -355,6 +364,11 @@ void report_case_hmac1(struct report_case *c, const struct hmac1_signed *sig)
 		return;
 	}
 	c->hmac1 = *sig;
+	/* values may come from the wire (callbacks): printable ASCII only */
+	ascii_only(c->hmac1.timestamp, sizeof(c->hmac1.timestamp));
+	ascii_only(c->hmac1.body_sha256, sizeof(c->hmac1.body_sha256));
+	ascii_only(c->hmac1.signing_string, sizeof(c->hmac1.signing_string));
+	memset(c->hmac1.signature, 0, sizeof(c->hmac1.signature)); /* never reported */
 	c->has_hmac1 = true;
 }
 
@@ -559,6 +573,11 @@ enum relay_rc report_write_json(const struct report *r, const char *path)
 				 report_provenance_name(c->prov), "verdict",
 				 report_verdict_name(c->final), "reason", str_or_null(c->reason),
 				 "duration_ms", (json_int_t)c->duration_ms, "details", details);
+		if (item == NULL) { /* only out of memory: every string is sanitized */
+			json_decref(cases);
+			json_decref(summary);
+			return RELAY_E_NOMEM;
+		}
 		json_array_append_new(cases, item);
 	}
 	json_t *notes = json_array();
