@@ -29,7 +29,7 @@ static void callbacks_list(struct relay_request *req, struct relay_response *res
 		response_error(resp, RELAY_E_INTERNAL, NULL, NULL);
 		return;
 	}
-	response_success(resp, 200, data, "Callback deliveries.");
+	response_success(resp, 200, data, "Callbacks fetched."); /* §1.2.3 */
 }
 
 /* POST /__mock/callbacks/fire (§10.5.2, §10.5.3). */
