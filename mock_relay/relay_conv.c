@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay_buckets.h"
 #include "relay_conv.h"
 #include "relay_map.h"
 
@@ -28,13 +29,12 @@ struct conversation {
 };
 
 struct conv_tenant {
-	pthread_mutex_t lock;
-	struct relay_map convs; /* id -> struct conversation */
+	struct bucket_head head; /* first: the bucket's mutex */
+	struct relay_map convs;  /* id -> struct conversation */
 };
 
 struct conv_store {
-	pthread_rwlock_t lock;    /* shared by operations, exclusive for reset/new bucket */
-	struct relay_map tenants; /* tenant id -> struct conv_tenant */
+	struct tenant_buckets buckets; /* tenant id -> struct conv_tenant */
 };
 
 static const char *const roles[] = {"visitor", "operator", "bot", "system"};
@@ -131,8 +131,22 @@ static void conv_tenant_free(void *p)
 	if (t == NULL)
 		return;
 	map_cleanup(&t->convs, conversation_free);
-	pthread_mutex_destroy(&t->lock);
+	bucket_head_destroy(&t->head);
 	free(t);
+}
+
+static struct bucket_head *conv_tenant_new(void)
+{
+	struct conv_tenant *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if (!bucket_head_init(&t->head)) {
+		free(t);
+		return NULL;
+	}
+	map_init(&t->convs);
+	return &t->head;
 }
 
 struct conv_store *conv_store_new(void)
@@ -141,11 +155,10 @@ struct conv_store *conv_store_new(void)
 
 	if (s == NULL)
 		return NULL;
-	if (pthread_rwlock_init(&s->lock, NULL) != 0) {
+	if (buckets_init(&s->buckets, conv_tenant_new, conv_tenant_free) != RELAY_OK) {
 		free(s);
 		return NULL;
 	}
-	map_init(&s->tenants);
 	return s;
 }
 
@@ -153,69 +166,24 @@ void conv_store_free(struct conv_store *s)
 {
 	if (s == NULL)
 		return;
-	map_cleanup(&s->tenants, conv_tenant_free);
-	pthread_rwlock_destroy(&s->lock);
+	buckets_cleanup(&s->buckets);
 	free(s);
 }
 
 void conv_store_reset(struct conv_store *s)
 {
-	pthread_rwlock_wrlock(&s->lock);
-	map_cleanup(&s->tenants, conv_tenant_free);
-	pthread_rwlock_unlock(&s->lock);
+	buckets_reset(&s->buckets);
 }
 
-/*
- * Read-lock the store and return the tenant's bucket, locked; create it when
- * create is set. NULL (store unlocked) when absent or out of memory.
- */
+/* The tenant's bucket, locked (relay_buckets.h); created when create is set. */
 static struct conv_tenant *bucket_lock(struct conv_store *s, const char *tenant_id, int create)
 {
-	struct conv_tenant *t;
-	int attempt;
-
-	/*
-	 * A reset may free a bucket created a moment ago, between the write lock that
-	 * inserts it and the read lock that uses it: try again (a few times) rather
-	 * than fail the request.
-	 */
-	for (attempt = 0; attempt < 4; attempt++) {
-		pthread_rwlock_rdlock(&s->lock);
-		t = map_get(&s->tenants, tenant_id);
-		if (t != NULL) {
-			pthread_mutex_lock(&t->lock);
-			return t;
-		}
-		pthread_rwlock_unlock(&s->lock);
-		if (!create)
-			return NULL;
-		pthread_rwlock_wrlock(&s->lock);
-		if (map_get(&s->tenants, tenant_id) == NULL) {
-			t = calloc(1, sizeof(*t));
-			if (t != NULL && pthread_mutex_init(&t->lock, NULL) != 0) {
-				free(t);
-				t = NULL;
-			}
-			if (t == NULL) {
-				pthread_rwlock_unlock(&s->lock);
-				return NULL;
-			}
-			map_init(&t->convs);
-			if (map_put(&s->tenants, tenant_id, t) != RELAY_OK) {
-				conv_tenant_free(t);
-				pthread_rwlock_unlock(&s->lock);
-				return NULL;
-			}
-		}
-		pthread_rwlock_unlock(&s->lock);
-	}
-	return NULL;
+	return (struct conv_tenant *)buckets_lock(&s->buckets, tenant_id, create);
 }
 
 static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)
 {
-	pthread_mutex_unlock(&t->lock);
-	pthread_rwlock_unlock(&s->lock);
+	buckets_unlock(&s->buckets, &t->head);
 }
 
 /* The conversation object of §6.1.2 (new reference, NULL when out of memory). */

@@ -7,6 +7,7 @@
 
 #include "relay_ids.h"
 #include "relay_map.h"
+#include "relay_buckets.h"
 #include "relay_operators.h"
 
 struct operator
@@ -19,14 +20,13 @@ struct operator
 };
 
 struct op_tenant {
-	pthread_mutex_t lock;
+	struct bucket_head head;   /* first: the bucket's mutex */
 	struct relay_map by_email; /* lowercased email -> struct operator (owner) */
 	struct relay_map by_id;    /* operator id -> same struct operator */
 };
 
 struct operator_store {
-	pthread_rwlock_t lock;
-	struct relay_map tenants; /* tenant id -> struct op_tenant */
+	struct tenant_buckets buckets; /* tenant id -> struct op_tenant */
 };
 
 int operators_email_valid(const char *email, size_t len)
@@ -67,8 +67,23 @@ static void op_tenant_free(void *p)
 		return;
 	map_cleanup(&t->by_id, NULL);
 	map_cleanup(&t->by_email, operator_free);
-	pthread_mutex_destroy(&t->lock);
+	bucket_head_destroy(&t->head);
 	free(t);
+}
+
+static struct bucket_head *op_tenant_new(void)
+{
+	struct op_tenant *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if (!bucket_head_init(&t->head)) {
+		free(t);
+		return NULL;
+	}
+	map_init(&t->by_email);
+	map_init(&t->by_id);
+	return &t->head;
 }
 
 struct operator_store *operators_new(void)
@@ -77,11 +92,10 @@ struct operator_store *operators_new(void)
 
 	if (s == NULL)
 		return NULL;
-	if (pthread_rwlock_init(&s->lock, NULL) != 0) {
+	if (buckets_init(&s->buckets, op_tenant_new, op_tenant_free) != RELAY_OK) {
 		free(s);
 		return NULL;
 	}
-	map_init(&s->tenants);
 	return s;
 }
 
@@ -89,60 +103,24 @@ void operators_free(struct operator_store *s)
 {
 	if (s == NULL)
 		return;
-	map_cleanup(&s->tenants, op_tenant_free);
-	pthread_rwlock_destroy(&s->lock);
+	buckets_cleanup(&s->buckets);
 	free(s);
 }
 
 void operators_reset(struct operator_store *s)
 {
-	pthread_rwlock_wrlock(&s->lock);
-	map_cleanup(&s->tenants, op_tenant_free);
-	pthread_rwlock_unlock(&s->lock);
+	buckets_reset(&s->buckets);
 }
 
-/* Read-lock the store, return the tenant's bucket locked (see relay_conv.c). */
+/* The tenant's bucket, locked (relay_buckets.h); created when create is set. */
 static struct op_tenant *bucket_lock(struct operator_store *s, const char *tenant_id, int create)
 {
-	struct op_tenant *t;
-
-	pthread_rwlock_rdlock(&s->lock);
-	t = map_get(&s->tenants, tenant_id);
-	if (t == NULL && create) {
-		pthread_rwlock_unlock(&s->lock);
-		pthread_rwlock_wrlock(&s->lock);
-		t = map_get(&s->tenants, tenant_id);
-		if (t == NULL) {
-			t = calloc(1, sizeof(*t));
-			if (t != NULL && pthread_mutex_init(&t->lock, NULL) != 0) {
-				free(t);
-				t = NULL;
-			}
-			if (t != NULL) {
-				map_init(&t->by_email);
-				map_init(&t->by_id);
-				if (map_put(&s->tenants, tenant_id, t) != RELAY_OK) {
-					op_tenant_free(t);
-					t = NULL;
-				}
-			}
-		}
-		pthread_rwlock_unlock(&s->lock);
-		pthread_rwlock_rdlock(&s->lock);
-		t = map_get(&s->tenants, tenant_id);
-	}
-	if (t == NULL) {
-		pthread_rwlock_unlock(&s->lock);
-		return NULL;
-	}
-	pthread_mutex_lock(&t->lock);
-	return t;
+	return (struct op_tenant *)buckets_lock(&s->buckets, tenant_id, create);
 }
 
 static void bucket_unlock(struct operator_store *s, struct op_tenant *t)
 {
-	pthread_mutex_unlock(&t->lock);
-	pthread_rwlock_unlock(&s->lock);
+	buckets_unlock(&s->buckets, &t->head);
 }
 
 /* §6.4.3 object. */
