@@ -8,6 +8,8 @@
 3. Without an admin key, from the environment only (BLOONIO_CHAT_*), the suite still
    exits 0: cases that provision are SKIPped with the reason, the rest use the tenant.
 4. --filter selects by glob; an unreachable relay exits 2.
+5. A failing run (admin key refused) exits 1; FAIL cases carry actual and a curl command
+   with the admin key masked as $ADMIN_KEY; the reports still validate.
 Standard library only.
 """
 import argparse
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.error
+import xml.etree.ElementTree as ET
 import urllib.request
 
 ADMIN_KEY = "conformance-test-admin-key"
@@ -134,6 +137,27 @@ def main():
         check(len(ran) > 60 and all(c["reason"] for c in skipped) and
               any("no admin key" in c["reason"] for c in skipped),
               f"without an admin key {len(ran)} cases run, {len(skipped)} SKIP with reasons")
+        # 5. a relay that breaks rules (here: the admin key is refused): exit 1, FAIL
+        #    cases carry expected/actual/curl (admin key masked), reports still validate
+        bad = "not-the-admin-key-" + "x" * 8
+        fj, fx, fh = (os.path.join(a.out, n) for n in ("fail.json", "fail.xml", "fail.html"))
+        code, out, _ = run([a.suite, "--base-url", base, "--admin-key", bad, "--no-color",
+                            "--filter", "admin.provision.*", "--json", fj, "--junit", fx,
+                            "--html", fh])
+        rep = json.load(open(fj))
+        fails = [c for c in rep["cases"] if c["verdict"] == "FAIL"]
+        check(code == 1 and fails, f"a broken relay gives FAIL cases and exit 1 (exit {code})")
+        check(all(c["details"]["actual"] and c["details"]["curl"] and
+                  "$ADMIN_KEY" in c["details"]["curl"] for c in fails),
+              "every FAIL carries actual, and a curl command with $ADMIN_KEY")
+        check(bad not in "".join(open(f, encoding="utf-8").read() for f in (fj, fx, fh)) and
+              bad not in out, "the refused admin key appears in no report")
+        v = run([sys.executable, a.validator, "--schema", a.schema, "--json", fj, "--junit", fx,
+                 "--html", fh])
+        sys.stderr.write(v[2])
+        check(v[0] == 0, "reports of a failing run validate")
+        junit_failures = ET.parse(fx).getroot().get("failures")
+        check(junit_failures == str(len(fails)), f"JUnit failures={junit_failures}")
     finally:
         mock.terminate()
         mock.wait(timeout=10)
