@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "relay_callbacks.h"
+#include "relay_fields.h"
 #include "relay_router.h"
 
 #define CALLBACKS_LIST_DEF 100
@@ -20,7 +21,8 @@ static void callbacks_list(struct relay_request *req, struct relay_response *res
 
 	if (!request_int_param(req, "limit", 1, CALLBACKS_KEEP, CALLBACKS_LIST_DEF, &limit, resp))
 		return;
-	if (tenant_id != NULL && strlen(tenant_id) > HMAC1_TENANT_MAX) {
+	if (request_query_count(req, "tenant_id") > 1 ||
+	    (tenant_id != NULL && !field_query_id_valid(tenant_id))) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "tenant_id", NULL);
 		return;
 	}

@@ -40,7 +40,7 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 {
 	const char *v = request_query(req, "conversation_id");
 
-	if (!field_query_id_valid(v)) {
+	if (request_query_count(req, "conversation_id") > 1 || !field_query_id_valid(v)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "conversation_id", NULL);
 		return NULL;
 	}

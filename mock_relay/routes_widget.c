@@ -250,11 +250,12 @@ static void handle_widget_config(struct relay_request *req, struct relay_respons
 	struct tenant_snapshot t;
 
 	cors_headers(req, resp);
-	if (!field_query_id_valid(tenant_id)) {
+	/* §1.6.4: a parameter given twice is malformed. */
+	if (request_query_count(req, "tenant_id") > 1 || !field_query_id_valid(tenant_id)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "tenant_id", NULL);
 		return;
 	}
-	if (!field_query_id_valid(key)) {
+	if (request_query_count(req, "widget_public_key") > 1 || !field_query_id_valid(key)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "widget_public_key", NULL);
 		return;
 	}

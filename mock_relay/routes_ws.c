@@ -181,6 +181,10 @@ static void ws_widget(struct relay_request *req, struct relay_response *resp)
 	struct MHD_Response *raw;
 	bool expired;
 
+	if (request_query_count(req, "token") > 1) { /* §1.6.4 */
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, "token", NULL);
+		return;
+	}
 	if (!header_has_token(request_header(req, "Upgrade"), "websocket") ||
 	    !header_has_token(request_header(req, "Connection"), "upgrade") || !ws_key_valid(key) ||
 	    request_header(req, "Sec-WebSocket-Version") == NULL ||

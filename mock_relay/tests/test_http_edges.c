@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "mock_harness.h"
+#include "relay_clock.h"
 
 static struct mock *m;
 
@@ -80,6 +81,52 @@ static void test_unknown_paths_are_404(void **state)
 		expect(m, "GET", paths[i], NULL, 0, 404, "not_found");
 		expect(m, "POST", paths[i], "{}", 1, 404, "not_found");
 	}
+}
+
+/* §1.6.4: a query parameter given twice is 400 naming it, on every route that reads one. */
+static void test_duplicated_query_parameters_are_400(void **state)
+{
+	struct mock_tenant t;
+	struct client_response resp;
+	char path[512];
+
+	(void)state;
+	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"dup\"}", &t), 0);
+
+	assert_int_equal(mock_signed(m, "GET",
+				     "/api/v1/relay/fetch/conversation?conversation_id=conv_a"
+				     "&conversation_id=conv_b",
+				     NULL, t.tenant_id, t.tenant_secret, relay_clock_real_ms(),
+				     &resp),
+			 0);
+	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "conversation_id"), 0);
+	client_response_cleanup(&resp);
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/fetch/widget-config?tenant_id=%s&tenant_id=%s&widget_public_key=%s",
+		 t.tenant_id, t.tenant_id, t.widget_public_key);
+	assert_int_equal(mock_call(m, "GET", path, NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "tenant_id"), 0);
+	client_response_cleanup(&resp);
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s"
+		 "&widget_public_key=%s",
+		 t.tenant_id, t.widget_public_key, t.widget_public_key);
+	assert_int_equal(mock_call(m, "GET", path, NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "widget_public_key"), 0);
+	client_response_cleanup(&resp);
+
+	assert_int_equal(mock_call(m, "GET", "/__mock/callbacks?tenant_id=a&tenant_id=b", NULL, 1,
+				   NULL, &resp),
+			 0);
+	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "tenant_id"), 0);
+	client_response_cleanup(&resp);
+
+	assert_int_equal(
+		mock_call(m, "GET", "/api/v1/ws/widget?token=a&token=b", NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "token"), 0);
+	client_response_cleanup(&resp);
 }
 
 /* §1.6.2: known path, other method -> 405 with Allow in route-table order. */
@@ -477,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup(test_huge_content_length_refused_without_reading, reset),
 		cmocka_unit_test_setup(test_query_cap_is_4096_bytes, reset),
 		cmocka_unit_test_setup(test_garbage_never_500, reset),
+		cmocka_unit_test_setup(test_duplicated_query_parameters_are_400, reset),
 		cmocka_unit_test(test_command_line),
 		cmocka_unit_test(test_admin_key_generated_or_from_env),
 		cmocka_unit_test(test_json_log_lines_content),
