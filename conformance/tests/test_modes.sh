@@ -136,13 +136,18 @@ fi
 secret=sk_$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
 
 # start_receiver ARGS...: starts backend_receiver.py, sets receiver_url.
+# Each start gets its own output file: a background job truncates its redirection
+# only once it runs, so a shared file could still show the previous receiver's URL.
+receiver_n=0
 start_receiver() {
+	receiver_n=$((receiver_n + 1))
+	local rout=$tmp/receiver.$receiver_n.out
 	python3 "$ex/backend_receiver.py" --port 0 --tenant-secret "$secret" "$@" \
-		>"$tmp/receiver.out" 2>"$tmp/receiver.err" &
+		>"$rout" 2>"$tmp/receiver.$receiver_n.err" &
 	receiver_pid=$!
 	receiver_url=
-	for _ in $(seq 1 100); do
-		receiver_url=$(sed -n 's/.*listening on //p' "$tmp/receiver.out")
+	for _ in $(seq 1 200); do
+		receiver_url=$(sed -n 's/.*listening on //p' "$rout")
 		[ -n "$receiver_url" ] && return 0
 		sleep 0.05
 	done
