@@ -4,6 +4,7 @@
 Prints figures; asserts nothing (speed is measured, not timed in tests).
 
   scripts/bench_signed.py [--build build] [--seconds 10] [--connections 32] [--tenants 64]
+  scripts/bench_signed.py --soak 1000000     # memory over a million signed calls
 
 Both servers run with the same thread count on 127.0.0.1. The mock serves
 GET /api/v1/relay/fetch/conversation (HMAC#1 verified: headers, window, signature,
@@ -11,6 +12,12 @@ tenant status, rate limit, store lookup). Each tenant's rate limit is the maximu
 (10,000 a minute), so the load is spread over --tenants pre-signed requests to stay
 on the happy path. Timestamps are signed at start; a run must stay under the 30 s
 window (--seconds <= 25). The mock's memory (VmRSS) is sampled before and after.
+
+--soak N instead freezes the mock's clock (PUT /__mock/clock) at the signing time,
+so the signatures stay inside the window, provisions enough tenants that N calls
+stay under their rate limits, and runs wrk in 10 s segments until N calls were
+served, printing VmRSS after each segment: every store and log is bounded, so the
+figure should level off.
 """
 import argparse
 import hashlib
@@ -64,6 +71,14 @@ def rss_kib(pid):
     return 0
 
 
+def wrk_count(url, seconds, connections, lua):
+    out = subprocess.run(["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "-s", lua, url],
+                         capture_output=True, text=True).stdout
+    n = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return n, int(non2xx.group(1)) if non2xx else 0
+
+
 def wrk(url, seconds, connections, lua=None):
     cmd = ["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency"]
     if lua:
@@ -82,7 +97,11 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--tenants", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--soak", type=int, default=0, metavar="N",
+                    help="serve N signed calls on a frozen clock, printing memory as it goes")
     a = ap.parse_args()
+    if a.soak:
+        a.tenants = max(a.tenants, a.soak // 9000 + 1)
     if a.seconds > 25:
         sys.exit("bench: --seconds must be <= 25 (signatures expire after 30 s)")
     if shutil.which("wrk") is None:
@@ -113,6 +132,11 @@ def main():
 
         rss0 = rss_kib(mock.pid)
         ts = int(time.time() * 1000)
+        if a.soak:
+            st, _ = call(base + "/__mock/clock", "PUT", json.dumps({"now_ms": ts}).encode(),
+                         {"X-Admin-Key": ADMIN, "Content-Type": "application/json"})
+            if st != 200:
+                sys.exit("bench: PUT /__mock/clock answered %d" % st)
         lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
         lua.write("local reqs = {}\n")
         for tid, sk, cid in reqs:
@@ -124,6 +148,19 @@ def main():
         lua.write("local i = 0\nfunction request()\n  i = i + 1\n"
                   "  return reqs[(i %% %d) + 1]\nend\n" % len(reqs))
         lua.close()
+
+        if a.soak:
+            served = bad = 0
+            print("soak: %d signed calls over %d tenants, frozen clock; VmRSS %d KiB at start"
+                  % (a.soak, len(reqs), rss0))
+            while served < a.soak:
+                n, nb = wrk_count(base + "/", 10, a.connections, lua.name)
+                served += n
+                bad += nb
+                print("  %9d calls served   non-2xx %-7d VmRSS %d KiB"
+                      % (served, bad, rss_kib(mock.pid)), flush=True)
+            os.unlink(lua.name)
+            return
 
         brps, blat, _ = wrk("http://127.0.0.1:%d/" % bport, a.seconds, a.connections)
         mrps, mlat, non2xx = wrk(base + "/", a.seconds, a.connections, lua.name)
