@@ -34,9 +34,20 @@ struct relay_http {
 	int port;
 };
 
+/*
+ * One per connection (MHD's socket context): the request context on_uri made and
+ * on_completed has not taken yet. MHD does not call on_completed for a request it
+ * refuses itself after the URI callback (e.g. more query arguments than its memory
+ * pool holds); on_connection frees such a context when the connection closes.
+ */
+struct conn_slot {
+	struct req_ctx *pending;
+};
+
 /* One request's state; owned by MHD's con_cls between the callbacks. */
 struct req_ctx {
 	struct relay_http *http;
+	struct conn_slot *slot; /* NULL when the connection has none */
 	int64_t start_ns;
 	size_t query_len;
 	char *query; /* raw query copy, NULL when none or over HTTP_QUERY_MAX */
@@ -224,12 +235,27 @@ bool request_uuid_param(const struct relay_request *r, const char *name, char ou
 	return true;
 }
 
+bool query_int_parse(const char *v, long long min, long long max, long long *out)
+{
+	long long n = 0;
+	size_t i, len = strlen(v);
+
+	for (i = 0; i < len && len <= 12; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			break;
+		n = n * 10 + (v[i] - '0');
+	}
+	if (len == 0 || len > 12 || i != len || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
 bool request_int_param(const struct relay_request *r, const char *name, long long min,
 		       long long max, long long def, long long *out, struct relay_response *resp)
 {
 	const char *v = request_query(r, name);
 	long long n = 0;
-	size_t i, len;
 
 	if (request_query_count(r, name) > 1) {
 		bad_param(resp, name, "is given more than once");
@@ -239,13 +265,7 @@ bool request_int_param(const struct relay_request *r, const char *name, long lon
 		*out = def;
 		return true;
 	}
-	len = strlen(v);
-	for (i = 0; i < len && len <= 12; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			break;
-		n = n * 10 + (v[i] - '0');
-	}
-	if (len == 0 || len > 12 || i != len || n < min || n > max) {
+	if (!query_int_parse(v, min, max, &n)) {
 		bad_param(resp, name, "must be an integer in range");
 		return false;
 	}
@@ -328,14 +348,18 @@ void response_cleanup(struct relay_response *resp)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct relay_http *http = cls;
+	const union MHD_ConnectionInfo *info;
 	struct req_ctx *ctx;
 	const char *q;
 
-	(void)conn;
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return NULL; /* the access handler refuses the request */
 	ctx->http = http;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ctx->slot = info != NULL ? info->socket_context : NULL;
+	if (ctx->slot != NULL)
+		ctx->slot->pending = ctx;
 	ctx->start_ns = mono_ns();
 	q = uri != NULL ? strchr(uri, '?') : NULL;
 	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
@@ -555,10 +579,39 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			journal_append(http->st->journal, &ctx->je);
 		log_request(http->st->cfg.log_format, &ctx->je);
 	}
+	if (ctx->slot != NULL && ctx->slot->pending == ctx)
+		ctx->slot->pending = NULL;
 	free(ctx->body);
 	free(ctx->query);
 	free(ctx);
 	atomic_fetch_sub(&http->inflight, 1);
+}
+
+/* Connection start and end: the slot of struct conn_slot, and any request left in it. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct relay_http *http = cls;
+	struct conn_slot *slot = *socket_context;
+	struct req_ctx *ctx;
+
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct conn_slot)); /* NULL: no slot */
+		return;
+	}
+	if (slot == NULL)
+		return;
+	ctx = slot->pending;
+	if (ctx != NULL) {
+		/* refused by MHD before the access handler: nothing was answered or logged */
+		free(ctx->body);
+		free(ctx->query);
+		free(ctx);
+		atomic_fetch_sub(&http->inflight, 1);
+	}
+	free(slot);
+	*socket_context = NULL;
 }
 
 /* ---- daemon ------------------------------------------------------------- */
@@ -599,8 +652,8 @@ struct relay_http *http_start(struct relay_state *st)
 	h->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-		h, MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)st->cfg.threads,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned int)st->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 		/*
 		 * Upgraded WebSockets count as connections until closed (§13), and the
 		 * limit is split between the pool's threads, which do not share load

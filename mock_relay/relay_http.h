@@ -119,6 +119,13 @@ bool request_uuid_param(const struct relay_request *r, const char *name, char ou
 bool request_int_param(const struct relay_request *r, const char *name, long long min,
 		       long long max, long long def, long long *out, struct relay_response *resp);
 
+/*
+ * The syntax check of request_int_param, without a connection: v is 1-12 decimal
+ * digits (no sign, no space, no fraction) whose value is in [min, max]. On true
+ * *out receives the value; on false *out is untouched.
+ */
+bool query_int_parse(const char *v, long long min, long long max, long long *out);
+
 /* Success envelope (§1.2). Steals data (NULL becomes {}). */
 void response_success(struct relay_response *resp, int status, json_t *data, const char *message);
 
