@@ -59,6 +59,7 @@ out:
 static void clock_advance(struct relay_request *req, struct relay_response *resp)
 {
 	json_t *body, *v;
+	int64_t now;
 
 	body = request_json_object(req, resp);
 	if (body == NULL)
@@ -66,6 +67,16 @@ static void clock_advance(struct relay_request *req, struct relay_response *resp
 	v = json_object_get(body, "ms");
 	if (!json_is_integer(v) || json_integer_value(v) > MAX_SAFE_INT ||
 	    json_integer_value(v) < -MAX_SAFE_INT) {
+		response_error(resp, RELAY_E_VALIDATION_FAILED, "ms", NULL);
+		goto out;
+	}
+	/*
+	 * The clock stays in PUT's range (§10.2.2: 0 to 2^53 - 1): before the epoch no
+	 * UUIDv7 can be made, so every later provision answered 500.
+	 */
+	now = relay_clock_now_ms(&req->st->clock);
+	if (now + (int64_t)json_integer_value(v) < 0 ||
+	    now + (int64_t)json_integer_value(v) > MAX_SAFE_INT) {
 		response_error(resp, RELAY_E_VALIDATION_FAILED, "ms", NULL);
 		goto out;
 	}
