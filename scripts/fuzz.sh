@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (lib/fuzz/) with clang, ASan and UBSan, and runs each one for
-# SECONDS seconds (default 30), starting from its seed corpus in lib/fuzz/corpus/<target>.
+# Builds the libFuzzer targets (lib/fuzz/, mock_relay/fuzz/) with clang, ASan and UBSan, and
+# runs each one for SECONDS seconds (default 30), starting from its seed corpus in
+# lib/fuzz/corpus/<target> (mock_relay/fuzz/corpus/<target> for the mock_* targets).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: origin hmac1_verify envelope_json
+#       mock_tenant_fields mock_relay_body mock_token_verify mock_query_params mock_journal_copy
 #
 # New inputs the fuzzer finds stay in build-fuzz/corpus/<target> (the repository's seeds are
 # not touched); a crash leaves build-fuzz/crash-* and makes this script exit 1. To keep a
-# reproducer, copy it into lib/fuzz/corpus/<target>/: the fuzz_replay_<target> ctest then
+# reproducer, copy it into the target's seed directory: the fuzz_replay_<target> ctest then
 # replays it on every test run, with or without clang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,8 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(origin hmac1_verify envelope_json)
+	targets=(origin hmac1_verify envelope_json mock_tenant_fields mock_relay_body
+		mock_token_verify mock_query_params mock_journal_copy)
 fi
 case $seconds in
 '' | *[!0-9]*)
@@ -37,11 +40,13 @@ done
 status=0
 for t in "${targets[@]}"; do
 	work="$build/corpus/$t"
+	seeds="lib/fuzz/corpus/$t"
+	case $t in mock_*) seeds="mock_relay/fuzz/corpus/${t#mock_}" ;; esac
 	mkdir -p "$work"
-	echo "== fuzz_$t for ${seconds}s (corpus $work, seeds lib/fuzz/corpus/$t)"
+	echo "== fuzz_$t for ${seconds}s (corpus $work, seeds $seeds)"
 	if ! (cd "$build" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		"./bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=4096 -print_final_stats=1 "corpus/$t" "../lib/fuzz/corpus/$t"); then
+		-max_len=4096 -print_final_stats=1 "corpus/$t" "../$seeds"); then
 		echo "fuzz.sh: fuzz_$t found a failure (see $build/crash-* or the output above)" >&2
 		status=1
 	fi
