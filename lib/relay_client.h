@@ -8,6 +8,7 @@
 #ifndef RELAY_CLIENT_H
 #define RELAY_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,9 @@ struct relay_client *client_new(const char *base_url);
 
 /* Frees the client; NULL is a no-op. */
 void client_free(struct relay_client *c);
+
+/* https only: skip certificate and hostname verification (self-signed test relays). */
+void client_set_insecure(struct relay_client *c, bool insecure);
 
 const char *client_base_url(const struct relay_client *c);
 
