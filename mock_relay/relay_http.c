@@ -55,7 +55,8 @@ struct req_ctx {
 	bool too_large;
 	bool control; /* control-plane route: no journal entry */
 	bool dropped;
-	char *body; /* at most HTTP_BODY_MAX + 1 bytes */
+	bool path_nul; /* the raw path holds %00: libmicrohttpd's decoded path is cut there */
+	char *body;    /* at most HTTP_BODY_MAX + 1 bytes */
 	size_t body_len;
 	size_t body_cap;
 	size_t received; /* bytes seen, stored or not */
@@ -345,6 +346,18 @@ void response_cleanup(struct relay_response *resp)
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* 1 when the raw path uri[0..len) holds an encoded NUL ("%00"). */
+static int path_has_nul(const char *uri, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 2 < len; i++) {
+		if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+			return 1;
+	}
+	return 0;
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct relay_http *http = cls;
@@ -362,6 +375,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 		ctx->slot->pending = ctx;
 	ctx->start_ns = mono_ns();
 	q = uri != NULL ? strchr(uri, '?') : NULL;
+	ctx->path_nul =
+		uri != NULL && path_has_nul(uri, q != NULL ? (size_t)(q - uri) : strlen(uri));
 	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
 	if (q != NULL && ctx->query_len <= HTTP_QUERY_MAX)
 		ctx->query = strdup(q + 1); /* NULL when out of memory: treated as none */
@@ -416,7 +431,13 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 		response_error(resp, RELAY_E_PAYLOAD_TOO_LARGE, NULL, NULL);
 		return;
 	}
-	route = router_match(req->method, req->path, &rc, allow);
+	/* §1.6.1: no route holds a NUL, so a path with %00 matches none (not its prefix). */
+	if (ctx->path_nul) {
+		route = NULL;
+		rc = RELAY_E_NOT_FOUND;
+	} else {
+		route = router_match(req->method, req->path, &rc, allow);
+	}
 	ctx->control = (route != NULL && (route->flags & ROUTE_CONTROL)) ||
 		       strncmp(req->path, "/__mock/", 8) == 0;
 	if (!ctx->control) {

@@ -73,6 +73,10 @@ static void test_unknown_paths_are_404(void **state)
 		"/api/v1/console/login",
 		"/api/v1/relay/unknown",
 		"/__mock/unknown",
+		/* an encoded NUL does not cut the path down to a known route */
+		"/api/v1/fetch/tenants%00anything",
+		"/api/v1/provision/tenant%00",
+		"/__mock/clock%00",
 	};
 	size_t i;
 
