@@ -1,30 +1,19 @@
 /*
  * cases_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3).
  *
- * Frames go through mock_relay/tests/ws_client.c (wslay over a plain socket), which
- * connects to 127.0.0.1: against another host these cases SKIP with the reason.
- * Built only when that client exists (CMake defines HAVE_WS_CLIENT).
+ * Sockets go through lib/relay_wsclient (ws:// or wss:// on any host, wslay framing):
+ * the base URL's http:// becomes ws:// and https:// becomes wss://, verified unless
+ * --insecure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "relay_wsclient.h"
 #include "suite.h"
-
-#if defined(HAVE_WS_CLIENT)
-
-#include "ws_client.h"
 
 #define WS_PATH "/api/v1/ws/widget?token="
 #define WAIT_MS 3000
-
-/* The port of a local target, else 0. */
-static int local_port(const struct suite *s)
-{
-	int port = 0;
-
-	return suite_target_local(s, &port) ? port : 0;
-}
 
 /* A visitor session for the case's tenant: token and ids. */
 static bool new_session(struct case_ctx *x, char *tok, size_t tok_size, char *sid, size_t sid_size)
@@ -44,48 +33,103 @@ static bool new_session(struct case_ctx *x, char *tok, size_t tok_size, char *si
 	return true;
 }
 
-/* Opens the socket; NULL (and the case marked) when the port is not local or no 101. */
-static struct ws_client *ws_open(struct case_ctx *x, const char *token, bool want_101)
+/* Whether the base URL has a scheme with a WebSocket counterpart. */
+static bool ws_base_ok(const struct case_ctx *x)
 {
-	char path[4400];
-	int port = local_port(x->s), status = 0;
-	char body[512] = "";
-	struct ws_client *c;
+	return strncmp(x->s->cfg.base_url, "https://", 8) == 0 ||
+	       strncmp(x->s->cfg.base_url, "http://", 7) == 0;
+}
 
-	if (port <= 0) {
-		case_skip(x, "WebSocket cases connect to 127.0.0.1 only (base URL %s)",
+/* The socket URL for token: the base URL with ws(s):// for http(s)://. False if too long. */
+static bool ws_url(const struct case_ctx *x, const char *token, char *out, size_t size)
+{
+	const char *base = x->s->cfg.base_url;
+	size_t blen = strlen(base);
+	int n;
+
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (strncmp(base, "https://", 8) == 0)
+		n = snprintf(out, size, "wss://%.*s%s%s", (int)blen - 8, base + 8, WS_PATH, token);
+	else if (strncmp(base, "http://", 7) == 0)
+		n = snprintf(out, size, "ws://%.*s%s%s", (int)blen - 7, base + 7, WS_PATH, token);
+	else
+		return false;
+	return n > 0 && (size_t)n < size;
+}
+
+/* Opens the socket; NULL (and the case marked broken when want_101) when no 101 came. */
+static struct wsclient *ws_open(struct case_ctx *x, const char *token, bool want_101)
+{
+	char url[8192];
+	struct wsclient_options opt = {x->t.origin[0] != '\0' ? x->t.origin : NULL,
+				       (int)x->s->cfg.timeout_ms, x->s->cfg.insecure, NULL};
+	struct wsclient_error err;
+	struct wsclient *c;
+
+	if (!ws_url(x, token, url, sizeof(url))) {
+		case_skip(x, "no WebSocket URL for base URL %s (http:// or https:// expected)",
 			  x->s->cfg.base_url);
 		return NULL;
 	}
-	snprintf(path, sizeof(path), "%s%s", WS_PATH, token);
-	report_case_log(x->rc, "GET /api/v1/ws/widget?token=<%zu bytes> (WebSocket upgrade)",
-			strlen(token));
-	c = ws_client_connect(port, path, NULL, false, &status, body, sizeof(body));
-	if (c == NULL && want_101) {
-		expect_true(x, false, "the upgrade answered 101 (§8.1.3), got %d: %.200s", status,
-			    body);
+	report_case_log(x->rc, "GET /api/v1/ws/widget?token=<%zu bytes> (WebSocket upgrade, %s)",
+			strlen(token), strncmp(url, "wss:", 4) == 0 ? "wss" : "ws");
+	c = wsclient_connect_opts(url, &opt, &err);
+	if (c == NULL) {
+		report_case_log(x->rc, "no socket: %s (HTTP %d) %.200s", err.text, err.http_status,
+				err.body);
+		if (want_101)
+			expect_true(x, false,
+				    "the upgrade answered 101 (§8.1.3), got %d: %s %.200s",
+				    err.http_status, err.text, err.body);
 	}
 	return c;
 }
 
-/* The next JSON frame (new reference) or NULL. */
-static json_t *ws_next(struct case_ctx *x, struct ws_client *c)
+/* The next text frame as JSON (new reference) or NULL (timeout, close, not JSON). */
+static json_t *ws_next(struct case_ctx *x, struct wsclient *c)
 {
-	char *text = ws_client_recv_text(c, WAIT_MS);
-	json_t *j;
+	char *text = NULL;
+	size_t len = 0;
+	int op = 0;
+	json_t *j = NULL;
 
-	if (text == NULL)
+	if (wsclient_recv(c, WAIT_MS, &op, &text, &len) != WSCLIENT_GOT)
 		return NULL;
-	report_case_log(x->rc, "frame: %.300s", text);
-	j = json_loads(text, 0, NULL);
+	if (op == WSCLIENT_TEXT) {
+		report_case_log(x->rc, "frame: %.300s", text);
+		j = json_loadb(text, len, 0, NULL);
+	} else {
+		report_case_log(x->rc, "close %d \"%.100s\"", wsclient_close_code(c), text);
+	}
 	free(text);
 	return j;
+}
+
+/* Reads until the peer's close frame; its code, or 0 when none came within WAIT_MS. */
+static int ws_wait_close(struct case_ctx *x, struct wsclient *c)
+{
+	for (;;) {
+		char *text = NULL;
+		size_t len = 0;
+		int op = 0;
+
+		if (wsclient_recv(c, WAIT_MS, &op, &text, &len) != WSCLIENT_GOT)
+			return 0;
+		if (op == WSCLIENT_CLOSE) {
+			report_case_log(x->rc, "close %d \"%.100s\"", wsclient_close_code(c), text);
+			free(text);
+			return wsclient_close_code(c);
+		}
+		report_case_log(x->rc, "frame: %.300s", text);
+		free(text);
+	}
 }
 
 static void ws_welcome(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
-	struct ws_client *c;
+	struct wsclient *c;
 	json_t *w;
 
 	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
@@ -101,25 +145,25 @@ static void ws_welcome(struct case_ctx *x)
 		    "a welcome frame first (WS): {type: welcome, session_id: %s, conversation_id}",
 		    sid);
 	json_decref(w);
-	ws_client_free(c);
+	wsclient_free(c);
 }
 
 /* Opens a socket whose handshake must be closed with code. */
 static void ws_expect_close(struct case_ctx *x, const char *token, int code)
 {
-	struct ws_client *c = ws_open(x, token, false);
+	struct wsclient *c = ws_open(x, token, false);
 	int got;
 
 	if (c == NULL) {
-		if (local_port(x->s) > 0)
+		if (ws_base_ok(x))
 			expect_true(x, false,
 				    "upgrade completed then closed with %d (§8.1.3): no 101 came",
 				    code);
 		return;
 	}
-	got = ws_client_wait_close(c, WAIT_MS);
+	got = ws_wait_close(x, c);
 	expect_true(x, got == code, "close code %d (§8.3), got %d", code, got);
-	ws_client_free(c);
+	wsclient_free(c);
 }
 
 static void ws_invalid_token(struct case_ctx *x)
@@ -176,10 +220,10 @@ static void ws_no_upgrade(struct case_ctx *x)
 }
 
 /* Opens a socket and reads the welcome; conversation id into conv. */
-static struct ws_client *ws_ready(struct case_ctx *x, char *conv, size_t conv_size)
+static struct wsclient *ws_ready(struct case_ctx *x, char *conv, size_t conv_size)
 {
 	char tok[4096], sid[128];
-	struct ws_client *c;
+	struct wsclient *c;
 	json_t *w;
 
 	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
@@ -194,7 +238,7 @@ static struct ws_client *ws_ready(struct case_ctx *x, char *conv, size_t conv_si
 			 : "");
 	json_decref(w);
 	if (!expect_true(x, conv[0] != '\0', "a welcome frame with conversation_id")) {
-		ws_client_free(c);
+		wsclient_free(c);
 		return NULL;
 	}
 	return c;
@@ -204,13 +248,14 @@ static void ws_echo(struct case_ctx *x)
 {
 	static const char msg[] = "{\"type\":\"message\",\"content\":\"Where is my order?\"}";
 	char conv[128];
-	struct ws_client *c = ws_ready(x, conv, sizeof(conv));
+	struct wsclient *c = ws_ready(x, conv, sizeof(conv));
 	json_t *m;
 
 	if (c == NULL)
 		return;
-	if (!expect_true(x, ws_client_send_text(c, msg, strlen(msg)) == 0, "the frame was sent")) {
-		ws_client_free(c);
+	if (!expect_true(x, wsclient_send_text(c, msg, strlen(msg)) == RELAY_OK,
+			 "the frame was sent")) {
+		wsclient_free(c);
 		return;
 	}
 	m = ws_next(x, c);
@@ -223,13 +268,13 @@ static void ws_echo(struct case_ctx *x)
 		    "the stored message echoed {type: message, id, role: visitor, content} "
 		    "(§8.2.1)");
 	json_decref(m);
-	ws_client_free(c);
+	wsclient_free(c);
 }
 
 static void ws_push(struct case_ctx *x)
 {
 	char conv[128], body[512];
-	struct ws_client *c;
+	struct wsclient *c;
 	json_t *m;
 
 	c = ws_ready(x, conv, sizeof(conv));
@@ -249,61 +294,134 @@ static void ws_push(struct case_ctx *x)
 			    "socket (§8.4.1)");
 		json_decref(m);
 	}
-	ws_client_free(c);
+	wsclient_free(c);
 }
 
 static void ws_malformed(struct case_ctx *x)
 {
 	char conv[128];
-	struct ws_client *c = ws_ready(x, conv, sizeof(conv));
+	struct wsclient *c = ws_ready(x, conv, sizeof(conv));
 	int got;
 
 	if (c == NULL)
 		return;
-	(void)ws_client_send_text(c, "not json", 8);
-	got = ws_client_wait_close(c, WAIT_MS);
+	(void)!wsclient_send_text(c, "not json", 8);
+	got = ws_wait_close(x, c);
 	expect_true(x, got == 4400, "a non-JSON frame closes with 4400 (§8.2.4), got %d", got);
-	ws_client_free(c);
+	wsclient_free(c);
+}
+
+/* Opens, then has the relay act on the tenant through admin path; expects code. */
+static void ws_admin_while_open(struct case_ctx *x, const char *what, int code, const char *rule)
+{
+	char conv[128], path[256];
+	struct wsclient *c = ws_ready(x, conv, sizeof(conv));
+	int got;
+
+	if (c == NULL)
+		return;
+	snprintf(path, sizeof(path), "/api/v1/%s?tenant_id=%s", what, x->t.id);
+	req_admin(x, "POST", path, NULL);
+	if (expect_status(x, 200, NULL)) {
+		got = ws_wait_close(x, c);
+		expect_true(x, got == code, "%s (%s), got %d", rule, x->meta->section, got);
+	}
+	wsclient_free(c);
 }
 
 static void ws_suspend_while_open(struct case_ctx *x)
 {
-	char conv[128], path[256];
-	struct ws_client *c = ws_ready(x, conv, sizeof(conv));
+	ws_admin_while_open(x, "suspend/tenant", 4403,
+			    "suspending the tenant closes its open sockets with 4403");
+}
+
+static void ws_key_rotated_while_open(struct case_ctx *x)
+{
+	ws_admin_while_open(x, "rotate/widget-key", 4403,
+			    "rotating the widget key closes the sockets opened with the old one "
+			    "with 4403");
+}
+
+/* Sends data (not checked) on a ready socket and expects the close code. */
+static void ws_send_expect_close(struct case_ctx *x, const void *data, size_t len, int code,
+				 const char *rule)
+{
+	char conv[128];
+	struct wsclient *c = ws_ready(x, conv, sizeof(conv));
 	int got;
 
 	if (c == NULL)
 		return;
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (expect_status(x, 200, NULL)) {
-		got = ws_client_wait_close(c, WAIT_MS);
-		expect_true(x, got == 4403,
-			    "suspending the tenant closes its open sockets with 4403 (§2.7.3), got "
-			    "%d",
-			    got);
+	report_case_log(x->rc, "sending a %zu-byte text frame", len);
+	/* the relay may close before reading all of it: a failed send is not the verdict */
+	(void)!wsclient_send_text(c, data, len);
+	got = ws_wait_close(x, c);
+	expect_true(x, got == code, "%s (§8.2.5), got %d", rule, got);
+	wsclient_free(c);
+}
+
+static void ws_too_big(struct case_ctx *x)
+{
+	size_t len = 65536 + 1;
+	char *big = malloc(len);
+
+	if (!expect_true(x, big != NULL, "memory for a 64 KiB frame"))
+		return;
+	memset(big, 'x', len);
+	ws_send_expect_close(x, big, len, 1009, "a message over 65,536 bytes closes with 1009");
+	free(big);
+}
+
+static void ws_invalid_utf8(struct case_ctx *x)
+{
+	static const char bad[] = "{\"type\":\"message\",\"content\":\"\xc3\x28\"}";
+
+	ws_send_expect_close(
+		x, bad, sizeof(bad) - 1, 1007,
+		"a text frame that is not valid UTF-8 closes with 1007 (RFC 6455 §8.1)");
+}
+
+/* A tenant allowing 2 messages a minute: the third message frame closes with 4429. */
+static void ws_rate_limited(struct case_ctx *x)
+{
+	static const char msg[] = "{\"type\":\"message\",\"content\":\"hello\"}";
+	char conv[128];
+	struct wsclient *c;
+	int got, echoes = 0, sent = 0;
+
+	if (!tenant_provision(x, &x->t, "\"rate_limit_per_min\":2"))
+		return;
+	/* the window is per (mock-)clock minute: a frozen clock keeps the three in one */
+	if (x->s->is_mock && !mock_clock_set(x, relay_now_ms(x)))
+		return;
+	c = ws_ready(x, conv, sizeof(conv));
+	if (c == NULL)
+		return;
+	/* one at a time: each echo is awaited before the next frame goes */
+	for (int i = 0; i < 2; i++) {
+		json_t *m;
+
+		if (wsclient_send_text(c, msg, sizeof(msg) - 1) == RELAY_OK)
+			sent++;
+		m = ws_next(x, c);
+		if (streq(json_string_value(json_object_get(m, "type")), "message"))
+			echoes++;
+		json_decref(m);
 	}
-	ws_client_free(c);
+	if (wsclient_send_text(c, msg, sizeof(msg) - 1) == RELAY_OK)
+		sent++;
+	got = ws_wait_close(x, c);
+	expect_true(x, sent == 3 && echoes == 2 && got == 4429,
+		    "with rate_limit_per_min 2, two message frames are echoed and the third closes "
+		    "with 4429 (§8.2.6); sent %d, echoed %d, close %d",
+		    sent, echoes, got);
+	wsclient_free(c);
 }
 
 #define WS_CASE(id, sec, prov, needs, title, fn)                                                   \
 	{                                                                                          \
 		id, sec, prov, needs, title, fn                                                    \
 	}
-
-#else /* !HAVE_WS_CLIENT */
-
-static void ws_unavailable(struct case_ctx *x)
-{
-	case_skip(x, "this build has no WebSocket client (mock_relay/tests/ws_client.c)");
-}
-
-#define WS_CASE(id, sec, prov, needs, title, fn)                                                   \
-	{                                                                                          \
-		id, sec, prov, needs, title, ws_unavailable                                        \
-	}
-
-#endif
 
 const struct suite_case cases_ws[] = {
 	WS_CASE("ws.handshake.welcome", "8.1.4", REPORT_DOCUMENTED, NEED_WIDGET,
@@ -327,4 +445,15 @@ const struct suite_case cases_ws[] = {
 		"A non-JSON frame closes with 4400", ws_malformed),
 	WS_CASE("ws.close.suspend-while-open", "2.7.3", REPORT_INFERRED, NEED_ADMIN | NEED_WIDGET,
 		"Suspension closes the tenant's open sockets with 4403", ws_suspend_while_open),
+	WS_CASE("ws.close.key-rotated-while-open", "2.6.3", REPORT_INFERRED,
+		NEED_ADMIN | NEED_WIDGET,
+		"Rotating the widget key closes the sockets it opened with 4403",
+		ws_key_rotated_while_open),
+	WS_CASE("ws.close.rate-limited", "8.2.6", REPORT_INFERRED, NEED_ADMIN,
+		"Message frames over the tenant's rate_limit_per_min close with 4429",
+		ws_rate_limited),
+	WS_CASE("ws.close.message-too-big", "8.2.5", REPORT_INFERRED, NEED_WIDGET,
+		"A message over 65,536 bytes closes with 1009", ws_too_big),
+	WS_CASE("ws.close.invalid-utf8", "8.2.5", REPORT_INFERRED, NEED_WIDGET,
+		"A text frame that is not valid UTF-8 closes with 1007", ws_invalid_utf8),
 	{NULL, NULL, 0, 0, NULL, NULL}};

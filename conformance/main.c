@@ -3,9 +3,11 @@
  * (SPEC.md §12; README "Conformance").
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -29,6 +31,17 @@ static void usage(FILE *f)
 	      "  --tenant-secret SK    BLOONIO_CHAT_TENANT_SECRET\n"
 	      "  --widget-key PK       BLOONIO_CHAT_WIDGET_PUBLIC_KEY\n"
 	      "  --origin O            an origin in the tenant's allowed_origins\n"
+	      "\n"
+	      "Remote relays:\n"
+	      "  --insecure            skip TLS certificate and hostname verification (https://\n"
+	      "                        requests and wss:// sockets), for self-signed test relays\n"
+	      "  --callback-listen ADDR:PORT\n"
+	      "                        where the suite's callback receiver binds (default\n"
+	      "                        127.0.0.1:0, a free port; [::]:PORT for IPv6)\n"
+	      "  --callback-public-url URL\n"
+	      "                        the receiver as the relay reaches it (NAT, containers);\n"
+	      "                        given to the relay as callback_url_base. Without it,\n"
+	      "                        callback cases SKIP unless the target is on loopback\n"
 	      "\n"
 	      "Selection and verdicts:\n"
 	      "  --list                list the cases (id, SPEC rule, provenance, needs, "
@@ -86,6 +99,14 @@ static const char *env_or(const char *value, const char *name)
 	return e != NULL && *e != '\0' ? e : NULL;
 }
 
+/* ADDR:PORT with ADDR a dotted IPv4 address or a bracketed IPv6 one. */
+static bool listen_addr_valid(const char *v)
+{
+	struct sockaddr_storage ss;
+
+	return suite_listen_parse(v, &ss, NULL);
+}
+
 int mode_relay_main(int argc, char **argv)
 {
 	enum {
@@ -106,6 +127,9 @@ int mode_relay_main(int argc, char **argv)
 		O_VERBOSE,
 		O_NOCOLOR,
 		O_TIMEOUT,
+		O_INSECURE,
+		O_CB_LISTEN,
+		O_CB_PUBLIC,
 		O_HELP
 	};
 	static const struct option longopts[] = {
@@ -126,6 +150,9 @@ int mode_relay_main(int argc, char **argv)
 		{"verbose", no_argument, NULL, O_VERBOSE},
 		{"no-color", no_argument, NULL, O_NOCOLOR},
 		{"timeout-ms", required_argument, NULL, O_TIMEOUT},
+		{"insecure", no_argument, NULL, O_INSECURE},
+		{"callback-listen", required_argument, NULL, O_CB_LISTEN},
+		{"callback-public-url", required_argument, NULL, O_CB_PUBLIC},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0}};
 	struct suite s;
@@ -197,6 +224,29 @@ int mode_relay_main(int argc, char **argv)
 				fputs("relay-conformance: --timeout-ms must be positive\n", stderr);
 				return CONFORMANCE_EXIT_USAGE;
 			}
+			break;
+		case O_INSECURE:
+			s.cfg.insecure = true;
+			break;
+		case O_CB_LISTEN:
+			if (!listen_addr_valid(optarg)) {
+				fputs("relay-conformance: --callback-listen wants ADDR:PORT (an "
+				      "IPv4 "
+				      "address or [IPv6], port 0-65535)\n",
+				      stderr);
+				return CONFORMANCE_EXIT_USAGE;
+			}
+			s.cfg.callback_listen = optarg;
+			break;
+		case O_CB_PUBLIC:
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0) {
+				fputs("relay-conformance: --callback-public-url must start with "
+				      "http:// or https://\n",
+				      stderr);
+				return CONFORMANCE_EXIT_USAGE;
+			}
+			s.cfg.callback_public_url = optarg;
 			break;
 		case O_HELP:
 		case 'h':

@@ -4,6 +4,7 @@
  */
 #include "suite.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <setjmp.h>
@@ -488,6 +489,64 @@ bool suite_target_local(const struct suite *s, int *port)
 	return false;
 }
 
+bool suite_listen_parse(const char *v, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	long port;
+	size_t n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v[0] == '[') {
+		const char *rb = strchr(v, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return false;
+		n = (size_t)(rb - v - 1);
+		colon = rb + 1;
+		v++;
+	} else {
+		colon = strrchr(v, ':');
+		if (colon == NULL)
+			return false;
+		n = (size_t)(colon - v);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || port < 0 || port > 65535)
+		return false;
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		if (len != NULL)
+			*len = sizeof(struct sockaddr_in);
+		return true;
+	}
+	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+		if (len != NULL)
+			*len = sizeof(struct sockaddr_in6);
+		return true;
+	}
+	return false;
+}
+
+bool suite_target_loopback(const struct suite *s)
+{
+	const char *u = s->cfg.base_url, *h = strstr(u, "://");
+
+	if (h == NULL)
+		return false;
+	h += 3;
+	return strncmp(h, "127.", 4) == 0 || strncasecmp(h, "localhost", 9) == 0 ||
+	       strncmp(h, "[::1]", 5) == 0;
+}
+
 /* ---- the CMocka glue */
 
 static int case_setup(void **state)
@@ -503,6 +562,7 @@ static int case_setup(void **state)
 	snprintf(section, sizeof(section), "§%s", meta->section);
 	x->rc = report_case_begin(g_suite->report, meta->id, section, meta->title, meta->prov);
 	x->cl = client_new(g_suite->cfg.base_url);
+	client_set_insecure(x->cl, g_suite->cfg.insecure);
 	if (x->rc == NULL || x->cl == NULL) {
 		client_free(x->cl);
 		free(x);
@@ -537,10 +597,12 @@ static bool case_prepare(struct case_ctx *x)
 			     "exactly 30000 ms need the mock clock");
 		return false;
 	}
-	if ((needs & NEED_CALLBACK) && !suite_target_local(x->s, NULL)) {
+	if ((needs & NEED_CALLBACK) && !suite_target_loopback(x->s) &&
+	    cfg->callback_public_url == NULL) {
 		case_skip(x,
-			  "no callback receiver: the suite's receiver listens on 127.0.0.1, "
-			  "which the target %s cannot be assumed to reach",
+			  "no callback receiver the target can reach: %s is not on this machine; "
+			  "give --callback-public-url (and --callback-listen) to run callback "
+			  "cases",
 			  cfg->base_url);
 		return false;
 	}
@@ -656,6 +718,7 @@ static bool probe_mock(struct suite *s, long *status)
 	cl = client_new(s->cfg.base_url);
 	if (cl == NULL)
 		return false;
+	client_set_insecure(cl, s->cfg.insecure);
 	snprintf(key, sizeof(key), "X-Admin-Key: %s", s->cfg.admin_key);
 	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status == 200)
 		mock = true;
@@ -676,6 +739,7 @@ static bool probe_reachable(struct suite *s, char *why, size_t size)
 
 	if (cl == NULL)
 		return false;
+	client_set_insecure(cl, s->cfg.insecure);
 	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status > 0)
 		ok = true;
 	else

@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include <jansson.h>
 
 #include "relay_client.h"
@@ -30,7 +32,9 @@
 #define NEED_TENANT 0x04u /* tenant credentials: provisioned, or --tenant-id/--tenant-secret */
 #define NEED_WIDGET                                                                                \
 	0x08u /* widget key + an allowed origin: provisioned, or --widget-key/--origin */
-#define NEED_CALLBACK 0x10u /* a callback receiver the relay can reach (target on 127.0.0.1) */
+#define NEED_CALLBACK                                                                              \
+	0x10u /* a callback receiver the relay can reach: a loopback target, or                    \
+		 --callback-public-url */
 
 struct suite_config {
 	const char *base_url;
@@ -40,6 +44,10 @@ struct suite_config {
 	const char *widget_key;
 	const char *origin;
 	long timeout_ms;
+	bool insecure;               /* --insecure: no TLS verification (https, wss) */
+	const char *callback_listen; /* --callback-listen ADDR:PORT (NULL: 127.0.0.1:0) */
+	const char
+		*callback_public_url; /* --callback-public-url: the receiver as the relay sees it */
 };
 
 struct suite {
@@ -177,6 +185,14 @@ int jwt_segments(const char *token);
 
 /* 1 when the target is http://127.0.0.1:PORT or http://localhost:PORT (then *port is set). */
 bool suite_target_local(const struct suite *s, int *port);
+/*
+ * Parses --callback-listen's "ADDR:PORT" (dotted IPv4, or "[IPv6]") into *ss (port in
+ * network order) and *len (may be NULL). False when it is not of that form.
+ */
+bool suite_listen_parse(const char *v, struct sockaddr_storage *ss, socklen_t *len);
+
+/* 1 when the target's host is a loopback address (127.*, localhost, [::1]), any scheme. */
+bool suite_target_loopback(const struct suite *s);
 
 /* Runs the suite (main.c parsed options). Returns the exit status. */
 struct suite_run_options {
