@@ -4,7 +4,7 @@
 #   scripts/setup.sh --all     also clang's fuzzer runtime and Chromium (browser test)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config git python3 clang-format
+pkgs=(build-essential cmake pkg-config git python3 python3-yaml clang-format
       libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev
       libcmocka-dev libjwt-dev libwslay-dev openssl curl)
 if [ "${1:-}" = "--all" ]; then
