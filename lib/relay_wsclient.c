@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,40 @@ static void tls_err(struct wsclient *c, struct wsclient_error *err, const char *
 	set_err(err, WSCLIENT_STAGE_TLS, "%s", buf);
 }
 
+/*
+ * OpenSSL writes with write(2), so a peer that closed first would kill the process with
+ * SIGPIPE (plain sockets use MSG_NOSIGNAL). Each SSL call runs with SIGPIPE blocked in
+ * this thread, and one it raised is consumed before the mask is restored (curl does
+ * the same); the process's own SIGPIPE handling is left alone.
+ */
+struct sigpipe_guard {
+	sigset_t old;
+	bool was_blocked;
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, &g->old);
+	g->was_blocked = sigismember(&g->old, SIGPIPE) == 1;
+}
+
+static void sigpipe_restore(struct sigpipe_guard *g)
+{
+	sigset_t set, pending;
+	const struct timespec zero = {0, 0};
+
+	if (!g->was_blocked && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		(void)sigtimedwait(&set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
 /* TLS over c->fd: SNI, hostname (or IP) verification unless opt->insecure. */
 static bool tls_start(struct wsclient *c, const struct url_parts *u,
 		      const struct wsclient_options *opt, int64_t deadline,
@@ -274,7 +310,12 @@ static bool tls_start(struct wsclient *c, const struct url_parts *u,
 		}
 	}
 	for (;;) {
-		int r = SSL_connect(c->ssl), e;
+		struct sigpipe_guard g;
+		int r, e;
+
+		sigpipe_block(&g);
+		r = SSL_connect(c->ssl);
+		sigpipe_restore(&g);
 
 		if (r == 1)
 			return true;
@@ -298,7 +339,12 @@ static ssize_t io_read(struct wsclient *c, void *buf, size_t len)
 	ssize_t n;
 
 	if (c->ssl != NULL) {
-		int r = SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), e;
+		struct sigpipe_guard g;
+		int r, e;
+
+		sigpipe_block(&g);
+		r = SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+		sigpipe_restore(&g);
 
 		if (r > 0)
 			return r;
@@ -319,7 +365,12 @@ static ssize_t io_write(struct wsclient *c, const void *buf, size_t len)
 	ssize_t n;
 
 	if (c->ssl != NULL) {
-		int r = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), e;
+		struct sigpipe_guard g;
+		int r, e;
+
+		sigpipe_block(&g);
+		r = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+		sigpipe_restore(&g);
 
 		if (r > 0)
 			return r;
