@@ -7,8 +7,9 @@ Structure (OpenAPI 3.1): `openapi` is 3.1.x; `info` has title and version; `path
 object of paths starting with '/'; every operation has a non-empty `responses`, every
 response a description (or a $ref), every status code key a valid one; every `$ref`
 resolves inside the file; a Reference Object outside schemas has no other keys than
-summary/description; operationIds are unique; every operation carries `x-spec` (a
-section heading of SPEC.md) and `x-provenance` (documented | inferred).
+summary/description; operationIds are unique; every operation (of `paths` and
+`webhooks`) carries `x-spec` (a section heading of SPEC.md) and `x-provenance`
+(documented | inferred).
 
 Against the code:
   - the set of (method, path) pairs in the OpenAPI equals the set in the route arrays of
@@ -93,8 +94,10 @@ def check_structure(doc, spec_sections):
     walk(doc, [], False, visit)
 
     op_ids = {}
-    for p, item in paths.items():
-        if not p.startswith("/"):
+    items = [("paths", p, item) for p, item in paths.items()]
+    items += [("webhooks", p, item) for p, item in (doc.get("webhooks") or {}).items()]
+    for kind, p, item in items:
+        if kind == "paths" and not p.startswith("/"):
             problem("paths: %r does not start with '/'" % p)
         if not isinstance(item, dict):
             problem("%s: not a Path Item" % p)
