@@ -876,6 +876,9 @@ enum wsclient_recv_result wsclient_recv(struct wsclient *c, int timeout_ms, int 
 			c->lost = true;
 		if (!c->lost)
 			(void)flush(c); /* pongs and the close reply */
+		/* wslay stops reading after a protocol error or an over-cap message */
+		if (c->head == NULL && !wslay_event_get_read_enabled(c->ctx))
+			c->lost = true;
 	}
 	m = c->head;
 	if (m == NULL)
