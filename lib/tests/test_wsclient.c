@@ -1,5 +1,6 @@
 /*
- * test_wsclient.c - relay_wsclient: URL refusals, connect failures, and the TLS paths
+ * test_wsclient.c - relay_wsclient: URL refusals, connect failures, the 101 checks and
+ * frame reading against a one-connection fake server, and the TLS paths
  * against `openssl s_server -www` with a self-signed certificate made at test time
  * (verification fails by default, the hostname is checked, the insecure option gets
  * past TLS, and the non-WebSocket answer fails the upgrade cleanly). The WebSocket
@@ -19,6 +20,8 @@
 #include <netinet/in.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <pthread.h>
 
 #include "relay_wsclient.h"
 
@@ -75,6 +78,191 @@ static void test_connect_refused(void **state)
 	assert_int_equal(err.stage, WSCLIENT_STAGE_CONNECT);
 	assert_null(wsclient_connect("ws://no-such-host.invalid/", NULL, 2000, &err));
 	assert_int_equal(err.stage, WSCLIENT_STAGE_CONNECT);
+}
+
+/*
+ * A one-connection fake server: reads the upgrade request, answers with the mode's
+ * canned head (accept computed from the request's key when the mode wants it right),
+ * then writes the mode's raw bytes (RFC 6455 §5.2 known-answer frames).
+ */
+enum fake_mode { FAKE_OK, FAKE_BAD_ACCEPT, FAKE_NO_UPGRADE, FAKE_403, FAKE_HUGE_HEAD };
+
+struct fake {
+	int listen_fd, port;
+	enum fake_mode mode;
+	pthread_t thread;
+};
+
+static void *fake_run(void *arg)
+{
+	struct fake *f = arg;
+	char req[4096] = "", key[64] = "", buf[256], acc[64];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	size_t have = 0;
+	int fd = accept(f->listen_fd, NULL, NULL);
+	const char *k;
+
+	if (fd < 0)
+		return NULL;
+	while (strstr(req, "\r\n\r\n") == NULL && have < sizeof(req) - 1) {
+		ssize_t n = recv(fd, req + have, sizeof(req) - 1 - have, 0);
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		req[have] = '\0';
+	}
+	k = strstr(req, "Sec-WebSocket-Key: ");
+	if (k != NULL)
+		sscanf(k + 19, "%63[^\r]", key);
+	snprintf(buf, sizeof(buf), "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+		 f->mode == FAKE_BAD_ACCEPT ? "x" : key);
+	EVP_Digest(buf, strlen(buf), md, &md_len, EVP_sha1(), NULL);
+	EVP_EncodeBlock((unsigned char *)acc, md, (int)md_len);
+	if (f->mode == FAKE_OK || f->mode == FAKE_BAD_ACCEPT) {
+		/* a text frame "hi" and a close 1000 "bye", unmasked (server to client) */
+		static const char frames[] = "\x81\x02hi\x88\x05\x03\xe8"
+					     "bye";
+
+		snprintf(req, sizeof(req),
+			 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+			 "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+			 acc);
+		send(fd, req, strlen(req), MSG_NOSIGNAL);
+		send(fd, frames, sizeof(frames) - 1, MSG_NOSIGNAL);
+	} else if (f->mode == FAKE_NO_UPGRADE) {
+		snprintf(req, sizeof(req),
+			 "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+			 "Sec-WebSocket-Accept: %s\r\n\r\n",
+			 acc);
+		send(fd, req, strlen(req), MSG_NOSIGNAL);
+	} else if (f->mode == FAKE_403) {
+		static const char ans[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\n"
+					  "forbidden";
+
+		send(fd, ans, sizeof(ans) - 1, MSG_NOSIGNAL);
+	} else {
+		static const char line[] =
+			"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+
+		send(fd, "HTTP/1.1 101 Switching Protocols\r\n", 34, MSG_NOSIGNAL);
+		for (int i = 0; i < 400; i++)
+			if (send(fd, line, sizeof(line) - 1, MSG_NOSIGNAL) < 0)
+				break;
+	}
+	/* wait for the client to hang up (bounded by the client's own timeouts) */
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	close(fd);
+	return NULL;
+}
+
+static void fake_start(struct fake *f, enum fake_mode mode)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+
+	f->mode = mode;
+	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(f->listen_fd >= 0);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->listen_fd, 1), 0);
+	assert_int_equal(getsockname(f->listen_fd, (struct sockaddr *)&sa, &sl), 0);
+	f->port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_run, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+	pthread_join(f->thread, NULL);
+	close(f->listen_fd);
+}
+
+static struct wsclient *fake_connect(struct fake *f, enum fake_mode mode,
+				     struct wsclient_error *err)
+{
+	char url[64];
+
+	fake_start(f, mode);
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/api/v1/ws/widget?token=t", f->port);
+	return wsclient_connect(url, "https://shop.demo.com", 3000, err);
+}
+
+static void test_text_frame_then_close(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+	struct wsclient *c = fake_connect(&f, FAKE_OK, &err);
+	char *payload = NULL;
+	size_t len = 0;
+	int op = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
+	assert_int_equal(op, WSCLIENT_TEXT);
+	assert_int_equal(len, 2);
+	assert_string_equal(payload, "hi");
+	free(payload);
+	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
+	assert_int_equal(op, WSCLIENT_CLOSE);
+	assert_string_equal(payload, "bye");
+	assert_int_equal(wsclient_close_code(c), 1000);
+	free(payload);
+	assert_int_equal(wsclient_recv(c, 200, &op, &payload, &len), WSCLIENT_LOST);
+	wsclient_free(c);
+	fake_stop(&f);
+}
+
+static void test_bad_accept_refused(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+
+	(void)state;
+	assert_null(fake_connect(&f, FAKE_BAD_ACCEPT, &err));
+	assert_int_equal(err.stage, WSCLIENT_STAGE_HTTP);
+	assert_int_equal(err.http_status, 101);
+	assert_non_null(strstr(err.text, "Sec-WebSocket-Accept"));
+	fake_stop(&f);
+}
+
+static void test_missing_upgrade_refused(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+
+	(void)state;
+	assert_null(fake_connect(&f, FAKE_NO_UPGRADE, &err));
+	assert_int_equal(err.stage, WSCLIENT_STAGE_HTTP);
+	assert_non_null(strstr(err.text, "Upgrade"));
+	fake_stop(&f);
+}
+
+static void test_refusal_status_and_body(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+
+	(void)state;
+	assert_null(fake_connect(&f, FAKE_403, &err));
+	assert_int_equal(err.stage, WSCLIENT_STAGE_HTTP);
+	assert_int_equal(err.http_status, 403);
+	assert_string_equal(err.body, "forbidden");
+	fake_stop(&f);
+}
+
+static void test_handshake_over_cap_refused(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+
+	(void)state;
+	assert_null(fake_connect(&f, FAKE_HUGE_HEAD, &err));
+	assert_int_equal(err.stage, WSCLIENT_STAGE_HTTP);
+	assert_non_null(strstr(err.text, "16 KiB"));
+	fake_stop(&f);
 }
 
 /* Self-signed certificate for localhost (SAN DNS:localhost only) and s_server -www. */
@@ -196,6 +384,11 @@ int main(void)
 	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_url_refusals),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_text_frame_then_close),
+		cmocka_unit_test(test_bad_accept_refused),
+		cmocka_unit_test(test_missing_upgrade_refused),
+		cmocka_unit_test(test_refusal_status_and_body),
+		cmocka_unit_test(test_handshake_over_cap_refused),
 	};
 	const struct CMUnitTest tls[] = {
 		cmocka_unit_test(test_tls_self_signed_refused_by_default),
