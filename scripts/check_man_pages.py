@@ -33,6 +33,25 @@ def roff_text(path):
     return text
 
 
+def help_flags(out):
+    """The tool's own flags in a --help text: those of the usage block (from a line
+    starting "usage:" to the next blank line) and those starting an option line.
+    Flags quoted inside prose or examples (e.g. curl's) are not the tool's."""
+    flags, in_usage = set(), False
+    for line in out.splitlines():
+        if line.lstrip().lower().startswith("usage:"):
+            in_usage = True
+        elif not line.strip():
+            in_usage = False
+        if in_usage:
+            flags |= set(FLAG.findall(line))
+        else:
+            m = re.match(r"\s*(--[a-z][a-z0-9-]*[a-z0-9])", line)
+            if m:
+                flags.add(m.group(1))
+    return flags
+
+
 def option_heads(text):
     """Flags at the head of the items (.TP next line, .IP) of the OPTIONS section."""
     m = re.search(r"^\.SH OPTIONS\s*$(.*?)(?=^\.SH )", text, re.M | re.S)
@@ -65,7 +84,9 @@ def main():
         except OSError as e:
             problems.append("%s: %s" % (page, e))
             continue
-        in_page = set(FLAG.findall(text))
+        heads = option_heads(text)
+        # A flag counts as documented only where an item of OPTIONS starts with it.
+        in_page = set(heads or [])
         in_help = {"--help"}  # run below, so accepted even where the text omits it
         for cmd in commands:
             argv = [exe] + cmd + ["--help"]
@@ -80,11 +101,11 @@ def main():
             if r.returncode != 0 or not out.strip():
                 problems.append("%s: exit %d, %d bytes of output" % (shown, r.returncode, len(out)))
                 continue
-            flags = set(FLAG.findall(out))
+            flags = help_flags(out)
             in_help |= flags
             for flag in sorted(flags - in_page):
-                problems.append("%s: %s is missing from %s" % (shown, flag, page))
-        heads = option_heads(text)
+                problems.append("%s: %s is not an item of the OPTIONS section of %s"
+                                % (shown, flag, page))
         if heads is None:
             problems.append("%s: no OPTIONS section" % page)
         else:

@@ -305,7 +305,7 @@ static void sign_help(FILE *f)
 	fprintf(f,
 		"usage: hmac1 sign (--secret S | --secret-env VAR) --tenant T\n"
 		"                  [--timestamp-ms N] [--body STR | --body-file F] [--format "
-		"text|json]\n"
+		"text|json|curl]\n"
 		"\n"
 		"Signs a request with HMAC#1 (SPEC.md §4.2-4.3) and prints every intermediate "
 		"value:\n"
