@@ -6,7 +6,8 @@ Prints figures; asserts nothing (speed is measured, not timed in tests).
   scripts/bench_signed.py [--build build] [--seconds 10] [--connections 32] [--tenants 64]
   scripts/bench_signed.py --soak 1000000     # memory over a million signed calls
 
-Both servers run with the same thread count on 127.0.0.1. The mock serves
+Both servers run with the same thread count on 127.0.0.1 and get the same requests
+(one wrk Lua script, pre-signed, round-robin over the tenants). The mock serves
 GET /api/v1/relay/fetch/conversation (HMAC#1 verified: headers, window, signature,
 tenant status, rate limit, store lookup). Each tenant's rate limit is the maximum
 (10,000 a minute), so the load is spread over --tenants pre-signed requests to stay
@@ -162,7 +163,9 @@ def main():
             os.unlink(lua.name)
             return
 
-        brps, blat, _ = wrk("http://127.0.0.1:%d/" % bport, a.seconds, a.connections)
+        # The same requests (same Lua script, same headers) to both servers, so the load
+        # generator costs the same on this shared machine either way.
+        brps, blat, _ = wrk("http://127.0.0.1:%d/" % bport, a.seconds, a.connections, lua.name)
         mrps, mlat, non2xx = wrk(base + "/", a.seconds, a.connections, lua.name)
         rss1 = rss_kib(mock.pid)
         os.unlink(lua.name)
