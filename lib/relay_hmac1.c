@@ -2,13 +2,16 @@
  * relay_hmac1.c - HMAC#1 (SPEC.md §4). OpenSSL does the SHA-256 and the HMAC.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "relay_hmac1.h"
 
@@ -42,11 +45,79 @@ static void hex_encode(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+/*
+ * OpenSSL 3 looks an algorithm up by name (locks, hash tables) on every one-shot
+ * EVP_sha256()/HMAC() call: SHA-256 and HMAC are fetched once per process and each
+ * thread keeps its own digest and MAC contexts, so the hot path takes no lock.
+ */
+struct hmac1_tls {
+	EVP_MD_CTX *md;
+	EVP_MAC_CTX *mac; /* digest set to SHA-256 once; the key is set per call */
+};
+
+static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+static pthread_key_t tls_key;
+static int crypto_ready;
+static _Thread_local struct hmac1_tls *tls_ctx;
+
+/* pthread key destructor: frees a thread's contexts when it exits. */
+static void tls_free(void *p)
+{
+	struct hmac1_tls *t = p;
+
+	if (t == NULL)
+		return;
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->mac);
+	free(t);
+}
+
+static void crypto_init(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (sha256_md == NULL || hmac_mac == NULL || pthread_key_create(&tls_key, tls_free) != 0)
+		return;
+	crypto_ready = 1;
+}
+
+/* This thread's contexts, made on first use; NULL when OpenSSL fails. */
+static struct hmac1_tls *tls_get(void)
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[2];
+	struct hmac1_tls *t = NULL;
+
+	if (tls_ctx != NULL)
+		return tls_ctx;
+	if (pthread_once(&crypto_once, crypto_init) != 0 || !crypto_ready)
+		goto fail;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto fail;
+	t->md = EVP_MD_CTX_new();
+	t->mac = EVP_MAC_CTX_new(hmac_mac);
+	if (t->md == NULL || t->mac == NULL)
+		goto fail;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(t->mac, params) != 1 || pthread_setspecific(tls_key, t) != 0)
+		goto fail;
+	tls_ctx = t;
+	return t;
+fail:
+	tls_free(t);
+	return NULL;
+}
+
 enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_LEN + 1])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
 	static const unsigned char empty[1];
+	struct hmac1_tls *t;
 
 	if (data == NULL) {
 		/* no body: only an empty one (reading len bytes of nothing would overflow) */
@@ -54,7 +125,10 @@ enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_
 			return RELAY_E_INVALID_ARGUMENT;
 		data = empty;
 	}
-	if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32)
+	t = tls_get();
+	if (t == NULL || EVP_DigestInit_ex2(t->md, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(t->md, data, len) != 1 ||
+	    EVP_DigestFinal_ex(t->md, md, &md_len) != 1 || md_len != 32)
 		return RELAY_E_CRYPTO;
 	hex_encode(md, md_len, out);
 	return RELAY_OK;
@@ -65,16 +139,22 @@ static enum relay_rc hmac_hex(const char *secret, size_t secret_len, const char 
 			      size_t msg_len, char out[HMAC1_HEX_LEN + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
+	size_t mac_len = 0;
 	static const unsigned char nokey[1];
-	const void *key = secret_len > 0 ? (const void *)secret : (const void *)nokey;
+	/* a NULL key would mean "keep the previous key": an empty one is passed as nokey, 0 */
+	const unsigned char *key = secret_len > 0 ? (const unsigned char *)secret : nokey;
+	enum relay_rc rc = RELAY_E_CRYPTO;
+	struct hmac1_tls *t = tls_get();
 
-	if (HMAC(EVP_sha256(), key, (int)secret_len, (const unsigned char *)msg, msg_len, mac,
-		 &mac_len) == NULL ||
-	    mac_len != 32)
-		return RELAY_E_CRYPTO;
+	if (t == NULL || EVP_MAC_init(t->mac, key, secret_len, NULL) != 1 ||
+	    EVP_MAC_update(t->mac, (const unsigned char *)msg, msg_len) != 1 ||
+	    EVP_MAC_final(t->mac, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
+		goto out;
 	hex_encode(mac, mac_len, out);
-	return RELAY_OK;
+	rc = RELAY_OK;
+out:
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
 }
 
 /* body_sha256 and "{timestamp}.{body_sha256}"; timestamp is 1-20 chars. */

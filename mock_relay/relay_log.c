@@ -23,15 +23,34 @@ static void clean(char *dst, size_t size, const char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * The RFC 3339 text of the real clock's current second: strftime/gmtime once a
+ * second per thread instead of once a line.
+ */
+static const char *now_rfc3339(void)
+{
+	static _Thread_local int64_t cached_s = -1;
+	static _Thread_local char cached[RFC3339_LEN + 1];
+	int64_t ms = relay_clock_real_ms();
+	int64_t s = ms >= 0 ? ms / 1000 : -1;
+
+	if (s < 0 || s != cached_s) {
+		ids_rfc3339(ms, cached);
+		cached_s = s;
+	}
+	return cached;
+}
+
 void log_request(enum log_format format, const struct journal_entry *e)
 {
-	char line[LOG_LINE_MAX], now[RFC3339_LEN + 1];
+	char line[LOG_LINE_MAX];
+	const char *now;
 	char path[JOURNAL_PATH_MAX + 1], tenant[HMAC1_TENANT_MAX + 1];
 	char *json = NULL;
 	json_t *obj;
 	int n;
 
-	ids_rfc3339(relay_clock_real_ms(), now);
+	now = now_rfc3339();
 	if (format == LOG_FORMAT_JSON) {
 		obj = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:s?, s:I}", "ts", now, "method",
 				e->method, "path", e->path, "status", e->status, "tenant_id",
