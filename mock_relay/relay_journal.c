@@ -114,6 +114,11 @@ void journal_copy(char *dst, size_t size, const char *src)
 	 * JSON log can always be serialized.
 	 */
 	while (i < n && o + 1 < size) {
+		/* printable ASCII, nearly every byte seen: copied as is */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			dst[o++] = (char)s[i++];
+			continue;
+		}
 		k = utf8_seq(s + i, n - i);
 		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
 			dst[o++] = '?';
