@@ -12,6 +12,7 @@ scripts/setup.sh --all || exit 1
 total_pass=0
 total_fail=0
 status=0
+failed_dirs=()
 
 # run_ctest DIR [CMAKE-ARGS...]: configure, build and test one build directory.
 run_ctest() {
@@ -45,7 +46,28 @@ run_ctest() {
 	total_fail=$((total_fail + failed))
 	if [ "$failed" -ne 0 ]; then
 		status=1
+		failed_dirs+=("$dir")
 	fi
+}
+
+# failure_summary DIR: each failed test of DIR's last ctest run, with the end of its output
+# (from ctest's own LastTest.log), so that the tail of a CI log names what failed and why.
+failure_summary() {
+	local dir=$1 name
+	local last="$dir/Testing/Temporary/LastTest.log"
+	sed -n 's/^[0-9]*:\(.*\)$/\1/p' "$dir/Testing/Temporary/LastTestsFailed.log" 2>/dev/null |
+		while read -r name; do
+			awk -v t="$name" '
+				/^[0-9]+\/[0-9]+ Testing: / { on = ($3 == t) }
+				on { print }
+				on && /^"/ && / end time: / { on = 0 }
+			' "$last" >"$dir/failed-output.txt"
+			echo "---- $dir: $name FAILED; its failure lines:"
+			grep -E '\[  FAILED  \]|\[  ERROR   \]|FAIL|[Ee]rror|runtime error|Sanitizer|Assert|Timeout' \
+				"$dir/failed-output.txt" | head -n 30
+			echo "---- $dir: $name: the last 40 lines of its output:"
+			tail -n 40 "$dir/failed-output.txt"
+		done
 }
 
 run_ctest build
@@ -53,15 +75,30 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	run_ctest build-asan -DRELAY_SANITIZE=ON
 
 if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null 2>&1; then
-	echo "==> short live fuzzing run (scripts/fuzz.sh 10)"
-	if scripts/fuzz.sh 10; then
+	echo "==> short live fuzzing run (scripts/fuzz.sh 10; full output in build-fuzz/fuzz.log)"
+	mkdir -p build-fuzz
+	if scripts/fuzz.sh 10 >build-fuzz/fuzz.log 2>&1; then
+		grep -E '^(== fuzz_|Done [0-9]+ runs)' build-fuzz/fuzz.log
 		total_pass=$((total_pass + 1))
 	else
+		tail -n 80 build-fuzz/fuzz.log
+		echo "---- the short fuzzing run FAILED (build-fuzz/fuzz.log; reproducers in build-fuzz/crash-*)"
 		total_fail=$((total_fail + 1))
+		fuzz_failed=1
 		status=1
 	fi
 fi
 
 echo
+for d in "${failed_dirs[@]}"; do
+	failure_summary "$d"
+done
+if [ "${fuzz_failed:-0}" -eq 1 ]; then
+	echo "---- the short fuzzing run failed: see its output above"
+fi
+for d in "${failed_dirs[@]}"; do
+	echo "failed in $d:"
+	sed -n 's/^[0-9]*:\(.*\)$/  \1/p' "$d/Testing/Temporary/LastTestsFailed.log" 2>/dev/null
+done
 echo "all builds: $total_pass passed, $total_fail failed"
 exit $status
