@@ -154,6 +154,31 @@ int mock_stop(struct mock *m)
 	return ret;
 }
 
+struct mock *mock_shared;
+
+int mock_shared_start(void **state)
+{
+	(void)state;
+	mock_shared = mock_start(NULL);
+	return mock_shared != NULL ? 0 : -1;
+}
+
+int mock_shared_stop(void **state)
+{
+	(void)state;
+	return mock_stop(mock_shared) == 0 ? 0 : -1;
+}
+
+int mock_shared_reset(void **state)
+{
+	long status = 0;
+	json_t *env = mock_admin(mock_shared, "POST", "/__mock/reset", NULL, &status);
+
+	(void)state;
+	json_decref(env);
+	return status == 200 ? 0 : -1;
+}
+
 char *mock_log(const struct mock *m)
 {
 	FILE *f = fopen(m->log_path, "rb");

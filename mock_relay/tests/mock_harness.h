@@ -52,6 +52,18 @@ struct mock *mock_start_argv(const char *const *args, int defaults, char *second
 /* SIGTERM, wait (at most 10 s, then SIGKILL), free. Returns the exit status or -1. */
 int mock_stop(struct mock *m);
 
+/*
+ * CMocka fixtures for a test file whose tests share one mock, mock_shared:
+ * mock_shared_start (group setup) starts it with mock_start(NULL);
+ * mock_shared_stop (group teardown) stops it and fails unless it exited 0;
+ * mock_shared_reset (a test's setup) gives the test a fresh mock state
+ * (POST /__mock/reset answered 200). *state is not used.
+ */
+extern struct mock *mock_shared;
+int mock_shared_start(void **state);
+int mock_shared_stop(void **state);
+int mock_shared_reset(void **state);
+
 /* The mock's stderr so far, NUL-terminated; caller frees. */
 char *mock_log(const struct mock *m);
 

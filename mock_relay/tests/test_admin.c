@@ -24,36 +24,11 @@
 	"will not be shown again."
 #define T0 1782036000000LL /* 2026-06-21T10:00:00Z */
 
-static struct mock *m;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	m = mock_start(NULL);
-	return m != NULL ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(m) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-	long status = 0;
-	json_t *env = mock_admin(m, "POST", "/__mock/reset", NULL, &status);
-
-	(void)state;
-	json_decref(env);
-	return status == 200 ? 0 : -1;
-}
-
 /* Admin call; returns the HTTP status, fills resp (caller cleans up). */
 static long admin(const char *method, const char *path, const char *body,
 		  struct client_response *resp)
 {
-	assert_int_equal(mock_call(m, method, path, body, 1, NULL, resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, body, 1, NULL, resp), 0);
 	return resp->status;
 }
 
@@ -107,7 +82,7 @@ static void test_quickstart_provision_exactly_as_documented(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(mock_set_clock(m, T0), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0), 0);
 	assert_int_equal(admin("POST", "/api/v1/provision/tenant", SEED_BODY, &resp), 201);
 	assert_string_equal(client_response_header(&resp, "Content-Type"),
 			    "application/json; charset=utf-8");
@@ -168,8 +143,8 @@ static void test_admin_key_required_on_every_admin_route(void **state)
 	(void)state;
 	for (r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
 		for (b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
-			assert_int_equal(mock_call(m, routes[r][0], routes[r][1], SEED_BODY, 0,
-						   bad[b], &resp),
+			assert_int_equal(mock_call(mock_shared, routes[r][0], routes[r][1],
+						   SEED_BODY, 0, bad[b], &resp),
 					 0);
 			assert_int_equal(mock_check_error(&resp, 401, "invalid_admin_key", NULL),
 					 0);
@@ -177,7 +152,8 @@ static void test_admin_key_required_on_every_admin_route(void **state)
 		}
 	}
 	/* Header names are case-insensitive. */
-	assert_int_equal(mock_call(m, "GET", "/api/v1/fetch/tenants", NULL, 0, lower, &resp), 0);
+	assert_int_equal(
+		mock_call(mock_shared, "GET", "/api/v1/fetch/tenants", NULL, 0, lower, &resp), 0);
 	assert_int_equal(resp.status, 200);
 	client_response_cleanup(&resp);
 }
@@ -376,7 +352,7 @@ static void test_provision_stores_normalized_fields(void **state)
 	(void)state;
 	assert_int_equal(
 		mock_provision(
-			m,
+			mock_shared,
 			"{\"tenant_name\":\"N\",\"allowed_origins\":[\"HTTPS://SHOP.demo.com:443/"
 			"\",\"https://shop.demo.com\",\"app://bloonio_chat_flutter\",\"http://"
 			"[::1]:80\"],\"callback_url_base\":\"HTTPS://cb.example/base//\","
@@ -456,7 +432,7 @@ static void test_tenant_id_parameter_rules(void **state)
 		expect_admin_error(routes[r][0], path, "{}", 404, "tenant_not_found", NULL);
 	}
 	/* An uppercase UUID names the same tenant. */
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"u\"}", &tn), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"u\"}", &tn), 0);
 	for (i = 0; i <= UUID_STR_LEN; i++)
 		upper[i] = (tn.tenant_id[i] >= 'a' && tn.tenant_id[i] <= 'f')
 				   ? (char)(tn.tenant_id[i] - 32)
@@ -475,17 +451,17 @@ static void test_update_writes_only_present_fields(void **state)
 	json_t *t;
 
 	(void)state;
-	assert_int_equal(mock_set_clock(m, T0), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0), 0);
 	assert_int_equal(
 		mock_provision(
-			m,
+			mock_shared,
 			"{\"tenant_name\":\"Up\",\"callback_url_base\":\"https://cb.example\","
 			"\"allowed_origins\":[\"https://a.example\"]}",
 			&tn),
 		0);
 	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", tn.tenant_id);
 	snprintf(fpath, sizeof(fpath), "/api/v1/fetch/tenant?tenant_id=%s", tn.tenant_id);
-	assert_int_equal(mock_set_clock(m, T0 + 5000), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0 + 5000), 0);
 	t = admin_ok("POST", path,
 		     "{\"plan_tier\":\"pro\",\"monthly_msg_quota\":50000,\"agent_seats\":25,"
 		     "\"branding_primary_color\":\"#0055FF\"}",
@@ -537,7 +513,7 @@ static void test_rotation_returns_new_credentials(void **state)
 	json_t *d, *env;
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"R\"}", &tn), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"R\"}", &tn), 0);
 	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", tn.tenant_id);
 	admin("POST", path, NULL, &resp);
 	env = client_response_json(&resp);
@@ -578,7 +554,7 @@ static void test_suspend_and_reactivate(void **state)
 	json_t *d;
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"S\"}", &tn), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"S\"}", &tn), 0);
 	snprintf(sp, sizeof(sp), "/api/v1/suspend/tenant?tenant_id=%s", tn.tenant_id);
 	snprintf(rp, sizeof(rp), "/api/v1/reactivate/tenant?tenant_id=%s", tn.tenant_id);
 	snprintf(fp, sizeof(fp), "/api/v1/fetch/tenant?tenant_id=%s", tn.tenant_id);
@@ -607,9 +583,9 @@ static void test_fetch_tenants_pagination(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"a\"}", &a), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"b\"}", &b), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"c\"}", &c), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"a\"}", &a), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"b\"}", &b), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"c\"}", &c), 0);
 	d = admin_ok("GET", "/api/v1/fetch/tenants?limit=2", NULL, 200);
 	items = json_object_get(d, "items");
 	assert_int_equal(json_array_size(items), 2);
@@ -657,7 +633,7 @@ static void test_secret_never_in_fetch_or_list(void **state)
 	json_t *d;
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"Z\"}", &tn), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"Z\"}", &tn), 0);
 	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", tn.tenant_id);
 	d = admin_ok("POST", path, NULL, 200);
 	snprintf(secret2, sizeof(secret2), "%s",
@@ -679,19 +655,22 @@ static void test_secret_never_in_fetch_or_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_quickstart_provision_exactly_as_documented, reset),
-		cmocka_unit_test_setup(test_admin_key_required_on_every_admin_route, reset),
-		cmocka_unit_test_setup(test_provision_validation_names_the_field, reset),
-		cmocka_unit_test_setup(test_provision_accepts_boundary_values, reset),
-		cmocka_unit_test_setup(test_provision_malformed_json_is_400, reset),
-		cmocka_unit_test_setup(test_provision_stores_normalized_fields, reset),
-		cmocka_unit_test_setup(test_tenant_id_parameter_rules, reset),
-		cmocka_unit_test_setup(test_update_writes_only_present_fields, reset),
-		cmocka_unit_test_setup(test_rotation_returns_new_credentials, reset),
-		cmocka_unit_test_setup(test_suspend_and_reactivate, reset),
-		cmocka_unit_test_setup(test_fetch_tenants_pagination, reset),
-		cmocka_unit_test_setup(test_secret_never_in_fetch_or_list, reset),
+		cmocka_unit_test_setup(test_quickstart_provision_exactly_as_documented,
+				       mock_shared_reset),
+		cmocka_unit_test_setup(test_admin_key_required_on_every_admin_route,
+				       mock_shared_reset),
+		cmocka_unit_test_setup(test_provision_validation_names_the_field,
+				       mock_shared_reset),
+		cmocka_unit_test_setup(test_provision_accepts_boundary_values, mock_shared_reset),
+		cmocka_unit_test_setup(test_provision_malformed_json_is_400, mock_shared_reset),
+		cmocka_unit_test_setup(test_provision_stores_normalized_fields, mock_shared_reset),
+		cmocka_unit_test_setup(test_tenant_id_parameter_rules, mock_shared_reset),
+		cmocka_unit_test_setup(test_update_writes_only_present_fields, mock_shared_reset),
+		cmocka_unit_test_setup(test_rotation_returns_new_credentials, mock_shared_reset),
+		cmocka_unit_test_setup(test_suspend_and_reactivate, mock_shared_reset),
+		cmocka_unit_test_setup(test_fetch_tenants_pagination, mock_shared_reset),
+		cmocka_unit_test_setup(test_secret_never_in_fetch_or_list, mock_shared_reset),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, mock_shared_start, mock_shared_stop);
 }

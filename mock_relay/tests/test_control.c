@@ -17,37 +17,12 @@
 
 #define T0 1782036000000LL /* 2026-06-21T10:00:00Z */
 
-static struct mock *m;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	m = mock_start(NULL);
-	return m != NULL ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(m) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-	long status = 0;
-	json_t *env = mock_admin(m, "POST", "/__mock/reset", NULL, &status);
-
-	(void)state;
-	json_decref(env);
-	return status == 200 ? 0 : -1;
-}
-
 static json_t *ok(const char *method, const char *path, const char *body, long status)
 {
 	struct client_response resp;
 	json_t *data;
 
-	assert_int_equal(mock_call(m, method, path, body, 1, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, body, 1, NULL, &resp), 0);
 	data = mock_check_success(&resp, status);
 	client_response_cleanup(&resp);
 	assert_non_null(data);
@@ -59,7 +34,7 @@ static void err(const char *method, const char *path, const char *body, int admi
 {
 	struct client_response resp;
 
-	assert_int_equal(mock_call(m, method, path, body, admin, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, body, admin, NULL, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, status, code, field), 0);
 	client_response_cleanup(&resp);
 }
@@ -69,7 +44,7 @@ static long plain_status(const char *method, const char *path)
 	struct client_response resp;
 	long status;
 
-	assert_int_equal(mock_call(m, method, path, NULL, 1, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, NULL, 1, NULL, &resp), 0);
 	status = resp.status;
 	client_response_cleanup(&resp);
 	return status;
@@ -145,8 +120,8 @@ static void test_reset_forgets_everything(void **state)
 	json_t *d;
 
 	(void)state;
-	assert_int_equal(mock_set_clock(m, T0), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"r\"}", &tn), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"r\"}", &tn), 0);
 	d = ok("POST", "/__mock/faults", "{\"path_prefix\":\"/nothing\",\"status\":500}", 201);
 	json_decref(d);
 	d = ok("POST", "/__mock/reset", NULL, 200);
@@ -179,9 +154,9 @@ static void test_journal_lists_requests_newest_first(void **state)
 	json_t *d, *items, *e;
 
 	(void)state;
-	assert_int_equal(mock_set_clock(m, T0), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"a\"}", &a), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"b\"}", &b), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"a\"}", &a), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"b\"}", &b), 0);
 	snprintf(path, sizeof(path), "/api/v1/fetch/tenant?tenant_id=%s", a.tenant_id);
 	d = ok("GET", path, NULL, 200);
 	json_decref(d);
@@ -256,24 +231,26 @@ static void test_secrets_absent_from_journal_and_log(void **state)
 	char *log;
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"secret\"}", &tn), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"secret\"}", &tn), 0);
 	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", tn.tenant_id);
 	d = ok("POST", path, NULL, 200);
 	snprintf(secret2, sizeof(secret2), "%s",
 		 json_string_value(json_object_get(d, "tenant_secret")));
 	json_decref(d);
 	/* Signed calls with both secrets, whatever route answers. */
-	assert_int_equal(mock_signed(m, "GET", "/api/v1/relay/fetch/conversation?conversation_id=x",
-				     NULL, tn.tenant_id, tn.tenant_secret, relay_clock_real_ms(),
-				     &resp),
+	assert_int_equal(mock_signed(mock_shared, "GET",
+				     "/api/v1/relay/fetch/conversation?conversation_id=x", NULL,
+				     tn.tenant_id, tn.tenant_secret, relay_clock_real_ms(), &resp),
 			 0);
 	client_response_cleanup(&resp);
-	assert_int_equal(mock_signed(m, "GET", "/api/v1/relay/fetch/conversation?conversation_id=x",
-				     NULL, tn.tenant_id, secret2, relay_clock_real_ms(), &resp),
+	assert_int_equal(mock_signed(mock_shared, "GET",
+				     "/api/v1/relay/fetch/conversation?conversation_id=x", NULL,
+				     tn.tenant_id, secret2, relay_clock_real_ms(), &resp),
 			 0);
 	client_response_cleanup(&resp);
-	assert_int_equal(mock_call(m, "GET", "/__mock/journal?limit=65536", NULL, 1, NULL, &resp),
-			 0);
+	assert_int_equal(
+		mock_call(mock_shared, "GET", "/__mock/journal?limit=65536", NULL, 1, NULL, &resp),
+		0);
 	assert_int_equal(resp.status, 200);
 	assert_non_null(strstr(resp.body, tn.tenant_id));
 	assert_null(strstr(resp.body, tn.tenant_secret));
@@ -281,7 +258,7 @@ static void test_secrets_absent_from_journal_and_log(void **state)
 	assert_null(strstr(resp.body, "sk_"));
 	assert_null(strstr(resp.body, MOCK_ADMIN_KEY));
 	client_response_cleanup(&resp);
-	log = mock_log(m);
+	log = mock_log(mock_shared);
 	assert_non_null(log);
 	assert_non_null(strstr(log, "/api/v1/rotate/tenant-secret"));
 	assert_null(strstr(log, tn.tenant_secret));
@@ -318,7 +295,8 @@ static void test_fault_status_then_normal(void **state)
 	d = ok("POST", "/__mock/faults", "{\"path_prefix\":\"/\",\"status\":500}", 201);
 	json_decref(d);
 	assert_int_equal(plain_status("GET", "/__mock/faults"), 200);
-	assert_int_equal(mock_call(m, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
+	assert_int_equal(
+		mock_call(mock_shared, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, 500, "fault_injected", NULL), 0);
 	client_response_cleanup(&resp);
 	d = ok("GET", "/__mock/journal?limit=1", NULL, 200);
@@ -338,11 +316,13 @@ static void test_fault_delay(void **state)
 	d = ok("POST", "/__mock/faults",
 	       "{\"path_prefix\":\"/api/v1/fetch/tenants\",\"delay_ms\":300}", 201);
 	json_decref(d);
-	assert_int_equal(mock_call(m, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
+	assert_int_equal(
+		mock_call(mock_shared, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
 	assert_int_equal(resp.status, 200);
 	assert_true(resp.seconds >= 0.29);
 	client_response_cleanup(&resp);
-	assert_int_equal(mock_call(m, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
+	assert_int_equal(
+		mock_call(mock_shared, "GET", "/api/v1/fetch/tenants", NULL, 1, NULL, &resp), 0);
 	assert_true(resp.seconds < 0.29);
 	client_response_cleanup(&resp);
 }
@@ -360,7 +340,7 @@ static void test_fault_drop(void **state)
 	/* A fresh connection: curl silently retries a request on a reused one that closes. */
 	{
 		static const char *const key[] = {"X-Admin-Key: " MOCK_ADMIN_KEY};
-		struct relay_client *c = client_new(m->base_url);
+		struct relay_client *c = client_new(mock_shared->base_url);
 		struct client_request req = {"GET", "/api/v1/fetch/tenants", key, 1, NULL, 0, 0};
 
 		assert_non_null(c);
@@ -429,8 +409,9 @@ static void test_journal_survives_invalid_utf8(void **state)
 	(void)state;
 	err("GET", "/%ff%fe%c3%28/x", NULL, 0, 404, "not_found", NULL);
 	err("GET", "/caf%C3%A9", NULL, 0, 404, "not_found", NULL);
-	assert_int_equal(mock_call(m, "GET", "/api/v1/relay/fetch/conversation?conversation_id=x",
-				   NULL, 0, bad_tenant, &resp),
+	assert_int_equal(mock_call(mock_shared, "GET",
+				   "/api/v1/relay/fetch/conversation?conversation_id=x", NULL, 0,
+				   bad_tenant, &resp),
 			 0);
 	assert_int_equal(resp.status, 401);
 	client_response_cleanup(&resp);
@@ -450,18 +431,18 @@ static void test_journal_survives_invalid_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_control_routes_require_admin_key, reset),
-		cmocka_unit_test_setup(test_clock_set_advance_and_release, reset),
-		cmocka_unit_test_setup(test_reset_forgets_everything, reset),
-		cmocka_unit_test_setup(test_journal_lists_requests_newest_first, reset),
-		cmocka_unit_test_setup(test_journal_is_bounded, reset),
-		cmocka_unit_test_setup(test_journal_survives_invalid_utf8, reset),
-		cmocka_unit_test_setup(test_secrets_absent_from_journal_and_log, reset),
-		cmocka_unit_test_setup(test_fault_status_then_normal, reset),
-		cmocka_unit_test_setup(test_fault_delay, reset),
-		cmocka_unit_test_setup(test_fault_drop, reset),
-		cmocka_unit_test_setup(test_fault_validation_cap_and_clear, reset),
+		cmocka_unit_test_setup(test_control_routes_require_admin_key, mock_shared_reset),
+		cmocka_unit_test_setup(test_clock_set_advance_and_release, mock_shared_reset),
+		cmocka_unit_test_setup(test_reset_forgets_everything, mock_shared_reset),
+		cmocka_unit_test_setup(test_journal_lists_requests_newest_first, mock_shared_reset),
+		cmocka_unit_test_setup(test_journal_is_bounded, mock_shared_reset),
+		cmocka_unit_test_setup(test_journal_survives_invalid_utf8, mock_shared_reset),
+		cmocka_unit_test_setup(test_secrets_absent_from_journal_and_log, mock_shared_reset),
+		cmocka_unit_test_setup(test_fault_status_then_normal, mock_shared_reset),
+		cmocka_unit_test_setup(test_fault_delay, mock_shared_reset),
+		cmocka_unit_test_setup(test_fault_drop, mock_shared_reset),
+		cmocka_unit_test_setup(test_fault_validation_cap_and_clear, mock_shared_reset),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, mock_shared_start, mock_shared_stop);
 }

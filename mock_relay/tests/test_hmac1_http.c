@@ -22,7 +22,6 @@
 #define PATH  "/api/v1/relay/fetch/conversation?conversation_id=conv_0000000000000000000000000000"
 #define CPATH "/api/v1/relay/create/conversation"
 
-static struct mock *m;
 static struct mock_tenant tn;
 static int route_missing;
 
@@ -30,35 +29,23 @@ static int group_setup(void **state)
 {
 	struct client_response resp;
 
-	(void)state;
-	m = mock_start(NULL);
-	if (m == NULL)
+	if (mock_shared_start(state) != 0)
 		return -1;
 	/* Skip everything while the relay API routes are not there yet. */
-	if (mock_call(m, "GET", PATH, NULL, 0, NULL, &resp) != 0)
+	if (mock_call(mock_shared, "GET", PATH, NULL, 0, NULL, &resp) != 0)
 		return -1;
 	route_missing = resp.status == 404;
 	client_response_cleanup(&resp);
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(m) == 0 ? 0 : -1;
-}
-
 /* Reset, freeze the clock at T0, provision one tenant. */
 static int setup(void **state)
 {
-	long status = 0;
-	json_t *env = mock_admin(m, "POST", "/__mock/reset", NULL, &status);
-
-	(void)state;
-	json_decref(env);
-	if (status != 200 || mock_set_clock(m, T0) != 0)
+	if (mock_shared_reset(state) != 0 || mock_set_clock(mock_shared, T0) != 0)
 		return -1;
-	return mock_provision(m, "{\"tenant_name\":\"Gate\",\"rate_limit_per_min\":1000}", &tn);
+	return mock_provision(mock_shared, "{\"tenant_name\":\"Gate\",\"rate_limit_per_min\":1000}",
+			      &tn);
 }
 
 #define SKIP_WITHOUT_ROUTE()                                                                       \
@@ -73,7 +60,7 @@ static int setup(void **state)
 static long signed_get(const char *tenant, const char *secret, int64_t ts,
 		       struct client_response *resp)
 {
-	assert_int_equal(mock_signed(m, "GET", PATH, NULL, tenant, secret, ts, resp), 0);
+	assert_int_equal(mock_signed(mock_shared, "GET", PATH, NULL, tenant, secret, ts, resp), 0);
 	return resp->status;
 }
 
@@ -98,7 +85,7 @@ static void expect_raw(const char *method, const char *path, const char *body,
 {
 	struct client_response resp;
 
-	assert_int_equal(mock_call(m, method, path, body, 0, headers, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, body, 0, headers, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, status, code, NULL), 0);
 	client_response_cleanup(&resp);
 }
@@ -107,7 +94,7 @@ static void expect_raw(const char *method, const char *path, const char *body,
 static json_t *last_entry(void)
 {
 	long status = 0;
-	json_t *env = mock_admin(m, "GET", "/__mock/journal?limit=1", NULL, &status), *e;
+	json_t *env = mock_admin(mock_shared, "GET", "/__mock/journal?limit=1", NULL, &status), *e;
 
 	assert_int_equal(status, 200);
 	e = json_array_get(json_object_get(json_object_get(env, "data"), "items"), 0);
@@ -209,7 +196,7 @@ static void test_header_syntax_is_step_one(void **state)
 		snprintf(l_t, sizeof(l_t), "x-bloonio-tenant-id: %s", tn.tenant_id);
 		snprintf(l_ts, sizeof(l_ts), "x-bloonio-timestamp: %s", s.timestamp);
 		snprintf(l_sig, sizeof(l_sig), "x-bloonio-signature: %s", s.signature);
-		assert_int_equal(mock_call(m, "GET", PATH, NULL, 0, lower, &resp), 0);
+		assert_int_equal(mock_call(mock_shared, "GET", PATH, NULL, 0, lower, &resp), 0);
 		assert_int_equal(resp.status, 404);
 		client_response_cleanup(&resp);
 	}
@@ -236,7 +223,7 @@ static void test_window_edges(void **state)
 	expect_signed("019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f", tn.tenant_secret, T0 + 30001, 401,
 		      "stale_timestamp");
 	/* Moving the mock clock moves the window. */
-	assert_int_equal(mock_set_clock(m, T0 + 60000), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0 + 60000), 0);
 	expect_signed(tn.tenant_id, tn.tenant_secret, T0, 401, "stale_timestamp");
 	expect_accepted(tn.tenant_id, tn.tenant_secret, T0 + 60000);
 }
@@ -257,7 +244,7 @@ static void test_timestamp_text_signed_as_received(void **state)
 	snprintf(h_t, sizeof(h_t), "X-Bloonio-Tenant-Id: %s", tn.tenant_id);
 	snprintf(h_ts, sizeof(h_ts), "X-Bloonio-Timestamp: %s", s.timestamp);
 	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
-	assert_int_equal(mock_call(m, "GET", PATH, NULL, 0, hs, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "GET", PATH, NULL, 0, hs, &resp), 0);
 	assert_int_equal(resp.status, 404);
 	client_response_cleanup(&resp);
 }
@@ -290,14 +277,14 @@ static void test_signature_mismatches(void **state)
 	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
 	expect_raw("POST", CPATH, changed, hs, 401, "invalid_signature");
 	/* The same headers with the signed body pass (201). */
-	assert_int_equal(mock_call(m, "POST", CPATH, body, 0, hs, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "POST", CPATH, body, 0, hs, &resp), 0);
 	assert_int_equal(resp.status, 201);
 	client_response_cleanup(&resp);
 	/* The journal shows what the mock computed, never the signature it expected. */
 	assert_int_equal(hmac1_sign(tn.tenant_secret, strlen(tn.tenant_secret), T0, changed,
 				    strlen(changed), &s),
 			 RELAY_OK);
-	env = mock_admin(m, "GET", "/__mock/journal", NULL, &status);
+	env = mock_admin(mock_shared, "GET", "/__mock/journal", NULL, &status);
 	journal = json_dumps(env, 0);
 	assert_non_null(journal);
 	assert_null(strstr(journal, s.signature));
@@ -317,7 +304,7 @@ static void test_suspended_tenant_is_403(void **state)
 	(void)state;
 	SKIP_WITHOUT_ROUTE();
 	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", tn.tenant_id);
-	env = mock_admin(m, "POST", path, NULL, &status);
+	env = mock_admin(mock_shared, "POST", path, NULL, &status);
 	json_decref(env);
 	assert_int_equal(status, 200);
 	expect_signed(tn.tenant_id, tn.tenant_secret, T0, 403, "tenant_suspended");
@@ -325,7 +312,7 @@ static void test_suspended_tenant_is_403(void **state)
 	env = last_entry();
 	json_decref(env);
 	snprintf(path, sizeof(path), "/api/v1/reactivate/tenant?tenant_id=%s", tn.tenant_id);
-	env = mock_admin(m, "POST", path, NULL, &status);
+	env = mock_admin(mock_shared, "POST", path, NULL, &status);
 	json_decref(env);
 	assert_int_equal(status, 200);
 	expect_accepted(tn.tenant_id, tn.tenant_secret, T0);
@@ -342,7 +329,7 @@ static void test_rotation_old_secret_fails_at_once(void **state)
 	SKIP_WITHOUT_ROUTE();
 	expect_accepted(tn.tenant_id, tn.tenant_secret, T0);
 	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", tn.tenant_id);
-	env = mock_admin(m, "POST", path, NULL, &status);
+	env = mock_admin(mock_shared, "POST", path, NULL, &status);
 	assert_int_equal(status, 200);
 	snprintf(fresh, sizeof(fresh), "%s",
 		 json_string_value(json_object_get(json_object_get(env, "data"), "tenant_secret")));
@@ -361,8 +348,9 @@ static void test_rate_limit_fixed_window(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_ROUTE();
-	assert_int_equal(
-		mock_provision(m, "{\"tenant_name\":\"RL\",\"rate_limit_per_min\":3}", &rl), 0);
+	assert_int_equal(mock_provision(mock_shared,
+					"{\"tenant_name\":\"RL\",\"rate_limit_per_min\":3}", &rl),
+			 0);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(signed_get(rl.tenant_id, rl.tenant_secret, T0 + i, &resp), 404);
 		snprintf(want, sizeof(want), "%d", 2 - i);
@@ -384,12 +372,12 @@ static void test_rate_limit_fixed_window(void **state)
 	/* Another tenant is not affected. */
 	expect_accepted(tn.tenant_id, tn.tenant_secret, T0);
 	/* 1 ms before the window ends: still limited, Retry-After at least 1. */
-	assert_int_equal(mock_set_clock(m, T0 + 59999), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0 + 59999), 0);
 	assert_int_equal(signed_get(rl.tenant_id, rl.tenant_secret, T0 + 59999, &resp), 429);
 	assert_string_equal(client_response_header(&resp, "Retry-After"), "1");
 	client_response_cleanup(&resp);
 	/* The next window starts a fresh count. */
-	assert_int_equal(mock_set_clock(m, T0 + 60000), 0);
+	assert_int_equal(mock_set_clock(mock_shared, T0 + 60000), 0);
 	assert_int_equal(signed_get(rl.tenant_id, rl.tenant_secret, T0 + 60000, &resp), 404);
 	assert_string_equal(client_response_header(&resp, "X-RateLimit-Remaining"), "2");
 	assert_string_equal(client_response_header(&resp, "X-RateLimit-Reset"), "1782036120");
@@ -423,23 +411,23 @@ static void replay_twice(struct mock *mm, long out[2])
 static void test_replays_with_and_without_reject_replays(void **state)
 {
 	static const char *const args[] = {"--reject-replays", NULL};
-	struct mock *saved = m, *strict;
+	struct mock *saved = mock_shared, *strict;
 	struct mock_tenant saved_tn = tn;
 	long st[2];
 	json_t *e;
 
 	(void)state;
 	SKIP_WITHOUT_ROUTE();
-	replay_twice(m, st);
+	replay_twice(mock_shared, st);
 	assert_int_equal(st[0], 404);
 	assert_int_equal(st[1], 404);
 
 	strict = mock_start(args);
 	assert_non_null(strict);
-	m = strict;
-	assert_int_equal(mock_set_clock(m, T0), 0);
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"Replay\"}", &tn), 0);
-	replay_twice(m, st);
+	mock_shared = strict;
+	assert_int_equal(mock_set_clock(mock_shared, T0), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"Replay\"}", &tn), 0);
+	replay_twice(mock_shared, st);
 	assert_int_equal(st[0], 404);
 	assert_int_equal(st[1], 401);
 	e = last_entry();
@@ -449,7 +437,7 @@ static void test_replays_with_and_without_reject_replays(void **state)
 	json_decref(e);
 	/* Another timestamp is another request. */
 	expect_accepted(tn.tenant_id, tn.tenant_secret, T0 + 1);
-	m = saved;
+	mock_shared = saved;
 	tn = saved_tn;
 	assert_int_equal(mock_stop(strict), 0);
 }
@@ -463,8 +451,8 @@ static void test_body_step_and_size_cap(void **state)
 
 	(void)state;
 	SKIP_WITHOUT_ROUTE();
-	assert_int_equal(mock_signed(m, "POST", CPATH, "{not json", tn.tenant_id, tn.tenant_secret,
-				     T0, &resp),
+	assert_int_equal(mock_signed(mock_shared, "POST", CPATH, "{not json", tn.tenant_id,
+				     tn.tenant_secret, T0, &resp),
 			 0);
 	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", NULL), 0);
 	assert_non_null(client_response_header(&resp, "X-RateLimit-Limit"));
@@ -478,7 +466,7 @@ static void test_body_step_and_size_cap(void **state)
 	assert_non_null(big);
 	memset(big, ' ', 65537);
 	big[65537] = '\0';
-	assert_int_equal(mock_call(m, "POST", CPATH, big, 0, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "POST", CPATH, big, 0, NULL, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, 413, "payload_too_large", NULL), 0);
 	client_response_cleanup(&resp);
 	free(big);
@@ -499,5 +487,5 @@ int main(void)
 		cmocka_unit_test_setup(test_body_step_and_size_cap, setup),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, mock_shared_stop);
 }

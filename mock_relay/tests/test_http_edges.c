@@ -24,31 +24,6 @@
 #include "mock_harness.h"
 #include "relay_clock.h"
 
-static struct mock *m;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	m = mock_start(NULL);
-	return m != NULL ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(m) == 0 ? 0 : -1;
-}
-
-static int reset(void **state)
-{
-	long status = 0;
-	json_t *env = mock_admin(m, "POST", "/__mock/reset", NULL, &status);
-
-	(void)state;
-	json_decref(env);
-	return status == 200 ? 0 : -1;
-}
-
 static void expect(struct mock *mm, const char *method, const char *path, const char *body,
 		   int admin, long status, const char *code)
 {
@@ -82,8 +57,8 @@ static void test_unknown_paths_are_404(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		expect(m, "GET", paths[i], NULL, 0, 404, "not_found");
-		expect(m, "POST", paths[i], "{}", 1, 404, "not_found");
+		expect(mock_shared, "GET", paths[i], NULL, 0, 404, "not_found");
+		expect(mock_shared, "POST", paths[i], "{}", 1, 404, "not_found");
 	}
 }
 
@@ -95,9 +70,9 @@ static void test_duplicated_query_parameters_are_400(void **state)
 	char path[512];
 
 	(void)state;
-	assert_int_equal(mock_provision(m, "{\"tenant_name\":\"dup\"}", &t), 0);
+	assert_int_equal(mock_provision(mock_shared, "{\"tenant_name\":\"dup\"}", &t), 0);
 
-	assert_int_equal(mock_signed(m, "GET",
+	assert_int_equal(mock_signed(mock_shared, "GET",
 				     "/api/v1/relay/fetch/conversation?conversation_id=conv_a"
 				     "&conversation_id=conv_b",
 				     NULL, t.tenant_id, t.tenant_secret, relay_clock_real_ms(),
@@ -109,7 +84,7 @@ static void test_duplicated_query_parameters_are_400(void **state)
 	snprintf(path, sizeof(path),
 		 "/api/v1/fetch/widget-config?tenant_id=%s&tenant_id=%s&widget_public_key=%s",
 		 t.tenant_id, t.tenant_id, t.widget_public_key);
-	assert_int_equal(mock_call(m, "GET", path, NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "GET", path, NULL, 0, NULL, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "tenant_id"), 0);
 	client_response_cleanup(&resp);
 
@@ -117,18 +92,19 @@ static void test_duplicated_query_parameters_are_400(void **state)
 		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s"
 		 "&widget_public_key=%s",
 		 t.tenant_id, t.widget_public_key, t.widget_public_key);
-	assert_int_equal(mock_call(m, "GET", path, NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "GET", path, NULL, 0, NULL, &resp), 0);
 	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "widget_public_key"), 0);
 	client_response_cleanup(&resp);
 
-	assert_int_equal(mock_call(m, "GET", "/__mock/callbacks?tenant_id=a&tenant_id=b", NULL, 1,
-				   NULL, &resp),
+	assert_int_equal(mock_call(mock_shared, "GET", "/__mock/callbacks?tenant_id=a&tenant_id=b",
+				   NULL, 1, NULL, &resp),
 			 0);
 	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "tenant_id"), 0);
 	client_response_cleanup(&resp);
 
-	assert_int_equal(
-		mock_call(m, "GET", "/api/v1/ws/widget?token=a&token=b", NULL, 0, NULL, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "GET", "/api/v1/ws/widget?token=a&token=b", NULL, 0,
+				   NULL, &resp),
+			 0);
 	assert_int_equal(mock_check_error(&resp, 400, "malformed_request", "token"), 0);
 	client_response_cleanup(&resp);
 }
@@ -152,14 +128,16 @@ static void test_wrong_method_is_405_with_allow(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(mock_call(m, cases[i].method, cases[i].path, NULL, 0, NULL, &resp),
+		assert_int_equal(mock_call(mock_shared, cases[i].method, cases[i].path, NULL, 0,
+					   NULL, &resp),
 				 0);
 		assert_int_equal(mock_check_error(&resp, 405, "method_not_allowed", NULL), 0);
 		assert_string_equal(client_response_header(&resp, "Allow"), cases[i].allow);
 		client_response_cleanup(&resp);
 	}
 	/* HEAD is a method like any other (no body comes back). */
-	assert_int_equal(mock_call(m, "HEAD", "/api/v1/fetch/tenant", NULL, 1, NULL, &resp), 0);
+	assert_int_equal(
+		mock_call(mock_shared, "HEAD", "/api/v1/fetch/tenant", NULL, 1, NULL, &resp), 0);
 	assert_int_equal(resp.status, 405);
 	assert_string_equal(client_response_header(&resp, "Allow"), "GET");
 	client_response_cleanup(&resp);
@@ -184,13 +162,13 @@ static void test_body_cap_is_65536_bytes(void **state)
 	char *ok = padded_body(65536), *big = padded_body(65537);
 
 	(void)state;
-	expect(m, "POST", "/api/v1/provision/tenant", ok, 1, 201, NULL);
-	expect(m, "POST", "/api/v1/provision/tenant", big, 1, 413, "payload_too_large");
-	expect(m, "POST", "/api/v1/provision/tenant", big, 0, 413, "payload_too_large");
-	expect(m, "POST", "/no/such/route", big, 0, 413, "payload_too_large");
-	expect(m, "PUT", "/__mock/clock", big, 1, 413, "payload_too_large");
+	expect(mock_shared, "POST", "/api/v1/provision/tenant", ok, 1, 201, NULL);
+	expect(mock_shared, "POST", "/api/v1/provision/tenant", big, 1, 413, "payload_too_large");
+	expect(mock_shared, "POST", "/api/v1/provision/tenant", big, 0, 413, "payload_too_large");
+	expect(mock_shared, "POST", "/no/such/route", big, 0, 413, "payload_too_large");
+	expect(mock_shared, "PUT", "/__mock/clock", big, 1, 413, "payload_too_large");
 	/* Body-less routes ignore a body within the cap (§1.7.3). */
-	expect(m, "GET", "/api/v1/fetch/tenants", ok, 1, 200, NULL);
+	expect(mock_shared, "GET", "/api/v1/fetch/tenants", ok, 1, 200, NULL);
 	free(ok);
 	free(big);
 }
@@ -213,7 +191,7 @@ static void test_huge_content_length_refused_without_reading(void **state)
 	assert_true(fd >= 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)m->port);
+	sin.sin_port = htons((uint16_t)mock_shared->port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
@@ -238,10 +216,10 @@ static void test_query_cap_is_4096_bytes(void **state)
 	base = (size_t)snprintf(path, sizeof(path), "/api/v1/fetch/tenants?x=");
 	memset(path + base, 'a', 4096 - 2);
 	path[base + 4096 - 2] = '\0';
-	expect(m, "GET", path, NULL, 1, 200, NULL);
+	expect(mock_shared, "GET", path, NULL, 1, 200, NULL);
 	path[base + 4096 - 2] = 'a';
 	path[base + 4096 - 1] = '\0';
-	expect(m, "GET", path, NULL, 1, 400, "malformed_request");
+	expect(mock_shared, "GET", path, NULL, 1, 400, "malformed_request");
 }
 
 /* Never a 500 (or a crash) for bad input on any admin or control route. */
@@ -281,9 +259,9 @@ static void test_garbage_never_500(void **state)
 	(void)state;
 	for (r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
 		for (b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
-			assert_int_equal(
-				mock_call(m, routes[r][0], routes[r][1], bodies[b], 1, NULL, &resp),
-				0);
+			assert_int_equal(mock_call(mock_shared, routes[r][0], routes[r][1],
+						   bodies[b], 1, NULL, &resp),
+					 0);
 			if (resp.status >= 500 || resp.status < 200)
 				fprintf(stderr, "%s %s [%s] -> %ld %s\n", routes[r][0],
 					routes[r][1], bodies[b], resp.status, resp.body);
@@ -504,7 +482,7 @@ static void test_concurrent_provisions(void **state)
 
 	(void)state;
 	for (i = 0; i < 4; i++) {
-		p[i].mm = m;
+		p[i].mm = mock_shared;
 		p[i].ok = 0;
 		assert_int_equal(pthread_create(&t[i], NULL, provision_many, &p[i]), 0);
 	}
@@ -512,7 +490,7 @@ static void test_concurrent_provisions(void **state)
 		pthread_join(t[i], NULL);
 		assert_int_equal(p[i].ok, 25);
 	}
-	env = mock_admin(m, "GET", "/api/v1/fetch/tenants?limit=200", NULL, &status);
+	env = mock_admin(mock_shared, "GET", "/api/v1/fetch/tenants?limit=200", NULL, &status);
 	assert_int_equal(status, 200);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(env, "data"), "total")),
 			 100);
@@ -522,19 +500,20 @@ static void test_concurrent_provisions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_unknown_paths_are_404, reset),
-		cmocka_unit_test_setup(test_wrong_method_is_405_with_allow, reset),
-		cmocka_unit_test_setup(test_body_cap_is_65536_bytes, reset),
-		cmocka_unit_test_setup(test_huge_content_length_refused_without_reading, reset),
-		cmocka_unit_test_setup(test_query_cap_is_4096_bytes, reset),
-		cmocka_unit_test_setup(test_garbage_never_500, reset),
-		cmocka_unit_test_setup(test_duplicated_query_parameters_are_400, reset),
+		cmocka_unit_test_setup(test_unknown_paths_are_404, mock_shared_reset),
+		cmocka_unit_test_setup(test_wrong_method_is_405_with_allow, mock_shared_reset),
+		cmocka_unit_test_setup(test_body_cap_is_65536_bytes, mock_shared_reset),
+		cmocka_unit_test_setup(test_huge_content_length_refused_without_reading,
+				       mock_shared_reset),
+		cmocka_unit_test_setup(test_query_cap_is_4096_bytes, mock_shared_reset),
+		cmocka_unit_test_setup(test_garbage_never_500, mock_shared_reset),
+		cmocka_unit_test_setup(test_duplicated_query_parameters_are_400, mock_shared_reset),
 		cmocka_unit_test(test_command_line),
 		cmocka_unit_test(test_admin_key_generated_or_from_env),
 		cmocka_unit_test(test_json_log_lines_content),
 		cmocka_unit_test(test_sigterm_finishes_in_flight_requests),
-		cmocka_unit_test_setup(test_concurrent_provisions, reset),
+		cmocka_unit_test_setup(test_concurrent_provisions, mock_shared_reset),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, mock_shared_start, mock_shared_stop);
 }

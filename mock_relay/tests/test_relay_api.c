@@ -23,8 +23,6 @@
 	"{\"tenant_name\":\"Demo Boutique\",\"rate_limit_per_min\":10000,"                         \
 	"\"allowed_origins\":[\"https://shop.demo.com\"]}"
 
-static struct mock *M;
-
 /* A signed call as tenant t; returns the parsed envelope (caller decrefs), *status. */
 static json_t *relay(const struct mock_tenant *t, const char *method, const char *path,
 		     const char *body, long *status)
@@ -33,8 +31,8 @@ static json_t *relay(const struct mock_tenant *t, const char *method, const char
 	json_t *env = NULL;
 
 	*status = 0;
-	if (mock_signed(M, method, path, body, t->tenant_id, t->tenant_secret, NOW_MS, &resp) ==
-	    0) {
+	if (mock_signed(mock_shared, method, path, body, t->tenant_id, t->tenant_secret, NOW_MS,
+			&resp) == 0) {
 		*status = resp.status;
 		env = client_response_json(&resp);
 	}
@@ -69,7 +67,7 @@ static void expect_422(const struct mock_tenant *t, const char *path, const char
 
 static void new_tenant(struct mock_tenant *t)
 {
-	assert_int_equal(mock_provision(M, TENANT_BODY, t), 0);
+	assert_int_equal(mock_provision(mock_shared, TENANT_BODY, t), 0);
 }
 
 /* A conversation of t; its id into id. */
@@ -86,19 +84,12 @@ static void new_conversation(const struct mock_tenant *t, char id[64])
 	json_decref(env);
 }
 
+/* One mock for the file, its clock frozen at NOW_MS. */
 static int group_setup(void **state)
 {
-	(void)state;
-	M = mock_start(NULL);
-	if (M == NULL || mock_set_clock(M, NOW_MS) != 0)
+	if (mock_shared_start(state) != 0)
 		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(M) == 0 ? 0 : -1;
+	return mock_set_clock(mock_shared, NOW_MS);
 }
 
 /* ---- §6.1 conversations --------------------------------------------------- */
@@ -217,7 +208,7 @@ static void test_relay_routes_require_hmac1(void **state)
 	json_t *env;
 
 	(void)state;
-	assert_int_equal(mock_call(M, "POST", "/api/v1/relay/create/conversation",
+	assert_int_equal(mock_call(mock_shared, "POST", "/api/v1/relay/create/conversation",
 				   "{\"visitor_user_id\":\"u\"}", 0, NULL, &resp),
 			 0);
 	env = client_response_json(&resp);
@@ -235,7 +226,7 @@ static void test_relay_routes_refuse_suspended_tenant(void **state)
 	(void)state;
 	new_tenant(&t);
 	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", t.tenant_id);
-	json_decref(mock_admin(M, "POST", path, NULL, &status));
+	json_decref(mock_admin(mock_shared, "POST", path, NULL, &status));
 	assert_int_equal(status, 200);
 	env = relay(&t, "POST", "/api/v1/relay/create/conversation", "{\"visitor_user_id\":\"u\"}",
 		    &status);
@@ -552,7 +543,8 @@ static void test_minted_token_refreshes_same_session(void **state)
 		"HS256");
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 		 json_string_value(json_object_get(json_object_get(env, "data"), "visitor_token")));
-	assert_int_equal(mock_call(M, "POST", "/api/v1/refresh/visitor-token", NULL, 0, hdr, &resp),
+	assert_int_equal(mock_call(mock_shared, "POST", "/api/v1/refresh/visitor-token", NULL, 0,
+				   hdr, &resp),
 			 0);
 	assert_int_equal(resp.status, 200);
 	renv = client_response_json(&resp);
@@ -768,5 +760,5 @@ int main(void)
 		cmocka_unit_test(test_mint_operator_token_tids),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, mock_shared_stop);
 }

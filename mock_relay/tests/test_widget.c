@@ -24,8 +24,6 @@
 	"{\"tenant_name\":\"Demo Boutique\",\"allowed_origins\":[\"https://shop.demo.com\","       \
 	"\"app://bloonio_chat_flutter\"]}"
 
-static struct mock *M;
-
 /* A call with up to three extra header lines (NULL ends); parsed body, *status, ACAO. */
 struct reply {
 	long status;
@@ -49,7 +47,7 @@ static void call(const char *method, const char *path, const char *body, const c
 	memset(r, 0, sizeof(*r));
 	if (h1 == NULL)
 		hdr[0] = h2, hdr[1] = NULL;
-	assert_int_equal(mock_call(M, method, path, body, 0, hdr, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, method, path, body, 0, hdr, &resp), 0);
 	r->status = resp.status;
 	r->env = client_response_json(&resp);
 	r->body_len = resp.body_len;
@@ -88,7 +86,7 @@ static json_t *data_of(const struct reply *r)
 
 static void new_tenant(struct mock_tenant *t)
 {
-	assert_int_equal(mock_provision(M, TENANT_BODY, t), 0);
+	assert_int_equal(mock_provision(mock_shared, TENANT_BODY, t), 0);
 }
 
 static void admin(const char *fmt, const char *tenant_id, const char *body)
@@ -97,7 +95,7 @@ static void admin(const char *fmt, const char *tenant_id, const char *body)
 	long status;
 
 	snprintf(path, sizeof(path), fmt, tenant_id);
-	json_decref(mock_admin(M, "POST", path, body, &status));
+	json_decref(mock_admin(mock_shared, "POST", path, body, &status));
 	assert_int_equal(status, 200);
 }
 
@@ -155,24 +153,11 @@ static json_t *claims_of(const char *token)
 	return claims;
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	M = mock_start(NULL);
-	return M != NULL ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	return mock_stop(M) == 0 ? 0 : -1;
-}
-
 /* Every test starts at NOW on a frozen clock. */
 static int at_now(void **state)
 {
 	(void)state;
-	return mock_set_clock(M, NOW_MS);
+	return mock_set_clock(mock_shared, NOW_MS);
 }
 
 /* ---- §7.1 create visitor session ------------------------------------------ */
@@ -491,7 +476,7 @@ static void test_refresh_same_session_new_token(void **state)
 	(void)state;
 	new_tenant(&t);
 	tok = session_token(&t, sid);
-	assert_int_equal(mock_set_clock(M, NOW_MS + 600000), 0);
+	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 600000), 0);
 	refresh(tok, NULL, &r);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(json_string_value(json_object_get(r.env, "message")),
@@ -519,17 +504,17 @@ static void test_refresh_accepts_expired_token_within_30_days(void **state)
 	new_tenant(&t);
 	tok = session_token(&t, NULL);
 	/* 2 hours later: the token is expired, the session is not */
-	assert_int_equal(mock_set_clock(M, NOW_MS + 2 * 3600000LL), 0);
+	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 2 * 3600000LL), 0);
 	refresh(tok, NULL, &r);
 	assert_int_equal(r.status, 200);
 	json_decref(r.env);
 	/* 30 days minus 1 ms: still fine */
-	assert_int_equal(mock_set_clock(M, NOW_MS + 30 * DAY_MS - 1), 0);
+	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 30 * DAY_MS - 1), 0);
 	refresh(tok, NULL, &r);
 	assert_int_equal(r.status, 200);
 	json_decref(r.env);
 	/* 30 days: the session is over */
-	assert_int_equal(mock_set_clock(M, NOW_MS + 30 * DAY_MS), 0);
+	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 30 * DAY_MS), 0);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 401, "session_expired", NULL);
 	free(tok);
@@ -603,7 +588,7 @@ static void test_refresh_operator_token_refused(void **state)
 
 	(void)state;
 	new_tenant(&t);
-	assert_int_equal(mock_signed(M, "POST", "/api/v1/relay/provision/operator",
+	assert_int_equal(mock_signed(mock_shared, "POST", "/api/v1/relay/provision/operator",
 				     "{\"email\":\"o@shop.example\"}", t.tenant_id, t.tenant_secret,
 				     NOW_MS, &resp),
 			 0);
@@ -612,7 +597,7 @@ static void test_refresh_operator_token_refused(void **state)
 	snprintf(body, sizeof(body), "{\"operator_id\":\"%s\"}",
 		 json_string_value(json_object_get(json_object_get(env, "data"), "operator_id")));
 	json_decref(env);
-	assert_int_equal(mock_signed(M, "POST", "/api/v1/relay/mint/operator-token", body,
+	assert_int_equal(mock_signed(mock_shared, "POST", "/api/v1/relay/mint/operator-token", body,
 				     t.tenant_id, t.tenant_secret, NOW_MS, &resp),
 			 0);
 	env = client_response_json(&resp);
@@ -664,9 +649,9 @@ static void test_refresh_after_reset_is_invalid(void **state)
 	(void)state;
 	new_tenant(&t);
 	tok = session_token(&t, NULL);
-	json_decref(mock_admin(M, "POST", "/__mock/reset", NULL, &status));
+	json_decref(mock_admin(mock_shared, "POST", "/__mock/reset", NULL, &status));
 	assert_int_equal(status, 200);
-	assert_int_equal(mock_set_clock(M, NOW_MS), 0);
+	assert_int_equal(mock_set_clock(mock_shared, NOW_MS), 0);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 401, "invalid_token", NULL);
 	free(tok);
@@ -688,7 +673,8 @@ static void test_preflight_allowed_origin(void **state)
 	(void)state;
 	new_tenant(&t);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(mock_call(M, "OPTIONS", paths[i], NULL, 0, hdr, &resp), 0);
+		assert_int_equal(mock_call(mock_shared, "OPTIONS", paths[i], NULL, 0, hdr, &resp),
+				 0);
 		assert_int_equal(resp.status, 204);
 		assert_int_equal(resp.body_len, 0);
 		/* the Origin header exactly as received, never * */
@@ -781,5 +767,5 @@ int main(void)
 				       at_now),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, mock_shared_start, mock_shared_stop);
 }
