@@ -116,14 +116,16 @@ enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int md_len = 0;
-	static const unsigned char empty[1];
+	static const char empty_sha256_hex[HMAC1_HEX_LEN + 1] =
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	struct hmac1_tls *t;
 
-	if (data == NULL) {
-		/* no body: only an empty one (reading len bytes of nothing would overflow) */
-		if (len > 0)
-			return RELAY_E_INVALID_ARGUMENT;
-		data = empty;
+	if (data == NULL && len > 0)
+		return RELAY_E_INVALID_ARGUMENT; /* reading len bytes of nothing would overflow */
+	if (len == 0) {
+		/* every GET and DELETE: the hash of no bytes is a constant */
+		memcpy(out, empty_sha256_hex, sizeof(empty_sha256_hex));
+		return RELAY_OK;
 	}
 	t = tls_get();
 	if (t == NULL || EVP_DigestInit_ex2(t->md, sha256_md, NULL) != 1 ||

@@ -335,6 +335,16 @@ void response_raw(struct relay_response *resp, int status, struct MHD_Response *
 	resp->raw = raw;
 }
 
+void response_init(struct relay_response *resp)
+{
+	resp->status = 0;
+	resp->envelope = NULL;
+	resp->rc = RELAY_OK;
+	resp->n_headers = 0;
+	resp->raw = NULL;
+	resp->drop = false;
+}
+
 void response_cleanup(struct relay_response *resp)
 {
 	json_decref(resp->envelope);
@@ -557,7 +567,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 
 	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
+	response_init(&resp); /* not a memset: the header slots alone are 9 KiB */
 	req.st = http->st;
 	req.conn = conn;
 	req.method = method;

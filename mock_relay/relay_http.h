@@ -149,6 +149,12 @@ bool response_header(struct relay_response *resp, const char *name, const char *
  */
 void response_raw(struct relay_response *resp, int status, struct MHD_Response *raw);
 
+/*
+ * An empty response (status 0, no envelope). The header slots are left as they are:
+ * only the first n_headers are ever read, so a response is not zeroed whole.
+ */
+void response_init(struct relay_response *resp);
+
 /* Frees what resp owns. */
 void response_cleanup(struct relay_response *resp);
 
