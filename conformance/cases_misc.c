@@ -390,14 +390,15 @@ static void hostile_body_at_cap(struct case_ctx *x)
 
 static void hostile_query_long(struct case_ctx *x)
 {
+	static const char head[] = "/api/v1/fetch/widget-config?tenant_id=x&pad=";
 	size_t n = 5000;
-	char *path = malloc(n + 64);
+	char *path = malloc(sizeof(head) + n);
 
 	if (path == NULL)
 		return;
-	strcpy(path, "/api/v1/fetch/widget-config?tenant_id=x&pad=");
-	memset(path + strlen(path), 'a', n);
-	path[45 + n] = '\0';
+	memcpy(path, head, sizeof(head) - 1);
+	memset(path + sizeof(head) - 1, 'a', n);
+	path[sizeof(head) - 1 + n] = '\0';
 	req_raw(x, "GET", path, NULL, 0, NULL, 0);
 	free(path);
 	if (expect_no_5xx(x))
