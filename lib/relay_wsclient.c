@@ -52,6 +52,7 @@ struct wsclient {
 	bool close_given; /* ... and returned by wsclient_recv */
 	int close_code;   /* its code (1005 when it had none) */
 	char close_reason[128];
+	int pongs; /* pong frames received */
 };
 
 struct url_parts {
@@ -683,8 +684,8 @@ static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
+	/* wslay stops writing; what the peer sent first (its close frame) is still read */
 	if (n < 0) {
-		c->lost = true;
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -729,6 +730,8 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 	(void)ctx;
 	if (arg->opcode == WSLAY_TEXT_FRAME) {
 		push_msg(c, WSCLIENT_TEXT, arg->msg, arg->msg_length);
+	} else if (arg->opcode == WSLAY_PONG) {
+		c->pongs++;
 	} else if (arg->opcode == WSLAY_CONNECTION_CLOSE && !c->close_seen) {
 		size_t rlen = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
 
@@ -838,15 +841,36 @@ static bool flush(struct wsclient *c)
 	return true;
 }
 
-enum relay_rc wsclient_send_text(struct wsclient *c, const void *data, size_t len)
+/* Queues one message of opcode (data borrowed, copied by wslay) and flushes it. */
+static enum relay_rc send_msg(struct wsclient *c, uint8_t opcode, const void *data, size_t len)
 {
-	struct wslay_event_msg m = {WSLAY_TEXT_FRAME, data, len};
+	struct wslay_event_msg m = {opcode, data, len};
 
 	if (c == NULL || len > WSCLIENT_FRAME_MAX)
 		return RELAY_E_INVALID_ARGUMENT;
 	if (c->lost || wslay_event_queue_msg(c->ctx, &m) != 0)
 		return RELAY_E_IO;
 	return flush(c) ? RELAY_OK : RELAY_E_IO;
+}
+
+enum relay_rc wsclient_send_text(struct wsclient *c, const void *data, size_t len)
+{
+	return send_msg(c, WSLAY_TEXT_FRAME, data, len);
+}
+
+enum relay_rc wsclient_send_binary(struct wsclient *c, const void *data, size_t len)
+{
+	return send_msg(c, WSLAY_BINARY_FRAME, data, len);
+}
+
+enum relay_rc wsclient_send_ping(struct wsclient *c)
+{
+	return send_msg(c, WSLAY_PING, "p", 1);
+}
+
+int wsclient_pongs(const struct wsclient *c)
+{
+	return c != NULL ? c->pongs : 0;
 }
 
 enum relay_rc wsclient_close(struct wsclient *c, uint16_t code)

@@ -78,6 +78,18 @@ void wsclient_free(struct wsclient *c);
  */
 RELAY_WUR enum relay_rc wsclient_send_text(struct wsclient *c, const void *data, size_t len);
 
+/* Like wsclient_send_text for one binary message. */
+RELAY_WUR enum relay_rc wsclient_send_binary(struct wsclient *c, const void *data, size_t len);
+
+/*
+ * Sends a ping frame (RFC 6455 §5.5.2, payload "p") and flushes it. Its pong is read
+ * by a later wsclient_recv, which counts it (wsclient_pongs) and waits on.
+ */
+RELAY_WUR enum relay_rc wsclient_send_ping(struct wsclient *c);
+
+/* Pong frames received so far (answers to wsclient_send_ping or unsolicited ones). */
+int wsclient_pongs(const struct wsclient *c);
+
 enum wsclient_recv_result {
 	WSCLIENT_GOT = 0,     /* a message or the close frame */
 	WSCLIENT_TIMEOUT = 1, /* nothing within the timeout */
@@ -86,11 +98,13 @@ enum wsclient_recv_result {
 
 /*
  * Waits up to timeout_ms for the next text message or the peer's close frame (pings
- * are answered on the way; binary messages are dropped). WSCLIENT_GOT: *opcode is
- * WSCLIENT_TEXT or WSCLIENT_CLOSE, *payload a new NUL-terminated buffer of *len bytes
- * (the message, or the close reason) that the caller frees; after a close,
- * wsclient_close_code() gives its code. Messages queued before a close are returned
- * first; the close frame is returned once, then WSCLIENT_LOST.
+ * are answered and pongs counted on the way; binary messages are dropped).
+ * WSCLIENT_GOT: *opcode is WSCLIENT_TEXT or WSCLIENT_CLOSE, *payload a new
+ * NUL-terminated buffer of *len bytes (the message, or the close reason) that the
+ * caller frees; after a close, wsclient_close_code() gives its code. Messages queued
+ * before a close are returned first; the close frame is returned once, then
+ * WSCLIENT_LOST. A failed send does not end reading: a close frame the peer sent
+ * before it hung up is still returned.
  */
 RELAY_WUR enum wsclient_recv_result wsclient_recv(struct wsclient *c, int timeout_ms, int *opcode,
 						  char **payload, size_t *len);

@@ -1,6 +1,7 @@
 /*
  * test_wsclient.c - relay_wsclient: URL refusals, connect failures, the 101 checks and
- * frame reading against a one-connection fake server, and the TLS paths
+ * frame reading and writing (binary, ping and pong, a send that fails after the
+ * peer's close) against a one-connection fake server, and the TLS paths
  * against `openssl s_server -www` with a self-signed certificate made at test time
  * (verification fails by default, the hostname is checked, the insecure option gets
  * past TLS, and the non-WebSocket answer fails the upgrade cleanly). The WebSocket
@@ -8,6 +9,7 @@
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -85,13 +87,55 @@ static void test_connect_refused(void **state)
  * canned head (accept computed from the request's key when the mode wants it right),
  * then writes the mode's raw bytes (RFC 6455 §5.2 known-answer frames).
  */
-enum fake_mode { FAKE_OK, FAKE_BAD_ACCEPT, FAKE_NO_UPGRADE, FAKE_403, FAKE_HUGE_HEAD };
+enum fake_mode {
+	FAKE_OK,
+	FAKE_BAD_ACCEPT,
+	FAKE_NO_UPGRADE,
+	FAKE_403,
+	FAKE_HUGE_HEAD,
+	FAKE_PONG,
+	FAKE_CLOSE_UNREAD
+};
 
 struct fake {
 	int listen_fd, port;
 	enum fake_mode mode;
 	pthread_t thread;
+	char seen[64]; /* FAKE_PONG: the client's frames, "opcode:payload " each */
 };
+
+static bool recv_all(int fd, unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = recv(fd, p, n, 0);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+/*
+ * Known-answer check of one client frame (RFC 6455 §5.2): FIN set, masked, payload
+ * under 126 bytes; appends "opcode:payload " (unmasked) to out, or "?" when the
+ * frame is not that.
+ */
+static void read_client_frame(int fd, char *out, size_t size)
+{
+	unsigned char h[6], p[126];
+	size_t n, have = strlen(out);
+
+	if (!recv_all(fd, h, 2) || (h[0] & 0x80) == 0 || (h[1] & 0x80) == 0 ||
+	    (n = h[1] & 0x7f) >= 126 || !recv_all(fd, h + 2, 4) || !recv_all(fd, p, n)) {
+		snprintf(out + have, size - have, "?");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i] ^= h[2 + i % 4];
+	snprintf(out + have, size - have, "%x:%.*s ", h[0] & 0x0f, (int)n, (const char *)p);
+}
 
 static void *fake_run(void *arg)
 {
@@ -120,17 +164,33 @@ static void *fake_run(void *arg)
 		 f->mode == FAKE_BAD_ACCEPT ? "x" : key);
 	EVP_Digest(buf, strlen(buf), md, &md_len, EVP_sha1(), NULL);
 	EVP_EncodeBlock((unsigned char *)acc, md, (int)md_len);
-	if (f->mode == FAKE_OK || f->mode == FAKE_BAD_ACCEPT) {
-		/* a text frame "hi" and a close 1000 "bye", unmasked (server to client) */
-		static const char frames[] = "\x81\x02hi\x88\x05\x03\xe8"
+	if (f->mode == FAKE_OK || f->mode == FAKE_BAD_ACCEPT || f->mode == FAKE_PONG ||
+	    f->mode == FAKE_CLOSE_UNREAD) {
+		/* FAKE_OK: a text frame "hi" and a close 1000 "bye", unmasked (server to client) */
+		static const char hi_bye[] = "\x81\x02hi\x88\x05\x03\xe8"
 					     "bye";
+		/* FAKE_PONG: a pong "p", then a text frame "ok" for the client to return */
+		static const char pong_ok[] = "\x8a\x01p\x81\x02ok";
+		/* FAKE_CLOSE_UNREAD: a close 1009 "too big" */
+		static const char too_big[] = "\x88\x09\x03\xf1too big";
 
 		snprintf(req, sizeof(req),
 			 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
 			 "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
 			 acc);
 		send(fd, req, strlen(req), MSG_NOSIGNAL);
-		send(fd, frames, sizeof(frames) - 1, MSG_NOSIGNAL);
+		if (f->mode == FAKE_PONG) {
+			read_client_frame(fd, f->seen, sizeof(f->seen)); /* the binary message */
+			read_client_frame(fd, f->seen, sizeof(f->seen)); /* the ping */
+			send(fd, pong_ok, sizeof(pong_ok) - 1, MSG_NOSIGNAL);
+		} else if (f->mode == FAKE_CLOSE_UNREAD) {
+			/* then hang up at once: the client's next writes fail */
+			send(fd, too_big, sizeof(too_big) - 1, MSG_NOSIGNAL);
+			close(fd);
+			return NULL;
+		} else {
+			send(fd, hi_bye, sizeof(hi_bye) - 1, MSG_NOSIGNAL);
+		}
 	} else if (f->mode == FAKE_NO_UPGRADE) {
 		snprintf(req, sizeof(req),
 			 "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
@@ -164,6 +224,7 @@ static void fake_start(struct fake *f, enum fake_mode mode)
 	socklen_t sl = sizeof(sa);
 
 	f->mode = mode;
+	f->seen[0] = '\0';
 	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(f->listen_fd >= 0);
 	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -189,30 +250,82 @@ static struct wsclient *fake_connect(struct fake *f, enum fake_mode mode,
 	return wsclient_connect(url, "https://shop.demo.com", 3000, err);
 }
 
+/*
+ * The next wsclient_recv (2 s at most) gives want_op with the payload want; then (when
+ * lost_after) the connection is over.
+ */
+static void expect_recv(struct wsclient *c, int want_op, const char *want, bool lost_after)
+{
+	char *payload = NULL;
+	size_t len = 0;
+	int op = 0;
+
+	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
+	assert_int_equal(op, want_op);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(payload, want);
+	free(payload);
+	if (lost_after)
+		assert_int_equal(wsclient_recv(c, 200, &op, &payload, &len), WSCLIENT_LOST);
+}
+
 static void test_text_frame_then_close(void **state)
 {
 	struct wsclient_error err;
 	struct fake f;
 	struct wsclient *c = fake_connect(&f, FAKE_OK, &err);
-	char *payload = NULL;
-	size_t len = 0;
-	int op = 0;
 
 	(void)state;
 	assert_non_null(c);
-	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
-	assert_int_equal(op, WSCLIENT_TEXT);
-	assert_int_equal(len, 2);
-	assert_string_equal(payload, "hi");
-	free(payload);
-	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
-	assert_int_equal(op, WSCLIENT_CLOSE);
-	assert_string_equal(payload, "bye");
+	expect_recv(c, WSCLIENT_TEXT, "hi", false);
+	expect_recv(c, WSCLIENT_CLOSE, "bye", true);
 	assert_int_equal(wsclient_close_code(c), 1000);
-	free(payload);
-	assert_int_equal(wsclient_recv(c, 200, &op, &payload, &len), WSCLIENT_LOST);
 	wsclient_free(c);
 	fake_stop(&f);
+}
+
+/* A binary message and a ping go out masked (§5.3) with their opcodes; the pong is counted. */
+static void test_binary_and_ping_then_pong_counted(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+	struct wsclient *c = fake_connect(&f, FAKE_PONG, &err);
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(wsclient_pongs(c), 0);
+	assert_int_equal(wsclient_send_binary(c, "abc", 3), RELAY_OK);
+	assert_int_equal(wsclient_send_ping(c), RELAY_OK);
+	expect_recv(c, WSCLIENT_TEXT, "ok", false);
+	assert_int_equal(wsclient_pongs(c), 1);
+	wsclient_free(c);
+	fake_stop(&f);
+	assert_string_equal(f.seen, "2:abc 9:p ");
+	assert_int_equal(wsclient_pongs(NULL), 0);
+	assert_int_equal(wsclient_send_binary(NULL, "x", 1), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(wsclient_send_ping(NULL), RELAY_E_INVALID_ARGUMENT);
+}
+
+/*
+ * A peer that closes (1009) and hangs up while a big message is still going out: the
+ * send fails, and the close frame that came before is still returned.
+ */
+static void test_close_frame_read_after_failed_send(void **state)
+{
+	struct wsclient_error err;
+	struct fake f;
+	struct wsclient *c = fake_connect(&f, FAKE_CLOSE_UNREAD, &err);
+	char *big = calloc(1, WSCLIENT_FRAME_MAX);
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(big);
+	fake_stop(&f); /* the fake has hung up */
+	assert_int_equal(wsclient_send_binary(c, big, WSCLIENT_FRAME_MAX), RELAY_E_IO);
+	free(big);
+	expect_recv(c, WSCLIENT_CLOSE, "too big", true);
+	assert_int_equal(wsclient_close_code(c), 1009);
+	wsclient_free(c);
 }
 
 static void test_bad_accept_refused(void **state)
@@ -385,6 +498,8 @@ int main(void)
 		cmocka_unit_test(test_url_refusals),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_text_frame_then_close),
+		cmocka_unit_test(test_binary_and_ping_then_pong_counted),
+		cmocka_unit_test(test_close_frame_read_after_failed_send),
 		cmocka_unit_test(test_bad_accept_refused),
 		cmocka_unit_test(test_missing_upgrade_refused),
 		cmocka_unit_test(test_refusal_status_and_body),
