@@ -197,13 +197,13 @@ int mode_relay_main(int argc, char **argv)
 			opt.strict = true;
 			break;
 		case O_JUNIT:
-			ro.junit = optarg;
+			ro.files.junit = optarg;
 			break;
 		case O_JSON:
-			ro.json = optarg;
+			ro.files.json = optarg;
 			break;
 		case O_HTML:
-			ro.html = optarg;
+			ro.files.html = optarg;
 			break;
 		case O_XFAIL:
 			xfail = optarg;

@@ -456,8 +456,9 @@ static const char *env_or(const char *value, const char *name)
 
 int mode_backend_main(int argc, char **argv)
 {
-	const char *junit = NULL, *json = NULL, *html = NULL, *xfail = NULL;
+	const char *xfail = NULL;
 	char tenant_buf[UUID_STR_LEN + 1], *url = NULL;
+	struct report_files files = {NULL, NULL, NULL};
 	struct report_options opt;
 	struct backend b;
 	size_t i, n;
@@ -499,13 +500,13 @@ int mode_backend_main(int argc, char **argv)
 			b.timeout_ms = strtol(val, NULL, 10);
 			a++;
 		} else if (strcmp(arg, "--junit") == 0) {
-			junit = val;
+			files.junit = val;
 			a++;
 		} else if (strcmp(arg, "--json") == 0) {
-			json = val;
+			files.json = val;
 			a++;
 		} else if (strcmp(arg, "--html") == 0) {
-			html = val;
+			files.html = val;
 			a++;
 		} else if (strcmp(arg, "--expected-failures") == 0) {
 			xfail = val;
@@ -561,12 +562,8 @@ int mode_backend_main(int argc, char **argv)
 
 	report_print_summary(b.report);
 	rc = report_exit_status(b.report);
-	if ((junit != NULL && report_write_junit(b.report, junit) != RELAY_OK) ||
-	    (json != NULL && report_write_json(b.report, json) != RELAY_OK) ||
-	    (html != NULL && report_write_html(b.report, html) != RELAY_OK)) {
-		fprintf(stderr, "relay-conformance backend: cannot write a report file\n");
+	if (report_write_files(b.report, &files) != RELAY_OK)
 		rc = CONFORMANCE_EXIT_USAGE;
-	}
 	if (b.sent > 0 && b.unreachable == b.sent) {
 		fprintf(stderr, "relay-conformance backend: %s did not answer\n", url);
 		rc = CONFORMANCE_EXIT_USAGE;

@@ -586,8 +586,9 @@ static void usage(FILE *f)
 
 int mode_sdk_main(int argc, char **argv)
 {
-	const char *junit = NULL, *json = NULL, *html = NULL, *mock_path = NULL;
+	const char *mock_path = NULL;
 	char mock_buf[PATH_MAX], target[1024];
+	struct report_files files = {NULL, NULL, NULL};
 	struct report_options opt;
 	struct relay_client *cl = NULL;
 	struct report *r = NULL;
@@ -633,13 +634,13 @@ int mode_sdk_main(int argc, char **argv)
 			timeout_s = strtol(val, NULL, 10);
 			a++;
 		} else if (strcmp(arg, "--junit") == 0) {
-			junit = val;
+			files.junit = val;
 			a++;
 		} else if (strcmp(arg, "--json") == 0) {
-			json = val;
+			files.json = val;
 			a++;
 		} else if (strcmp(arg, "--html") == 0) {
-			html = val;
+			files.html = val;
 			a++;
 		} else {
 			break;
@@ -753,12 +754,8 @@ int mode_sdk_main(int argc, char **argv)
 	rc = report_exit_status(r);
 	if (!all_ok)
 		rc = CONFORMANCE_EXIT_FAIL;
-	if ((junit != NULL && report_write_junit(r, junit) != RELAY_OK) ||
-	    (json != NULL && report_write_json(r, json) != RELAY_OK) ||
-	    (html != NULL && report_write_html(r, html) != RELAY_OK)) {
-		fprintf(stderr, "relay-conformance sdk: cannot write a report file\n");
+	if (report_write_files(r, &files) != RELAY_OK)
 		rc = CONFORMANCE_EXIT_USAGE;
-	}
 out:
 	json_decref(before);
 	json_decref(after);

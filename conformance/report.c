@@ -894,3 +894,24 @@ enum relay_rc report_write_html(const struct report *r, const char *path)
 	fputs("</table>\n</body></html>\n", f);
 	return fclose(f) == 0 ? RELAY_OK : RELAY_E_IO;
 }
+
+/* ---- the files a run asked for ---- */
+
+/* One writer into one named file: false (said on stderr) when it cannot be written. */
+static bool write_one(const struct report *r, const char *path,
+		      enum relay_rc (*writer)(const struct report *, const char *))
+{
+	if (path == NULL || writer(r, path) == RELAY_OK)
+		return true;
+	fprintf(stderr, "%s: cannot write %s\n", r->tool, path);
+	return false;
+}
+
+enum relay_rc report_write_files(const struct report *r, const struct report_files *f)
+{
+	bool ok = write_one(r, f->junit, report_write_junit);
+
+	ok = write_one(r, f->json, report_write_json) && ok;
+	ok = write_one(r, f->html, report_write_html) && ok;
+	return ok ? RELAY_OK : RELAY_E_IO;
+}

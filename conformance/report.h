@@ -134,4 +134,16 @@ RELAY_WUR enum relay_rc report_write_json(const struct report *r, const char *pa
 RELAY_WUR enum relay_rc report_write_junit(const struct report *r, const char *path);
 RELAY_WUR enum relay_rc report_write_html(const struct report *r, const char *path);
 
+/* The report files a run was asked for (--junit, --json, --html); NULL = not wanted. */
+struct report_files {
+	const char *junit, *json, *html;
+};
+
+/*
+ * Writes every file named in f. Each one that cannot be written is said on stderr
+ * ("<tool>: cannot write <path>") and the others are still written; RELAY_E_IO when
+ * any could not be. What that does to the exit status is the mode's (SPEC §12.1.1).
+ */
+RELAY_WUR enum relay_rc report_write_files(const struct report *r, const struct report_files *f);
+
 #endif

@@ -831,18 +831,9 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 		close(devnull);
 	report_print_summary(s->report);
 	status = report_exit_status(s->report);
-	if (o->junit && report_write_junit(s->report, o->junit) != RELAY_OK) {
-		fprintf(stderr, "relay-conformance: cannot write %s\n", o->junit);
+	/* a run that already failed keeps 1 (SPEC §12.1.1) */
+	if (report_write_files(s->report, &o->files) != RELAY_OK)
 		status = status ? status : 2;
-	}
-	if (o->json && report_write_json(s->report, o->json) != RELAY_OK) {
-		fprintf(stderr, "relay-conformance: cannot write %s\n", o->json);
-		status = status ? status : 2;
-	}
-	if (o->html && report_write_html(s->report, o->html) != RELAY_OK) {
-		fprintf(stderr, "relay-conformance: cannot write %s\n", o->html);
-		status = status ? status : 2;
-	}
 	return status;
 }
 

@@ -199,7 +199,7 @@ struct suite_run_options {
 	const char *filter;
 	bool list;
 	bool verbose;
-	const char *junit, *json, *html;
+	struct report_files files;
 };
 int suite_run(struct suite *s, const struct suite_run_options *o);
 
