@@ -1,6 +1,7 @@
 /*
  * relay_envelope.c - success and error envelopes (SPEC.md §1.2, §1.3).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,5 +47,93 @@ char *envelope_dump(json_t *env, size_t *len)
 	json_decref(env);
 	if (out != NULL && len != NULL)
 		*len = strlen(out);
+	return out;
+}
+
+/*
+ * s as a JSON string body (without the quotes) into out, as jansson's dump writes
+ * it without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH: '"', '\\' and control
+ * characters escaped, everything else as is. Returns the length; out NULL only
+ * measures.
+ */
+static size_t json_escape(const char *s, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char esc[6];
+	size_t n = 0, k;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		esc[0] = '\\';
+		k = 2;
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			if (c < 0x20) {
+				memcpy(esc + 1, "u00", 3);
+				esc[4] = hex[c >> 4];
+				esc[5] = hex[c & 15];
+				k = 6;
+			} else {
+				esc[0] = (char)c;
+				k = 1;
+			}
+		}
+		if (out != NULL)
+			memcpy(out + n, esc, k);
+		n += k;
+	}
+	return n;
+}
+
+char *envelope_success_text(int status, const char *data, size_t data_len, const char *message,
+			    size_t *len)
+{
+	char head[48];
+	int hn;
+	size_t mn, total;
+	char *out, *p;
+
+	if (message == NULL)
+		message = "";
+	hn = snprintf(head, sizeof(head), "{\"status_code\":%d,\"data\":", status);
+	if (hn < 0 || (size_t)hn >= sizeof(head) || data == NULL)
+		return NULL;
+	mn = json_escape(message, NULL);
+	/* head, data, ,"message":" ... "} and the NUL */
+	total = (size_t)hn + data_len + 12 + mn + 2;
+	out = malloc(total + 1);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	memcpy(p, head, (size_t)hn);
+	p += hn;
+	memcpy(p, data, data_len);
+	p += data_len;
+	memcpy(p, ",\"message\":\"", 12);
+	p += 12;
+	p += json_escape(message, p);
+	memcpy(p, "\"}", 3);
+	if (len != NULL)
+		*len = total;
 	return out;
 }

@@ -34,4 +34,15 @@ json_t *envelope_error(enum relay_rc rc, const char *message, const char *field,
  */
 char *envelope_dump(json_t *env, size_t *len);
 
+/*
+ * The compact text of a success envelope whose data is already serialized:
+ * data[0..data_len) is compact JSON text (json_dumps with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) and message UTF-8. The bytes are those envelope_dump()
+ * writes for envelope_success(status, <data parsed>, message), without building
+ * or walking a tree (hot read paths keep their objects' text). Caller frees with
+ * free(); *len (may be NULL) receives the length. NULL when out of memory.
+ */
+char *envelope_success_text(int status, const char *data, size_t data_len, const char *message,
+			    size_t *len);
+
 #endif

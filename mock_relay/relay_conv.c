@@ -24,6 +24,8 @@ struct conversation {
 	char *locale;
 	json_t *metadata;
 	int64_t created_ms;
+	char *json; /* conversation_json() as compact text, made once: nothing in it changes */
+	size_t json_len;
 	struct message *messages;
 	size_t n_messages, cap_messages;
 };
@@ -121,6 +123,7 @@ static void conversation_free(void *p)
 	free(c->visitor_display_name);
 	free(c->locale);
 	json_decref(c->metadata);
+	free(c->json);
 	free(c);
 }
 
@@ -239,6 +242,10 @@ enum relay_rc conv_create(struct conv_store *s, const char *tenant_id, const str
 	out = conversation_json(c);
 	if (out == NULL)
 		goto out;
+	c->json = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (c->json == NULL)
+		goto out;
+	c->json_len = strlen(c->json);
 
 	t = bucket_lock(s, tenant_id, 1);
 	if (t == NULL)
@@ -297,6 +304,35 @@ enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char
 			*conv = conversation_json(c);
 			if (*conv == NULL)
 				rc = RELAY_E_NOMEM;
+		}
+	}
+	bucket_unlock(s, t);
+	return rc;
+}
+
+enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
+			      const char *conversation_id, char **text, size_t *len)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+	char *copy;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || text == NULL)
+		return rc;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c != NULL) {
+		rc = RELAY_E_NOMEM;
+		copy = malloc(c->json_len + 1);
+		if (copy != NULL) {
+			memcpy(copy, c->json, c->json_len + 1);
+			*text = copy;
+			if (len != NULL)
+				*len = c->json_len;
+			rc = RELAY_OK;
 		}
 	}
 	bucket_unlock(s, t);

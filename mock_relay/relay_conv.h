@@ -63,6 +63,15 @@ RELAY_WUR enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id,
 				   const char *conversation_id, json_t **conv);
 
 /*
+ * The same object as compact JSON text (json_dumps with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER), serialized once when the conversation was created: on
+ * RELAY_OK *text receives a copy the caller frees and *len (may be NULL) its length.
+ * Errors as conv_fetch(), or RELAY_E_NOMEM.
+ */
+RELAY_WUR enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
+					const char *conversation_id, char **text, size_t *len);
+
+/*
  * Append a message (role and content already validated, content_len bytes of
  * UTF-8). On RELAY_OK *msg (may be NULL) receives the message object
  * {"id","conversation_id","role","content","created_at"}.

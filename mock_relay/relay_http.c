@@ -279,6 +279,8 @@ bool request_int_param(const struct relay_request *r, const char *name, long lon
 static void set_envelope(struct relay_response *resp, int status, enum relay_rc rc, json_t *env)
 {
 	json_decref(resp->envelope);
+	free(resp->text);
+	resp->text = NULL;
 	if (resp->raw != NULL) {
 		MHD_destroy_response(resp->raw);
 		resp->raw = NULL;
@@ -291,6 +293,21 @@ static void set_envelope(struct relay_response *resp, int status, enum relay_rc 
 void response_success(struct relay_response *resp, int status, json_t *data, const char *message)
 {
 	set_envelope(resp, status, RELAY_OK, envelope_success(status, data, message));
+}
+
+void response_success_text(struct relay_response *resp, int status, const char *data,
+			   size_t data_len, const char *message)
+{
+	size_t len = 0;
+	char *text = envelope_success_text(status, data, data_len, message, &len);
+
+	if (text == NULL) {
+		response_error(resp, RELAY_E_NOMEM, NULL, NULL);
+		return;
+	}
+	set_envelope(resp, status, RELAY_OK, NULL);
+	resp->text = text;
+	resp->text_len = len;
 }
 
 void response_error(struct relay_response *resp, enum relay_rc rc, const char *field,
@@ -339,6 +356,8 @@ void response_init(struct relay_response *resp)
 {
 	resp->status = 0;
 	resp->envelope = NULL;
+	resp->text = NULL;
+	resp->text_len = 0;
 	resp->rc = RELAY_OK;
 	resp->n_headers = 0;
 	resp->raw = NULL;
@@ -349,6 +368,8 @@ void response_cleanup(struct relay_response *resp)
 {
 	json_decref(resp->envelope);
 	resp->envelope = NULL;
+	free(resp->text);
+	resp->text = NULL;
 	if (resp->raw != NULL)
 		MHD_destroy_response(resp->raw);
 	resp->raw = NULL;
@@ -506,8 +527,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 		r = resp->raw;
 		resp->raw = NULL;
 	} else {
-		body = envelope_dump(resp->envelope, &len);
-		resp->envelope = NULL;
+		if (resp->text != NULL) {
+			body = resp->text;
+			len = resp->text_len;
+			resp->text = NULL;
+		} else {
+			body = envelope_dump(resp->envelope, &len);
+			resp->envelope = NULL;
+		}
 		if (body == NULL) {
 			static const char oom[] = "{\"status_code\":500,\"data\":null,\"message\":"
 						  "\"Out of memory.\",\"error\":{\"code\":"

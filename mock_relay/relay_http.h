@@ -62,6 +62,8 @@ struct response_header {
 struct relay_response {
 	int status;       /* 0 until a response_* helper ran */
 	json_t *envelope; /* owned */
+	char *text;       /* owned; the envelope already serialized (response_success_text) */
+	size_t text_len;
 	enum relay_rc rc; /* RELAY_OK or the error answered (journal, log) */
 	struct response_header headers[RESP_HEADERS_MAX];
 	size_t n_headers;
@@ -128,6 +130,14 @@ bool query_int_parse(const char *v, long long min, long long max, long long *out
 
 /* Success envelope (§1.2). Steals data (NULL becomes {}). */
 void response_success(struct relay_response *resp, int status, json_t *data, const char *message);
+
+/*
+ * The same envelope with data given as its compact JSON text (borrowed, copied):
+ * the bytes sent are those response_success() would send for the parsed data
+ * (envelope_success_text()). Out of memory answers 500 internal_error.
+ */
+void response_success_text(struct relay_response *resp, int status, const char *data,
+			   size_t data_len, const char *message);
 
 /*
  * Error envelope for rc (§1.3): status from the rc table, message NULL = the table's,

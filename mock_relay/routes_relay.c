@@ -88,16 +88,19 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 static void handle_fetch_conversation(struct relay_request *req, struct relay_response *resp)
 {
 	const char *id = conversation_param(req, resp);
-	json_t *conv = NULL;
+	char *conv = NULL;
+	size_t len = 0;
 	enum relay_rc rc;
 
 	if (id == NULL)
 		return;
-	rc = conv_fetch(req->st->conversations, req->tenant_id, id, &conv);
+	/* the object's text, kept since creation: no tree built or dumped per call */
+	rc = conv_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
 	if (rc != RELAY_OK)
 		response_error(resp, rc, NULL, NULL);
 	else
-		response_success(resp, 200, conv, "Conversation fetched.");
+		response_success_text(resp, 200, conv, len, "Conversation fetched.");
+	free(conv);
 }
 
 /* §6.2.1 send/message: {conversation_id, role, content}. */
