@@ -89,16 +89,6 @@ int mode_backend_main(int argc, char **argv)
 }
 #endif
 
-static const char *env_or(const char *value, const char *name)
-{
-	const char *e;
-
-	if (value != NULL)
-		return value;
-	e = getenv(name);
-	return e != NULL && *e != '\0' ? e : NULL;
-}
-
 /* ADDR:PORT with ADDR a dotted IPv4 address or a bracketed IPv6 one. */
 static bool listen_addr_valid(const char *v)
 {
@@ -118,19 +108,13 @@ int mode_relay_main(int argc, char **argv)
 		O_ORIGIN,
 		O_LIST,
 		O_FILTER,
-		O_STRICT,
-		O_JUNIT,
-		O_JSON,
-		O_HTML,
-		O_XFAIL,
-		O_QUIET,
-		O_VERBOSE,
 		O_NOCOLOR,
 		O_TIMEOUT,
 		O_INSECURE,
 		O_CB_LISTEN,
 		O_CB_PUBLIC,
-		O_HELP
+		O_HELP,
+		O_REPORT /* O_REPORT + enum cli_report_opt: the report options */
 	};
 	static const struct option longopts[] = {
 		{"base-url", required_argument, NULL, O_BASE},
@@ -141,13 +125,7 @@ int mode_relay_main(int argc, char **argv)
 		{"origin", required_argument, NULL, O_ORIGIN},
 		{"list", no_argument, NULL, O_LIST},
 		{"filter", required_argument, NULL, O_FILTER},
-		{"strict", no_argument, NULL, O_STRICT},
-		{"junit", required_argument, NULL, O_JUNIT},
-		{"json", required_argument, NULL, O_JSON},
-		{"html", required_argument, NULL, O_HTML},
-		{"expected-failures", required_argument, NULL, O_XFAIL},
-		{"quiet", no_argument, NULL, O_QUIET},
-		{"verbose", no_argument, NULL, O_VERBOSE},
+		CLI_REPORT_LONGOPTS(O_REPORT),
 		{"no-color", no_argument, NULL, O_NOCOLOR},
 		{"timeout-ms", required_argument, NULL, O_TIMEOUT},
 		{"insecure", no_argument, NULL, O_INSECURE},
@@ -157,15 +135,14 @@ int mode_relay_main(int argc, char **argv)
 		{NULL, 0, NULL, 0}};
 	struct suite s;
 	struct suite_run_options ro;
-	struct report_options opt;
-	const char *xfail = NULL;
+	struct cli_report_args ra;
 	bool no_color = false;
 	int ch, status;
 	FILE *progress;
 
 	memset(&s, 0, sizeof(s));
 	memset(&ro, 0, sizeof(ro));
-	memset(&opt, 0, sizeof(opt));
+	memset(&ra, 0, sizeof(ra));
 	s.cfg.timeout_ms = 10000;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -192,28 +169,6 @@ int mode_relay_main(int argc, char **argv)
 			break;
 		case O_FILTER:
 			ro.filter = optarg;
-			break;
-		case O_STRICT:
-			opt.strict = true;
-			break;
-		case O_JUNIT:
-			ro.files.junit = optarg;
-			break;
-		case O_JSON:
-			ro.files.json = optarg;
-			break;
-		case O_HTML:
-			ro.files.html = optarg;
-			break;
-		case O_XFAIL:
-			xfail = optarg;
-			break;
-		case O_QUIET:
-			opt.quiet = true;
-			break;
-		case O_VERBOSE:
-			opt.verbose = true;
-			ro.verbose = true;
 			break;
 		case O_NOCOLOR:
 			no_color = true;
@@ -253,6 +208,10 @@ int mode_relay_main(int argc, char **argv)
 			usage(stdout);
 			return CONFORMANCE_EXIT_OK;
 		default:
+			if (ch >= O_REPORT && ch < O_REPORT + CLI_REPORT_OPTS) {
+				cli_report_set(&ra, (enum cli_report_opt)(ch - O_REPORT), optarg);
+				break;
+			}
 			usage(stderr);
 			return CONFORMANCE_EXIT_USAGE;
 		}
@@ -262,11 +221,13 @@ int mode_relay_main(int argc, char **argv)
 		usage(stderr);
 		return CONFORMANCE_EXIT_USAGE;
 	}
-	s.cfg.base_url = env_or(s.cfg.base_url, "BLOONIO_CHAT_BASE_URL");
-	s.cfg.admin_key = env_or(s.cfg.admin_key, "BLOONIO_CHAT_ADMIN_KEY");
-	s.cfg.tenant_id = env_or(s.cfg.tenant_id, "BLOONIO_CHAT_TENANT_ID");
-	s.cfg.tenant_secret = env_or(s.cfg.tenant_secret, "BLOONIO_CHAT_TENANT_SECRET");
-	s.cfg.widget_key = env_or(s.cfg.widget_key, "BLOONIO_CHAT_WIDGET_PUBLIC_KEY");
+	ro.verbose = ra.opt.verbose;
+	ro.files = ra.files;
+	s.cfg.base_url = cli_env_or(s.cfg.base_url, "BLOONIO_CHAT_BASE_URL");
+	s.cfg.admin_key = cli_env_or(s.cfg.admin_key, "BLOONIO_CHAT_ADMIN_KEY");
+	s.cfg.tenant_id = cli_env_or(s.cfg.tenant_id, "BLOONIO_CHAT_TENANT_ID");
+	s.cfg.tenant_secret = cli_env_or(s.cfg.tenant_secret, "BLOONIO_CHAT_TENANT_SECRET");
+	s.cfg.widget_key = cli_env_or(s.cfg.widget_key, "BLOONIO_CHAT_WIDGET_PUBLIC_KEY");
 	if (ro.list) {
 		return suite_run(&s, &ro);
 	}
@@ -280,16 +241,11 @@ int mode_relay_main(int argc, char **argv)
 	progress = fdopen(dup(STDOUT_FILENO), "w");
 	if (progress == NULL)
 		progress = stdout;
-	opt.progress = progress;
-	opt.color = !no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	s.report = report_new("relay-conformance", s.cfg.base_url, &opt);
+	ra.opt.progress = progress;
+	ra.opt.color = !no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	s.report = cli_report_new("relay-conformance", s.cfg.base_url, &ra);
 	if (s.report == NULL)
 		return CONFORMANCE_EXIT_USAGE;
-	if (xfail != NULL && report_load_expected_failures(s.report, xfail) != RELAY_OK) {
-		fprintf(stderr, "relay-conformance: cannot read %s\n", xfail);
-		report_free(s.report);
-		return CONFORMANCE_EXIT_USAGE;
-	}
 	status = suite_run(&s, &ro);
 	report_free(s.report);
 	if (progress != stdout)

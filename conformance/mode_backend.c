@@ -444,44 +444,28 @@ static void usage(FILE *f)
 		   "  BLOONIO_CHAT_TENANT_SECRET and BLOONIO_CHAT_TENANT_ID.\n");
 }
 
-static const char *env_or(const char *value, const char *name)
-{
-	const char *e;
-
-	if (value != NULL)
-		return value;
-	e = getenv(name);
-	return e != NULL && e[0] != '\0' ? e : NULL;
-}
-
 int mode_backend_main(int argc, char **argv)
 {
-	const char *xfail = NULL;
 	char tenant_buf[UUID_STR_LEN + 1], *url = NULL;
-	struct report_files files = {NULL, NULL, NULL};
-	struct report_options opt;
+	struct cli_report_args ra;
 	struct backend b;
 	size_t i, n;
 	int rc = CONFORMANCE_EXIT_USAGE;
-	int a;
+	int a, took;
 
 	memset(&b, 0, sizeof(b));
-	memset(&opt, 0, sizeof(opt));
+	memset(&ra, 0, sizeof(ra));
 	b.timeout_ms = 10000;
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a];
 		const char *val = a + 1 < argc ? argv[a + 1] : NULL;
 
-		if (strcmp(arg, "--strict") == 0) {
-			opt.strict = true;
-		} else if (strcmp(arg, "--quiet") == 0) {
-			opt.quiet = true;
-		} else if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "-v") == 0) {
-			opt.verbose = true;
-		} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			usage(stdout);
 			return CONFORMANCE_EXIT_OK;
-		} else if (val == NULL) {
+		} else if ((took = cli_report_arg(&ra, arg, val)) > 0) {
+			a += took - 1;
+		} else if (took < 0 || val == NULL) {
 			usage(stderr);
 			return CONFORMANCE_EXIT_USAGE;
 		} else if (strcmp(arg, "--callback-url") == 0) {
@@ -499,26 +483,14 @@ int mode_backend_main(int argc, char **argv)
 		} else if (strcmp(arg, "--timeout-ms") == 0) {
 			b.timeout_ms = strtol(val, NULL, 10);
 			a++;
-		} else if (strcmp(arg, "--junit") == 0) {
-			files.junit = val;
-			a++;
-		} else if (strcmp(arg, "--json") == 0) {
-			files.json = val;
-			a++;
-		} else if (strcmp(arg, "--html") == 0) {
-			files.html = val;
-			a++;
-		} else if (strcmp(arg, "--expected-failures") == 0) {
-			xfail = val;
-			a++;
 		} else {
 			usage(stderr);
 			return CONFORMANCE_EXIT_USAGE;
 		}
 	}
-	b.url = env_or(b.url, "BLOONIO_CHAT_CALLBACK_BASE_URL");
-	b.secret = env_or(b.secret, "BLOONIO_CHAT_TENANT_SECRET");
-	b.tenant_id = env_or(b.tenant_id, "BLOONIO_CHAT_TENANT_ID");
+	b.url = cli_env_or(b.url, "BLOONIO_CHAT_CALLBACK_BASE_URL");
+	b.secret = cli_env_or(b.secret, "BLOONIO_CHAT_TENANT_SECRET");
+	b.tenant_id = cli_env_or(b.tenant_id, "BLOONIO_CHAT_TENANT_ID");
 	if (b.url == NULL || b.secret == NULL || b.timeout_ms <= 0 ||
 	    strlen(b.secret) > HMAC1_SECRET_MAX) {
 		usage(stderr);
@@ -543,13 +515,9 @@ int mode_backend_main(int argc, char **argv)
 		url[--n] = '\0';
 	b.url = url;
 	b.cl = client_new(url);
-	b.report = report_new("relay-conformance backend", url, &opt);
+	b.report = cli_report_new("relay-conformance backend", url, &ra);
 	if (b.cl == NULL || b.report == NULL)
 		goto out;
-	if (xfail != NULL && report_load_expected_failures(b.report, xfail) != RELAY_OK) {
-		fprintf(stderr, "relay-conformance backend: cannot read %s\n", xfail);
-		goto out;
-	}
 	report_note(b.report, "callbacks to %s/api/v1/chat-callbacks/<event>, tenant %s", url,
 		    b.tenant_id);
 
@@ -562,7 +530,7 @@ int mode_backend_main(int argc, char **argv)
 
 	report_print_summary(b.report);
 	rc = report_exit_status(b.report);
-	if (report_write_files(b.report, &files) != RELAY_OK)
+	if (report_write_files(b.report, &ra.files) != RELAY_OK)
 		rc = CONFORMANCE_EXIT_USAGE;
 	if (b.sent > 0 && b.unreachable == b.sent) {
 		fprintf(stderr, "relay-conformance backend: %s did not answer\n", url);

@@ -588,8 +588,7 @@ int mode_sdk_main(int argc, char **argv)
 {
 	const char *mock_path = NULL;
 	char mock_buf[PATH_MAX], target[1024];
-	struct report_files files = {NULL, NULL, NULL};
-	struct report_options opt;
+	struct cli_report_args ra;
 	struct relay_client *cl = NULL;
 	struct report *r = NULL;
 	struct mock_proc m;
@@ -601,9 +600,9 @@ int mode_sdk_main(int argc, char **argv)
 	bool keep = false, timed_out = false, all_ok = true;
 	unsigned calls = 0, refused = 0;
 	size_t i, k;
-	int a, status, rc = CONFORMANCE_EXIT_USAGE;
+	int a, took, status, rc = CONFORMANCE_EXIT_USAGE;
 
-	memset(&opt, 0, sizeof(opt));
+	memset(&ra, 0, sizeof(ra));
 	memset(&t, 0, sizeof(t));
 	memset(&m, 0, sizeof(m));
 	m.pid = -1;
@@ -616,15 +615,15 @@ int mode_sdk_main(int argc, char **argv)
 			break;
 		} else if (strcmp(arg, "--keep") == 0) {
 			keep = true;
-		} else if (strcmp(arg, "--strict") == 0) {
-			opt.strict = true;
-		} else if (strcmp(arg, "--quiet") == 0) {
-			opt.quiet = true;
-		} else if (strcmp(arg, "--verbose") == 0 || strcmp(arg, "-v") == 0) {
-			opt.verbose = true;
 		} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
 			usage(stdout);
 			return CONFORMANCE_EXIT_OK;
+		} else if (strcmp(arg, "--expected-failures") == 0) {
+			break; /* not an option of this mode */
+		} else if ((took = cli_report_arg(&ra, arg, val)) != 0) {
+			if (took < 0)
+				break;
+			a += took - 1;
 		} else if (val == NULL) {
 			break;
 		} else if (strcmp(arg, "--mock") == 0) {
@@ -632,15 +631,6 @@ int mode_sdk_main(int argc, char **argv)
 			a++;
 		} else if (strcmp(arg, "--timeout-s") == 0) {
 			timeout_s = strtol(val, NULL, 10);
-			a++;
-		} else if (strcmp(arg, "--junit") == 0) {
-			files.junit = val;
-			a++;
-		} else if (strcmp(arg, "--json") == 0) {
-			files.json = val;
-			a++;
-		} else if (strcmp(arg, "--html") == 0) {
-			files.html = val;
 			a++;
 		} else {
 			break;
@@ -658,7 +648,7 @@ int mode_sdk_main(int argc, char **argv)
 		}
 		mock_path = mock_buf;
 	}
-	if (!mock_start(&m, mock_path, opt.verbose)) {
+	if (!mock_start(&m, mock_path, ra.opt.verbose)) {
 		fprintf(stderr,
 			"relay-conformance sdk: %s did not start (no \"listening on\" "
 			"line within %d s)\n",
@@ -692,7 +682,7 @@ int mode_sdk_main(int argc, char **argv)
 	printf("relay-conformance sdk: running: %s\n", target);
 	status = run_command(cmd, &m, &t, timeout_s, &timed_out);
 
-	r = report_new("relay-conformance sdk", target, &opt);
+	r = cli_report_new("relay-conformance sdk", target, &ra);
 	after = journal_fetch(cl, &m);
 	if (r == NULL || after == NULL) {
 		fprintf(stderr, "relay-conformance sdk: cannot read the journal after the run\n");
@@ -754,7 +744,7 @@ int mode_sdk_main(int argc, char **argv)
 	rc = report_exit_status(r);
 	if (!all_ok)
 		rc = CONFORMANCE_EXIT_FAIL;
-	if (report_write_files(r, &files) != RELAY_OK)
+	if (report_write_files(r, &ra.files) != RELAY_OK)
 		rc = CONFORMANCE_EXIT_USAGE;
 out:
 	json_decref(before);
