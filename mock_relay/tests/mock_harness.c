@@ -294,6 +294,67 @@ int mock_set_clock(struct mock *m, int64_t now_ms)
 	return status == 200 ? 0 : -1;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct wsclient *mock_ws_open(struct mock *m, const char *path, const char *origin,
+			      struct wsclient_error *err)
+{
+	size_t size = strlen(path) + 32;
+	char *url = malloc(size);
+	struct wsclient *c;
+
+	if (url == NULL)
+		return NULL;
+	snprintf(url, size, "ws://127.0.0.1:%d%s", m->port, path);
+	c = wsclient_connect(url, origin, 10000, err);
+	free(url);
+	return c;
+}
+
+char *mock_ws_recv_text(struct wsclient *c, int timeout_ms)
+{
+	char *payload = NULL;
+	size_t len = 0;
+	int op = 0;
+
+	if (wsclient_recv(c, timeout_ms, &op, &payload, &len) != WSCLIENT_GOT)
+		return NULL;
+	if (op != WSCLIENT_TEXT) {
+		free(payload);
+		return NULL;
+	}
+	return payload;
+}
+
+int mock_ws_wait_close(struct wsclient *c, int timeout_ms, char *reason, size_t size)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+
+	if (reason != NULL && size > 0)
+		reason[0] = '\0';
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+		char *payload = NULL;
+		size_t len = 0;
+		int op = 0;
+
+		if (wsclient_recv(c, left > 0 ? (int)left : 0, &op, &payload, &len) != WSCLIENT_GOT)
+			break;
+		if (op == WSCLIENT_CLOSE && reason != NULL && size > 0)
+			snprintf(reason, size, "%s", payload);
+		free(payload);
+		if (op == WSCLIENT_CLOSE)
+			break;
+	}
+	return wsclient_close_code(c);
+}
+
 const char *mock_error_code(const json_t *env)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(env, "error"), "code"));

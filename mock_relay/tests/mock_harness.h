@@ -16,6 +16,7 @@
 
 #include "relay_client.h"
 #include "relay_ids.h"
+#include "relay_wsclient.h"
 
 #define MOCK_ADMIN_KEY "test-admin-key"
 
@@ -89,6 +90,28 @@ int mock_provision(struct mock *m, const char *body, struct mock_tenant *out);
 
 /* Freezes the mock's clock at now_ms (PUT /__mock/clock); 0 on success. */
 int mock_set_clock(struct mock *m, int64_t now_ms);
+
+/*
+ * Opens ws://127.0.0.1:<port><path> on m (path with its query) with lib/relay_wsclient,
+ * an Origin header when origin is not NULL. Returns the client (caller frees with
+ * wsclient_free) or NULL; err (may be NULL) says why: err->http_status is 101 on
+ * success, else the refusal's status (0: none) with the start of its body in err->body.
+ */
+struct wsclient *mock_ws_open(struct mock *m, const char *path, const char *origin,
+			      struct wsclient_error *err);
+
+/*
+ * The next text message within timeout_ms (caller frees), or NULL when the peer's close
+ * frame, the end of the connection or the timeout came first.
+ */
+char *mock_ws_recv_text(struct wsclient *c, int timeout_ms);
+
+/*
+ * Reads on, dropping text messages, until the peer's close frame, the end of the
+ * connection or timeout_ms. Returns the close code (0 when none came); reason (may be
+ * NULL) receives the close reason ("" when none).
+ */
+int mock_ws_wait_close(struct wsclient *c, int timeout_ms, char *reason, size_t size);
 
 /* error.code of a parsed envelope, or "" (borrowed from env). */
 const char *mock_error_code(const json_t *env);

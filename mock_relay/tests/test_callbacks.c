@@ -23,7 +23,6 @@
 #include "mock_harness.h"
 #include "relay_clock.h"
 #include "relay_hmac1.h"
-#include "ws_client.h"
 
 #define RX_MAX      64
 #define RX_BODY_MAX 65536
@@ -643,10 +642,10 @@ static void test_traffic_fires_conversation_started_and_message_received(void **
 	struct mock *m = mock_start(fast_retries);
 	struct mock_tenant t;
 	struct client_response resp;
-	struct ws_client *ws;
+	struct wsclient *ws;
 	json_t *env, *got[8];
 	char body[512], conv[64], token[4096], path[4200];
-	int n, i, status = 0;
+	int n, i;
 	char *text;
 
 	(void)state;
@@ -685,17 +684,17 @@ static void test_traffic_fires_conversation_started_and_message_received(void **
 	json_decref(env);
 	client_response_cleanup(&resp);
 	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", token);
-	ws = ws_client_connect(m->port, path, NULL, false, &status, NULL, 0);
+	ws = mock_ws_open(m, path, NULL, NULL);
 	assert_non_null(ws);
-	text = ws_client_recv_text(ws, 5000); /* welcome */
+	text = mock_ws_recv_text(ws, 5000); /* welcome */
 	assert_non_null(text);
 	free(text);
-	assert_int_equal(ws_client_send_text(ws, "{\"type\":\"message\",\"content\":\"ws\"}", 33),
-			 0);
-	text = ws_client_recv_text(ws, 5000); /* echo */
+	assert_int_equal(wsclient_send_text(ws, "{\"type\":\"message\",\"content\":\"ws\"}", 33),
+			 RELAY_OK);
+	text = mock_ws_recv_text(ws, 5000); /* echo */
 	assert_non_null(text);
 	free(text);
-	ws_client_free(ws);
+	wsclient_free(ws);
 
 	rx_wait(rx, 4);
 	sleep_ms(200); /* nothing else may follow */

@@ -1,7 +1,8 @@
 /*
  * test_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3, §10.1.1).
  *
- * Frames go through tests/ws_client.c (wslay client over a plain socket).
+ * Sockets are lib/relay_wsclient clients (frames through wslay), opened with the
+ * harness's mock_ws_open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +19,6 @@
 #include "mock_harness.h"
 #include "relay_clock.h"
 #include "relay_ws.h"
-#include "ws_client.h"
 
 #define ORIGIN "https://shop.example"
 
@@ -76,25 +76,25 @@ static void teardown(struct fixture *f)
 	free(f);
 }
 
-/* Open a socket with token (NULL: f's) and extra header lines; asserts the 101. */
-static struct ws_client *open_ws(struct fixture *f, const char *token, const char *headers)
+/* Open a socket with token (NULL: f's) and an Origin header (NULL: none); asserts the 101. */
+static struct wsclient *open_ws(struct fixture *f, const char *token, const char *origin)
 {
 	char path[4200];
-	struct ws_client *c;
-	int status = 0;
+	struct wsclient_error err;
+	struct wsclient *c;
 
 	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s",
 		 token != NULL ? token : f->token);
-	c = ws_client_connect(f->m->port, path, headers, false, &status, NULL, 0);
-	assert_int_equal(status, 101);
+	c = mock_ws_open(f->m, path, origin, &err);
+	assert_int_equal(err.http_status, 101);
 	assert_non_null(c);
 	return c;
 }
 
 /* The next frame as JSON (5 s max). */
-static json_t *recv_json(struct ws_client *c)
+static json_t *recv_json(struct wsclient *c)
 {
-	char *text = ws_client_recv_text(c, 5000);
+	char *text = mock_ws_recv_text(c, 5000);
 	json_t *j;
 
 	assert_non_null(text);
@@ -105,9 +105,9 @@ static json_t *recv_json(struct ws_client *c)
 }
 
 /* Open, read the welcome frame; conversation_id (may be NULL) receives its id. */
-static struct ws_client *open_welcomed(struct fixture *f, char conv[64])
+static struct wsclient *open_welcomed(struct fixture *f, char conv[64])
 {
-	struct ws_client *c = open_ws(f, NULL, NULL);
+	struct wsclient *c = open_ws(f, NULL, NULL);
 	json_t *w = recv_json(c);
 
 	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
@@ -117,16 +117,27 @@ static struct ws_client *open_welcomed(struct fixture *f, char conv[64])
 	return c;
 }
 
-static int send_str(struct ws_client *c, const char *s)
+static enum relay_rc send_str(struct wsclient *c, const char *s)
 {
-	return ws_client_send_text(c, s, strlen(s));
+	return wsclient_send_text(c, s, strlen(s));
+}
+
+/* The peer closes c with code (5 s max) and, when reason is not NULL, that reason; frees c. */
+static void expect_closed(struct wsclient *c, int code, const char *reason)
+{
+	char got[128];
+
+	assert_int_equal(mock_ws_wait_close(c, 5000, got, sizeof(got)), code);
+	if (reason != NULL)
+		assert_string_equal(got, reason);
+	wsclient_free(c);
 }
 
 /* §8.1.4, §8.2.1: welcome first, then a visitor message is stored and echoed. */
 static void test_welcome_then_echo(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_ws(f, NULL, NULL);
+	struct wsclient *c = open_ws(f, NULL, NULL);
 	json_t *w, *e;
 	const char *conv;
 
@@ -138,7 +149,7 @@ static void test_welcome_then_echo(void **state)
 	assert_non_null(conv);
 	assert_int_equal(strncmp(conv, "conv_", 5), 0);
 
-	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"bonjour\"}"), 0);
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"bonjour\"}"), RELAY_OK);
 	e = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
 	assert_string_equal(json_string_value(json_object_get(e, "role")), "visitor");
@@ -167,7 +178,7 @@ static void test_welcome_then_echo(void **state)
 	}
 	json_decref(w);
 	json_decref(e);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -175,18 +186,22 @@ static void test_welcome_then_echo(void **state)
 static void test_ping_pong(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
 	json_t *p;
+	int i;
 
 	(void)state;
-	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), 0);
+	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), RELAY_OK);
 	p = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(p, "type")), "pong");
 	json_decref(p);
-	assert_int_equal(ws_client_send_ping(c), 0);
-	ws_client_wait_close(c, 300);
-	assert_int_equal(ws_client_pongs(c), 1);
-	ws_client_free(c);
+	assert_int_equal(wsclient_send_ping(c), RELAY_OK);
+	/* the pong (5 s at most), and no second one within 300 ms */
+	for (i = 0; i < 50 && wsclient_pongs(c) == 0; i++)
+		(void)mock_ws_wait_close(c, 100, NULL, 0);
+	(void)mock_ws_wait_close(c, 300, NULL, 0);
+	assert_int_equal(wsclient_pongs(c), 1);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -195,7 +210,7 @@ static void test_operator_message_pushed(void **state)
 {
 	struct fixture *f = setup(60);
 	char conv[64], body[256];
-	struct ws_client *c = open_welcomed(f, conv);
+	struct wsclient *c = open_welcomed(f, conv);
 	struct client_response resp;
 	json_t *e;
 
@@ -215,7 +230,7 @@ static void test_operator_message_pushed(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "role")), "operator");
 	assert_string_equal(json_string_value(json_object_get(e, "content")), "Un agent arrive");
 	json_decref(e);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -223,15 +238,16 @@ static void test_operator_message_pushed(void **state)
 static void expect_close_after(struct fixture *f, const char *frame, size_t len, bool binary,
 			       int code)
 {
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
+	enum relay_rc rc;
 
 	/* A big frame may be refused before it is fully sent: the send result is moot. */
 	if (binary)
-		(void)ws_client_send_binary(c, frame, len);
+		rc = wsclient_send_binary(c, frame, len);
 	else
-		(void)ws_client_send_text(c, frame, len);
-	assert_int_equal(ws_client_wait_close(c, 5000), code);
-	ws_client_free(c);
+		rc = wsclient_send_text(c, frame, len);
+	(void)rc;
+	expect_closed(c, code, NULL);
 }
 
 /* §8.2.4, §8.3: every malformed frame closes 4400 "malformed frame". */
@@ -247,7 +263,7 @@ static void test_malformed_frames_close_4400(void **state)
 		"{\"type\":\"message\",\"content\":\"\"}",
 	};
 	struct fixture *f = setup(60);
-	struct ws_client *c;
+	struct wsclient *c;
 	char *big;
 	size_t i;
 
@@ -268,10 +284,8 @@ static void test_malformed_frames_close_4400(void **state)
 	free(big);
 	/* the reason text of §8.3 */
 	c = open_welcomed(f, NULL);
-	assert_int_equal(send_str(c, "nope"), 0);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4400);
-	assert_string_equal(ws_client_close_reason(c), "malformed frame");
-	ws_client_free(c);
+	assert_int_equal(send_str(c, "nope"), RELAY_OK);
+	expect_closed(c, 4400, "malformed frame");
 	teardown(f);
 }
 
@@ -293,18 +307,16 @@ static void test_oversized_message_closes_1009(void **state)
 static void test_bad_token_closes_4401(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c;
-	int status = 0;
+	struct wsclient_error err;
+	struct wsclient *c;
 
 	(void)state;
 	c = open_ws(f, "eyJhbGciOiJIUzI1NiJ9.e30.bad", NULL);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
-	assert_string_equal(ws_client_close_reason(c), "invalid token");
-	ws_client_free(c);
-	c = ws_client_connect(f->m->port, "/api/v1/ws/widget", NULL, false, &status, NULL, 0);
-	assert_int_equal(status, 101);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
-	ws_client_free(c);
+	expect_closed(c, 4401, "invalid token");
+	c = mock_ws_open(f->m, "/api/v1/ws/widget", NULL, &err);
+	assert_int_equal(err.http_status, 101);
+	assert_non_null(c);
+	expect_closed(c, 4401, NULL);
 	teardown(f);
 }
 
@@ -312,17 +324,16 @@ static void test_bad_token_closes_4401(void **state)
 static void test_expired_token_closes_4401(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c;
+	struct wsclient *c;
 
 	(void)state;
 	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3601 * 1000LL), 0);
 	c = open_ws(f, NULL, NULL);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4401);
-	ws_client_free(c);
+	expect_closed(c, 4401, NULL);
 	/* one second before exp it still works */
 	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3500 * 1000LL), 0);
 	c = open_welcomed(f, NULL);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -330,7 +341,7 @@ static void test_expired_token_closes_4401(void **state)
 static void test_rotated_widget_key_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
 	char path[128];
 	json_t *env;
 	long status;
@@ -340,12 +351,9 @@ static void test_rotated_widget_key_closes_4403(void **state)
 	env = mock_admin(f->m, "POST", path, NULL, &status);
 	assert_int_equal(status, 200);
 	json_decref(env);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	assert_string_equal(ws_client_close_reason(c), "forbidden");
-	ws_client_free(c);
+	expect_closed(c, 4403, "forbidden");
 	c = open_ws(f, NULL, NULL);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	ws_client_free(c);
+	expect_closed(c, 4403, NULL);
 	teardown(f);
 }
 
@@ -353,7 +361,7 @@ static void test_rotated_widget_key_closes_4403(void **state)
 static void test_suspended_tenant_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
 	char path[128];
 	json_t *env;
 	long status;
@@ -363,17 +371,15 @@ static void test_suspended_tenant_closes_4403(void **state)
 	env = mock_admin(f->m, "POST", path, NULL, &status);
 	assert_int_equal(status, 200);
 	json_decref(env);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	ws_client_free(c);
+	expect_closed(c, 4403, NULL);
 	c = open_ws(f, NULL, NULL);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	ws_client_free(c);
+	expect_closed(c, 4403, NULL);
 	snprintf(path, sizeof(path), "/api/v1/reactivate/tenant?tenant_id=%s", f->t.tenant_id);
 	env = mock_admin(f->m, "POST", path, NULL, &status);
 	assert_int_equal(status, 200);
 	json_decref(env);
 	c = open_welcomed(f, NULL);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -381,18 +387,17 @@ static void test_suspended_tenant_closes_4403(void **state)
 static void test_foreign_origin_header_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c;
+	struct wsclient *c;
 	json_t *w;
 
 	(void)state;
-	c = open_ws(f, NULL, "Origin: https://evil.example\r\n");
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	ws_client_free(c);
-	c = open_ws(f, NULL, "Origin: https://SHOP.example:443\r\n");
+	c = open_ws(f, NULL, "https://evil.example");
+	expect_closed(c, 4403, NULL);
+	c = open_ws(f, NULL, "https://SHOP.example:443");
 	w = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
 	json_decref(w);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -400,7 +405,7 @@ static void test_foreign_origin_header_closes_4403(void **state)
 static void test_rate_limited_closes_4429(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct ws_client *c;
+	struct wsclient *c;
 	int64_t minute = relay_clock_real_ms() / 60000 * 60000;
 	int i;
 
@@ -420,39 +425,39 @@ static void test_rate_limited_closes_4429(void **state)
 	for (i = 0; i < 3; i++) {
 		json_t *e;
 
-		assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), 0);
+		assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), RELAY_OK);
 		e = recv_json(c);
 		assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
 		json_decref(e);
 	}
-	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), 0);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4429);
-	assert_string_equal(ws_client_close_reason(c), "rate limited");
-	ws_client_free(c);
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), RELAY_OK);
+	expect_closed(c, 4429, "rate limited");
 	teardown(f);
 }
 
 /* §8.1.2: not a WebSocket handshake → HTTP 400 malformed_request. */
 static void test_plain_get_is_400(void **state)
 {
+	static const char *const version_8[] = {
+		"Upgrade: websocket",
+		"Connection: Upgrade",
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+		"Sec-WebSocket-Version: 8",
+		NULL,
+	};
 	struct fixture *f = setup(60);
-	char path[4200], body[1024];
-	int status = 0;
-	struct ws_client *c;
+	struct client_response resp;
+	char path[4200];
 
 	(void)state;
 	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", f->token);
-	c = ws_client_connect(f->m->port, path, NULL, true, &status, body, sizeof(body));
-	assert_null(c);
-	assert_int_equal(status, 400);
-	assert_non_null(strstr(body, "malformed_request"));
-	c = ws_client_connect(f->m->port, path,
-			      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-			      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-			      "Sec-WebSocket-Version: 8\r\n",
-			      true, &status, body, sizeof(body));
-	assert_null(c);
-	assert_int_equal(status, 400);
+	assert_int_equal(mock_call(f->m, "GET", path, NULL, 0, NULL, &resp), 0);
+	assert_int_equal(resp.status, 400);
+	assert_non_null(strstr(resp.body, "malformed_request"));
+	client_response_cleanup(&resp);
+	assert_int_equal(mock_call(f->m, "GET", path, NULL, 0, version_8, &resp), 0);
+	assert_int_equal(resp.status, 400);
+	client_response_cleanup(&resp);
 	teardown(f);
 }
 
@@ -460,7 +465,7 @@ static void test_plain_get_is_400(void **state)
 static void test_reset_closes_1001(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
 	json_t *env;
 	long status;
 
@@ -468,8 +473,7 @@ static void test_reset_closes_1001(void **state)
 	env = mock_admin(f->m, "POST", "/__mock/reset", NULL, &status);
 	assert_int_equal(status, 200);
 	json_decref(env);
-	assert_int_equal(ws_client_wait_close(c, 5000), 1001);
-	ws_client_free(c);
+	expect_closed(c, 1001, NULL);
 	teardown(f);
 }
 
@@ -477,19 +481,19 @@ static void test_reset_closes_1001(void **state)
 static void test_echo_reaches_every_socket_of_the_conversation(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *a = open_welcomed(f, NULL), *b = open_welcomed(f, NULL);
+	struct wsclient *a = open_welcomed(f, NULL), *b = open_welcomed(f, NULL);
 	json_t *ea, *eb;
 
 	(void)state;
-	assert_int_equal(send_str(a, "{\"type\":\"message\",\"content\":\"both\"}"), 0);
+	assert_int_equal(send_str(a, "{\"type\":\"message\",\"content\":\"both\"}"), RELAY_OK);
 	ea = recv_json(a);
 	eb = recv_json(b);
 	assert_string_equal(json_string_value(json_object_get(ea, "id")),
 			    json_string_value(json_object_get(eb, "id")));
 	json_decref(ea);
 	json_decref(eb);
-	ws_client_free(a);
-	ws_client_free(b);
+	wsclient_free(a);
+	wsclient_free(b);
 	teardown(f);
 }
 
@@ -501,7 +505,7 @@ static void test_echo_reaches_every_socket_of_the_conversation(void **state)
 static void test_handshake_journaled_101(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c = open_welcomed(f, NULL);
+	struct wsclient *c = open_welcomed(f, NULL);
 	struct timespec pause = {0, 50 * 1000000L};
 	json_t *env, *items, *e;
 	long status;
@@ -509,9 +513,8 @@ static void test_handshake_journaled_101(void **state)
 	int found = 0, tries;
 
 	(void)state;
-	assert_int_equal(ws_client_send_close(c, 1000), 0);
-	assert_int_equal(ws_client_wait_close(c, 5000), 1000);
-	ws_client_free(c);
+	assert_int_equal(wsclient_close(c, 1000), RELAY_OK);
+	expect_closed(c, 1000, NULL);
 	for (tries = 0; tries < 100 && !found; tries++) {
 		nanosleep(&pause, NULL);
 		env = mock_admin(f->m, "GET", "/__mock/journal?limit=10", NULL, &status);
@@ -538,14 +541,14 @@ static void test_handshake_journaled_101(void **state)
 static void test_full_conversation_error_frame(void **state)
 {
 	struct fixture *f = setup(10000);
-	struct ws_client *c;
+	struct wsclient *c;
 	char conv[64], body[256];
 	json_t *e;
 	int i;
 
 	(void)state;
 	c = open_welcomed(f, conv);
-	ws_client_free(c);
+	wsclient_free(c);
 	snprintf(body, sizeof(body),
 		 "{\"conversation_id\":\"%s\",\"role\":\"bot\",\"content\":\"x\"}", conv);
 	for (i = 0; i < 1000; i++) {
@@ -559,16 +562,16 @@ static void test_full_conversation_error_frame(void **state)
 		client_response_cleanup(&resp);
 	}
 	c = open_welcomed(f, NULL);
-	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"one more\"}"), 0);
+	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"one more\"}"), RELAY_OK);
 	e = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(e, "type")), "error");
 	assert_string_equal(json_string_value(json_object_get(e, "code")), "capacity_exceeded");
 	json_decref(e);
-	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), 0);
+	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), RELAY_OK);
 	e = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(e, "type")), "pong");
 	json_decref(e);
-	ws_client_free(c);
+	wsclient_free(c);
 	teardown(f);
 }
 
@@ -576,12 +579,13 @@ static void test_full_conversation_error_frame(void **state)
 static void test_socket_cap_is_507(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client **cs = calloc(WS_MAX_CONNS, sizeof(*cs));
+	struct wsclient **cs = calloc(WS_MAX_CONNS, sizeof(*cs));
 	struct timespec pause = {0, 200 * 1000000L};
 	struct rlimit rl;
-	char path[4200], body[1024];
-	struct ws_client *extra;
-	int status = 0, i;
+	struct wsclient_error err;
+	char path[4200];
+	struct wsclient *extra;
+	int i;
 
 	(void)state;
 	assert_non_null(cs);
@@ -594,25 +598,25 @@ static void test_socket_cap_is_507(void **state)
 	}
 	snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", f->token);
 	for (i = 0; i < WS_MAX_CONNS; i++) {
-		cs[i] = ws_client_connect(f->m->port, path, NULL, false, &status, NULL, 0);
-		assert_int_equal(status, 101);
+		cs[i] = mock_ws_open(f->m, path, NULL, &err);
+		assert_int_equal(err.http_status, 101);
 		assert_non_null(cs[i]);
 	}
 	nanosleep(&pause, NULL); /* the last upgrades reach the hub */
-	extra = ws_client_connect(f->m->port, path, NULL, false, &status, body, sizeof(body));
+	extra = mock_ws_open(f->m, path, NULL, &err);
 	assert_null(extra);
-	assert_int_equal(status, 507);
-	assert_non_null(strstr(body, "capacity_exceeded"));
+	assert_int_equal(err.http_status, 507);
+	assert_non_null(strstr(err.body, "capacity_exceeded"));
 	/* one closes, one more fits */
-	ws_client_free(cs[0]);
+	wsclient_free(cs[0]);
 	cs[0] = NULL;
 	for (i = 0; i < 50 && cs[0] == NULL; i++) {
 		nanosleep(&pause, NULL);
-		cs[0] = ws_client_connect(f->m->port, path, NULL, false, &status, NULL, 0);
+		cs[0] = mock_ws_open(f->m, path, NULL, NULL);
 	}
 	assert_non_null(cs[0]);
 	for (i = 0; i < WS_MAX_CONNS; i++)
-		ws_client_free(cs[i]);
+		wsclient_free(cs[i]);
 	free(cs);
 	teardown(f);
 }
@@ -621,7 +625,7 @@ static void test_socket_cap_is_507(void **state)
 static void test_origin_no_longer_allowed_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
-	struct ws_client *c;
+	struct wsclient *c;
 	char path[128];
 	json_t *env;
 	long status;
@@ -633,8 +637,7 @@ static void test_origin_no_longer_allowed_closes_4403(void **state)
 	assert_int_equal(status, 200);
 	json_decref(env);
 	c = open_ws(f, NULL, NULL);
-	assert_int_equal(ws_client_wait_close(c, 5000), 4403);
-	ws_client_free(c);
+	expect_closed(c, 4403, NULL);
 	teardown(f);
 }
 
