@@ -62,21 +62,14 @@ static void admin_key_wrong(struct case_ctx *x)
 
 static void admin_key_tenant_signature(struct case_ctx *x)
 {
-	char h[3][160], path[256];
-	struct hmac1_signed sig;
-	char ts[32];
-	const char *lines[3];
+	char path[256], ts[32];
+	struct signed_parts p;
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
-	if (!sign_headers(x, &x->t, ts, NULL, 0, h, &sig))
+	if (!sign_parts(x, &x->t, ts, NULL, 0, &p))
 		return;
-	lines[0] = h[0];
-	lines[1] = h[1];
-	lines[2] = h[2];
 	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_raw(x, "GET", path, lines, 3, NULL, 0);
-	x->sig = sig;
-	x->has_sig = true;
+	req_parts(x, &p, "GET", path, NULL, 0);
 	expect_true(x, x->resp.status == 401,
 		    "an admin call signed with HMAC#1 and no X-Admin-Key refused with 401, got %ld",
 		    x->resp.status);

@@ -11,36 +11,19 @@
 #define ROUTE "/api/v1/relay/create/conversation"
 #define BODY  "{\"visitor_user_id\":\"user-123\"}"
 
-/* A signed request whose headers a case edits: h[0] tenant, h[1] timestamp, h[2] signature. */
-struct signed_parts {
-	char h[3][160];
-	struct hmac1_signed sig;
-	const char *lines[6];
-	size_t n;
-};
-
+/* Signs BODY for the case's tenant at ts_ms. */
 static bool parts_init(struct case_ctx *x, struct signed_parts *p, int64_t ts_ms)
 {
 	char ts[32];
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)ts_ms);
-	if (!sign_headers(x, &x->t, ts, BODY, strlen(BODY), p->h, &p->sig))
-		return false;
-	p->lines[0] = p->h[0];
-	p->lines[1] = p->h[1];
-	p->lines[2] = p->h[2];
-	p->lines[3] = "Content-Type: application/json";
-	p->n = 4;
-	return true;
+	return sign_parts(x, &x->t, ts, BODY, strlen(BODY), p);
 }
 
+/* POSTs body to ROUTE with p's headers. */
 static long parts_send(struct case_ctx *x, struct signed_parts *p, const char *body)
 {
-	long st = req_raw(x, "POST", ROUTE, p->lines, p->n, body, strlen(body));
-
-	x->sig = p->sig;
-	x->has_sig = true;
-	return st;
+	return req_parts(x, p, "POST", ROUTE, body, strlen(body));
 }
 
 /* ---- accepted */
@@ -84,13 +67,8 @@ static void hmac1_timestamp_leading_zeros(struct case_ctx *x)
 	struct signed_parts p;
 
 	snprintf(ts, sizeof(ts), "000%lld", (long long)relay_now_ms(x));
-	if (!sign_headers(x, &x->t, ts, BODY, strlen(BODY), p.h, &p.sig))
+	if (!sign_parts(x, &x->t, ts, BODY, strlen(BODY), &p))
 		return;
-	p.lines[0] = p.h[0];
-	p.lines[1] = p.h[1];
-	p.lines[2] = p.h[2];
-	p.lines[3] = "Content-Type: application/json";
-	p.n = 4;
 	parts_send(x, &p, BODY);
 	expect_status(x, 201, NULL);
 }
@@ -186,13 +164,8 @@ static void hmac1_signature_reserialized(struct case_ctx *x)
 	char ts[32];
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
-	if (!sign_headers(x, &x->t, ts, signed_body, strlen(signed_body), p.h, &p.sig))
+	if (!sign_parts(x, &x->t, ts, signed_body, strlen(signed_body), &p))
 		return;
-	p.lines[0] = p.h[0];
-	p.lines[1] = p.h[1];
-	p.lines[2] = p.h[2];
-	p.lines[3] = "Content-Type: application/json";
-	p.n = 4;
 	parts_send(x, &p, BODY);
 	report_case_log(x->rc, "signed bytes: %s; sent bytes: %s", signed_body, BODY);
 	expect_status(x, 401, "invalid_signature");

@@ -285,20 +285,13 @@ static void ratelimit_per_tenant(struct case_ctx *x)
 static void hostile_signed(struct case_ctx *x, const char *body, size_t len, long status,
 			   const char *code)
 {
-	char h[3][160], ts[32];
-	const char *lines[4];
-	struct hmac1_signed sig;
+	char ts[32];
+	struct signed_parts p;
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
-	if (!sign_headers(x, &x->t, ts, body, len, h, &sig))
+	if (!sign_parts(x, &x->t, ts, body, len, &p))
 		return;
-	lines[0] = h[0];
-	lines[1] = h[1];
-	lines[2] = h[2];
-	lines[3] = "Content-Type: application/json";
-	req_raw(x, "POST", CREATE_CONV, lines, 4, body, len);
-	x->sig = sig;
-	x->has_sig = true;
+	req_parts(x, &p, "POST", CREATE_CONV, body, len);
 	if (expect_no_5xx(x))
 		expect_status(x, status, code);
 }

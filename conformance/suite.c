@@ -168,26 +168,43 @@ bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_tex
 	return true;
 }
 
+bool sign_parts(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
+		size_t body_len, struct signed_parts *p)
+{
+	if (!sign_headers(x, t, ts_text, body, body_len, p->h, &p->sig))
+		return false;
+	p->n = 0;
+	p->lines[p->n++] = p->h[0];
+	p->lines[p->n++] = p->h[1];
+	p->lines[p->n++] = p->h[2];
+	if (body != NULL)
+		p->lines[p->n++] = "Content-Type: application/json";
+	return true;
+}
+
+long req_parts(struct case_ctx *x, const struct signed_parts *p, const char *method,
+	       const char *path, const void *body, size_t body_len)
+{
+	long status = req_raw(x, method, path, p->lines, p->n, body, body_len);
+
+	/* after req_raw, which clears the last exchange */
+	x->sig = p->sig;
+	x->has_sig = true;
+	return status;
+}
+
 long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
 		   const char *body, int64_t ts_ms)
 {
-	char h[3][160], ts[32];
-	const char *lines[4];
-	struct hmac1_signed sig;
-	size_t n = 0, len = body ? strlen(body) : 0;
+	char ts[32];
+	struct signed_parts p;
+	size_t len = body ? strlen(body) : 0;
 	long status;
 
 	snprintf(ts, sizeof(ts), "%lld", (long long)ts_ms);
-	if (!sign_headers(x, t, ts, body, len, h, &sig))
+	if (!sign_parts(x, t, ts, body, len, &p))
 		return 0;
-	lines[n++] = h[0];
-	lines[n++] = h[1];
-	lines[n++] = h[2];
-	if (body != NULL)
-		lines[n++] = "Content-Type: application/json";
-	status = req_raw(x, method, path, lines, n, body, len);
-	x->sig = sig;
-	x->has_sig = true;
+	status = req_parts(x, &p, method, path, body, len);
 	/*
 	 * A tenant given on the command line is shared by every case and may hit its own
 	 * rate limit (§5): wait for the window to reset (Retry-After, at most 61 s) and

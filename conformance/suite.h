@@ -130,6 +130,29 @@ long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, 
 bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
 		  size_t body_len, char h[3][160], struct hmac1_signed *sig);
 
+/*
+ * A signed request built before it is sent, so a case can edit it: h[0] is the
+ * X-Bloonio-Tenant-Id line, h[1] X-Bloonio-Timestamp, h[2] X-Bloonio-Signature;
+ * lines[0..n) are the header lines sent (the three, then a JSON Content-Type when
+ * there is a body), with room for two more.
+ */
+struct signed_parts {
+	char h[3][160];
+	struct hmac1_signed sig;
+	const char *lines[6];
+	size_t n;
+};
+
+/*
+ * Signs body (body_len bytes, NULL for none) for tenant t with the timestamp text ts_text,
+ * sent as written. False (the case FAILs) when it cannot sign.
+ */
+bool sign_parts(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
+		size_t body_len, struct signed_parts *p);
+/* Sends p's header lines with body; the case's HMAC#1 details become p's. */
+long req_parts(struct case_ctx *x, const struct signed_parts *p, const char *method,
+	       const char *path, const void *body, size_t body_len);
+
 /* ---- the relay's clock (§10.2) */
 
 /* The relay's now: the mock clock when the target is a mock, else this machine's. */
