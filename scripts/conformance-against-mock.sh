@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 base=
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do # up to 15 s: a cold sanitizer build starts slowly
 	line=$(head -n 1 "$out" 2>/dev/null)
 	case $line in
 	"mock-relay listening on "*)
