@@ -52,8 +52,11 @@ static void new_session(struct fixture *f)
 	client_response_cleanup(&resp);
 }
 
-/* A mock, a tenant (rate_limit_per_min = rate) and one visitor session. */
-static struct fixture *setup(int rate)
+/*
+ * A mock (its clock frozen at frozen_ms, unless 0), a tenant (rate_limit_per_min =
+ * rate) and one visitor session.
+ */
+static struct fixture *setup_at(int rate, int64_t frozen_ms)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char body[256];
@@ -61,6 +64,8 @@ static struct fixture *setup(int rate)
 	assert_non_null(f);
 	f->m = mock_start(NULL);
 	assert_non_null(f->m);
+	if (frozen_ms != 0)
+		assert_int_equal(mock_set_clock(f->m, frozen_ms), 0);
 	snprintf(body, sizeof(body),
 		 "{\"tenant_name\":\"WS Shop\",\"allowed_origins\":[\"" ORIGIN
 		 "\"],\"rate_limit_per_min\":%d}",
@@ -68,6 +73,11 @@ static struct fixture *setup(int rate)
 	assert_int_equal(mock_provision(f->m, body, &f->t), 0);
 	new_session(f);
 	return f;
+}
+
+static struct fixture *setup(int rate)
+{
+	return setup_at(rate, 0);
 }
 
 static void teardown(struct fixture *f)
@@ -122,6 +132,43 @@ static enum relay_rc send_str(struct wsclient *c, const char *s)
 	return wsclient_send_text(c, s, strlen(s));
 }
 
+/* The next frame is JSON of this type. */
+static void expect_type(struct wsclient *c, const char *type)
+{
+	json_t *j = recv_json(c);
+
+	assert_string_equal(json_string_value(json_object_get(j, "type")), type);
+	json_decref(j);
+}
+
+/* A call of the relay API, HMAC#1-signed as f's tenant now; its envelope (caller decrefs). */
+static json_t *relay_call(struct fixture *f, const char *method, const char *path, const char *body,
+			  long status)
+{
+	struct client_response resp;
+	json_t *env;
+
+	assert_int_equal(mock_signed(f->m, method, path, body, f->t.tenant_id, f->t.tenant_secret,
+				     relay_clock_real_ms(), &resp),
+			 0);
+	assert_int_equal(resp.status, status);
+	env = client_response_json(&resp);
+	client_response_cleanup(&resp);
+	assert_non_null(env);
+	return env;
+}
+
+/* An admin POST on f's tenant (fmt: the path, one %s for the tenant id); expects 200. */
+static void admin_post(struct fixture *f, const char *fmt, const char *body)
+{
+	char path[160];
+	long status;
+
+	snprintf(path, sizeof(path), fmt, f->t.tenant_id);
+	json_decref(mock_admin(f->m, "POST", path, body, &status));
+	assert_int_equal(status, 200);
+}
+
 /* The peer closes c with code (5 s max) and, when reason is not NULL, that reason; frees c. */
 static void expect_closed(struct wsclient *c, int code, const char *reason)
 {
@@ -159,22 +206,16 @@ static void test_welcome_then_echo(void **state)
 
 	/* The message is stored in the session's conversation (§6.2.5). */
 	{
-		struct client_response resp;
 		char path[160];
 		json_t *page;
 
 		snprintf(path, sizeof(path), "/api/v1/relay/fetch/messages?conversation_id=%s",
 			 conv);
-		assert_int_equal(mock_signed(f->m, "GET", path, NULL, f->t.tenant_id,
-					     f->t.tenant_secret, relay_clock_real_ms(), &resp),
-				 0);
-		assert_int_equal(resp.status, 200);
-		page = client_response_json(&resp);
+		page = relay_call(f, "GET", path, NULL, 200);
 		assert_int_equal(
 			json_integer_value(json_object_get(json_object_get(page, "data"), "total")),
 			1);
 		json_decref(page);
-		client_response_cleanup(&resp);
 	}
 	json_decref(w);
 	json_decref(e);
@@ -187,14 +228,11 @@ static void test_ping_pong(void **state)
 {
 	struct fixture *f = setup(60);
 	struct wsclient *c = open_welcomed(f, NULL);
-	json_t *p;
 	int i;
 
 	(void)state;
 	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), RELAY_OK);
-	p = recv_json(c);
-	assert_string_equal(json_string_value(json_object_get(p, "type")), "pong");
-	json_decref(p);
+	expect_type(c, "pong");
 	assert_int_equal(wsclient_send_ping(c), RELAY_OK);
 	/* the pong (5 s at most), and no second one within 300 ms */
 	for (i = 0; i < 50 && wsclient_pongs(c) == 0; i++)
@@ -211,7 +249,6 @@ static void test_operator_message_pushed(void **state)
 	struct fixture *f = setup(60);
 	char conv[64], body[256];
 	struct wsclient *c = open_welcomed(f, conv);
-	struct client_response resp;
 	json_t *e;
 
 	(void)state;
@@ -219,12 +256,7 @@ static void test_operator_message_pushed(void **state)
 		 "{\"conversation_id\":\"%s\",\"role\":\"operator\",\"content\":\"Un agent "
 		 "arrive\"}",
 		 conv);
-	assert_int_equal(mock_signed(f->m, "POST", "/api/v1/relay/send/message", body,
-				     f->t.tenant_id, f->t.tenant_secret, relay_clock_real_ms(),
-				     &resp),
-			 0);
-	assert_int_equal(resp.status, 201);
-	client_response_cleanup(&resp);
+	json_decref(relay_call(f, "POST", "/api/v1/relay/send/message", body, 201));
 	e = recv_json(c);
 	assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
 	assert_string_equal(json_string_value(json_object_get(e, "role")), "operator");
@@ -324,16 +356,13 @@ static void test_bad_token_closes_4401(void **state)
 static void test_expired_token_closes_4401(void **state)
 {
 	struct fixture *f = setup(60);
-	struct wsclient *c;
 
 	(void)state;
 	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3601 * 1000LL), 0);
-	c = open_ws(f, NULL, NULL);
-	expect_closed(c, 4401, NULL);
+	expect_closed(open_ws(f, NULL, NULL), 4401, NULL);
 	/* one second before exp it still works */
 	assert_int_equal(mock_set_clock(f->m, relay_clock_real_ms() + 3500 * 1000LL), 0);
-	c = open_welcomed(f, NULL);
-	wsclient_free(c);
+	wsclient_free(open_welcomed(f, NULL));
 	teardown(f);
 }
 
@@ -342,18 +371,11 @@ static void test_rotated_widget_key_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
 	struct wsclient *c = open_welcomed(f, NULL);
-	char path[128];
-	json_t *env;
-	long status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/api/v1/rotate/widget-key?tenant_id=%s", f->t.tenant_id);
-	env = mock_admin(f->m, "POST", path, NULL, &status);
-	assert_int_equal(status, 200);
-	json_decref(env);
+	admin_post(f, "/api/v1/rotate/widget-key?tenant_id=%s", NULL);
 	expect_closed(c, 4403, "forbidden");
-	c = open_ws(f, NULL, NULL);
-	expect_closed(c, 4403, NULL);
+	expect_closed(open_ws(f, NULL, NULL), 4403, NULL);
 	teardown(f);
 }
 
@@ -362,24 +384,13 @@ static void test_suspended_tenant_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
 	struct wsclient *c = open_welcomed(f, NULL);
-	char path[128];
-	json_t *env;
-	long status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", f->t.tenant_id);
-	env = mock_admin(f->m, "POST", path, NULL, &status);
-	assert_int_equal(status, 200);
-	json_decref(env);
+	admin_post(f, "/api/v1/suspend/tenant?tenant_id=%s", NULL);
 	expect_closed(c, 4403, NULL);
-	c = open_ws(f, NULL, NULL);
-	expect_closed(c, 4403, NULL);
-	snprintf(path, sizeof(path), "/api/v1/reactivate/tenant?tenant_id=%s", f->t.tenant_id);
-	env = mock_admin(f->m, "POST", path, NULL, &status);
-	assert_int_equal(status, 200);
-	json_decref(env);
-	c = open_welcomed(f, NULL);
-	wsclient_free(c);
+	expect_closed(open_ws(f, NULL, NULL), 4403, NULL);
+	admin_post(f, "/api/v1/reactivate/tenant?tenant_id=%s", NULL);
+	wsclient_free(open_welcomed(f, NULL));
 	teardown(f);
 }
 
@@ -388,15 +399,11 @@ static void test_foreign_origin_header_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
 	struct wsclient *c;
-	json_t *w;
 
 	(void)state;
-	c = open_ws(f, NULL, "https://evil.example");
-	expect_closed(c, 4403, NULL);
+	expect_closed(open_ws(f, NULL, "https://evil.example"), 4403, NULL);
 	c = open_ws(f, NULL, "https://SHOP.example:443");
-	w = recv_json(c);
-	assert_string_equal(json_string_value(json_object_get(w, "type")), "welcome");
-	json_decref(w);
+	expect_type(c, "welcome");
 	wsclient_free(c);
 	teardown(f);
 }
@@ -404,31 +411,15 @@ static void test_foreign_origin_header_closes_4403(void **state)
 /* §8.2.6: rate_limit_per_min messages per clock minute, then 4429 (not stored). */
 static void test_rate_limited_closes_4429(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct wsclient *c;
-	int64_t minute = relay_clock_real_ms() / 60000 * 60000;
+	/* Frozen inside one minute window so the count cannot roll over. */
+	struct fixture *f = setup_at(3, relay_clock_real_ms() / 60000 * 60000 + 1000);
+	struct wsclient *c = open_welcomed(f, NULL);
 	int i;
 
 	(void)state;
-	assert_non_null(f);
-	f->m = mock_start(NULL);
-	assert_non_null(f->m);
-	/* Freeze inside one minute window so the count cannot roll over. */
-	assert_int_equal(mock_set_clock(f->m, minute + 1000), 0);
-	assert_int_equal(mock_provision(f->m,
-					"{\"tenant_name\":\"Slow\",\"allowed_origins\":[\"" ORIGIN
-					"\"],\"rate_limit_per_min\":3}",
-					&f->t),
-			 0);
-	new_session(f);
-	c = open_welcomed(f, NULL);
 	for (i = 0; i < 3; i++) {
-		json_t *e;
-
 		assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), RELAY_OK);
-		e = recv_json(c);
-		assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
-		json_decref(e);
+		expect_type(c, "message");
 	}
 	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"m\"}"), RELAY_OK);
 	expect_closed(c, 4429, "rate limited");
@@ -551,16 +542,8 @@ static void test_full_conversation_error_frame(void **state)
 	wsclient_free(c);
 	snprintf(body, sizeof(body),
 		 "{\"conversation_id\":\"%s\",\"role\":\"bot\",\"content\":\"x\"}", conv);
-	for (i = 0; i < 1000; i++) {
-		struct client_response resp;
-
-		assert_int_equal(mock_signed(f->m, "POST", "/api/v1/relay/send/message", body,
-					     f->t.tenant_id, f->t.tenant_secret,
-					     relay_clock_real_ms(), &resp),
-				 0);
-		assert_int_equal(resp.status, 201);
-		client_response_cleanup(&resp);
-	}
+	for (i = 0; i < 1000; i++)
+		json_decref(relay_call(f, "POST", "/api/v1/relay/send/message", body, 201));
 	c = open_welcomed(f, NULL);
 	assert_int_equal(send_str(c, "{\"type\":\"message\",\"content\":\"one more\"}"), RELAY_OK);
 	e = recv_json(c);
@@ -568,9 +551,7 @@ static void test_full_conversation_error_frame(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "code")), "capacity_exceeded");
 	json_decref(e);
 	assert_int_equal(send_str(c, "{\"type\":\"ping\"}"), RELAY_OK);
-	e = recv_json(c);
-	assert_string_equal(json_string_value(json_object_get(e, "type")), "pong");
-	json_decref(e);
+	expect_type(c, "pong");
 	wsclient_free(c);
 	teardown(f);
 }
@@ -625,19 +606,11 @@ static void test_socket_cap_is_507(void **state)
 static void test_origin_no_longer_allowed_closes_4403(void **state)
 {
 	struct fixture *f = setup(60);
-	struct wsclient *c;
-	char path[128];
-	json_t *env;
-	long status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", f->t.tenant_id);
-	env = mock_admin(f->m, "POST", path, "{\"allowed_origins\":[\"https://other.example\"]}",
-			 &status);
-	assert_int_equal(status, 200);
-	json_decref(env);
-	c = open_ws(f, NULL, NULL);
-	expect_closed(c, 4403, NULL);
+	admin_post(f, "/api/v1/update/tenant?tenant_id=%s",
+		   "{\"allowed_origins\":[\"https://other.example\"]}");
+	expect_closed(open_ws(f, NULL, NULL), 4403, NULL);
 	teardown(f);
 }
 
