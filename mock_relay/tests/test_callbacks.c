@@ -259,8 +259,30 @@ static json_t *fire(struct mock *m, const char *tenant_id, const char *event, co
 	return mock_admin(m, "POST", "/__mock/callbacks/fire", body, status);
 }
 
-/* The delivery of event_id in GET /__mock/callbacks once it left "pending" (10 s max). */
-static json_t *wait_delivery(struct mock *m, const char *event_id)
+/*
+ * Fires event for tenant_id and expects 202; its event_id into event_id (may be NULL).
+ * Returns the answer's data (new reference).
+ */
+static json_t *fire_accepted(struct mock *m, const char *tenant_id, const char *event,
+			     const char *data, char event_id[64])
+{
+	long status;
+	json_t *env = fire(m, tenant_id, event, data, &status), *d;
+
+	assert_int_equal(status, 202);
+	d = json_object_get(env, "data");
+	if (event_id != NULL)
+		snprintf(event_id, 64, "%s", json_string_value(json_object_get(d, "event_id")));
+	json_incref(d);
+	json_decref(env);
+	return d;
+}
+
+/*
+ * The delivery of event_id in GET /__mock/callbacks once it left "pending" (10 s max),
+ * asserted to be in state want (new reference).
+ */
+static json_t *wait_delivery(struct mock *m, const char *event_id, const char *want)
 {
 	int i;
 	size_t k;
@@ -278,6 +300,7 @@ static json_t *wait_delivery(struct mock *m, const char *event_id)
 
 			if (id != NULL && strcmp(id, event_id) == 0 && state != NULL &&
 			    strcmp(state, "pending") != 0) {
+				assert_string_equal(state, want);
 				json_incref(d);
 				json_decref(env);
 				return d;
@@ -290,28 +313,34 @@ static json_t *wait_delivery(struct mock *m, const char *event_id)
 	return NULL;
 }
 
+/* Fires event (202, no data) and returns its delivery once settled in state want. */
+static json_t *fire_settled(struct mock *m, const char *tenant_id, const char *event,
+			    const char *want)
+{
+	char event_id[64];
+
+	json_decref(fire_accepted(m, tenant_id, event, NULL, event_id));
+	return wait_delivery(m, event_id, want);
+}
+
 /* §9.5: 500, 500, 200 → three attempts, identical bytes, fresh valid signatures. */
 static void test_callback_retried_until_2xx_with_same_event_id(void **state)
 {
 	struct receiver *rx = rx_start(RX_FAIL_FIRST, 2);
 	struct mock_tenant t;
 	struct mock *m = start_with_tenant(rx, fast_retries, &t);
-	json_t *env, *payload, *d, *attempts;
-	long status;
+	json_t *data, *payload, *d, *attempts;
 	char event_id[64], url[256];
 	int i;
 
 	(void)state;
-	env = fire(m, t.tenant_id, "ticket-created", "{\"ticket_id\":\"tk_1\"}", &status);
-	assert_int_equal(status, 202);
-	snprintf(event_id, sizeof(event_id), "%s",
-		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
+	data = fire_accepted(m, t.tenant_id, "ticket-created", "{\"ticket_id\":\"tk_1\"}",
+			     event_id);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/chat-callbacks/ticket-created",
 		 rx->port);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(env, "data"), "url")),
-			    url);
+	assert_string_equal(json_string_value(json_object_get(data, "url")), url);
 	assert_int_equal(strncmp(event_id, "evt_", 4), 0);
-	json_decref(env);
+	json_decref(data);
 
 	rx_wait(rx, 3);
 	for (i = 0; i < 3; i++) {
@@ -335,8 +364,7 @@ static void test_callback_retried_until_2xx_with_same_event_id(void **state)
 	assert_int_equal(strncmp(rx->rec[0].body, "{\"event_id\":\"evt_", 17), 0);
 	json_decref(payload);
 
-	d = wait_delivery(m, event_id);
-	assert_string_equal(json_string_value(json_object_get(d, "state")), "delivered");
+	d = wait_delivery(m, event_id, "delivered");
 	assert_string_equal(json_string_value(json_object_get(d, "url")), url);
 	attempts = json_object_get(d, "attempts");
 	assert_int_equal(json_array_size(attempts), 3);
@@ -358,18 +386,10 @@ static void test_callback_gives_up_after_attempts(void **state)
 	struct receiver *rx = rx_start(RX_FAIL_FIRST, 100);
 	struct mock_tenant t;
 	struct mock *m = start_with_tenant(rx, fast_retries, &t);
-	json_t *env, *d;
-	long status;
-	char event_id[64];
+	json_t *d;
 
 	(void)state;
-	env = fire(m, t.tenant_id, "agent-released", NULL, &status);
-	assert_int_equal(status, 202);
-	snprintf(event_id, sizeof(event_id), "%s",
-		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
-	json_decref(env);
-	d = wait_delivery(m, event_id);
-	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	d = fire_settled(m, t.tenant_id, "agent-released", "failed");
 	assert_int_equal(json_array_size(json_object_get(d, "attempts")), 3);
 	json_decref(d);
 	sleep_ms(300);
@@ -390,9 +410,7 @@ static void test_callback_retry_signed_with_rotated_secret(void **state)
 	char path[128];
 
 	(void)state;
-	env = fire(m, t.tenant_id, "ticket-resolved", NULL, &status);
-	assert_int_equal(status, 202);
-	json_decref(env);
+	json_decref(fire_accepted(m, t.tenant_id, "ticket-resolved", NULL, NULL));
 	rx_wait(rx, 1);
 	assert_true(rx->rec[0].sig_valid);
 	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", t.tenant_id);
@@ -423,12 +441,8 @@ static void test_fire_all_nine_events(void **state)
 	long status;
 
 	(void)state;
-	for (i = 0; i < 9; i++) {
-		json_t *env = fire(m, t.tenant_id, events[i], "{\"n\":1}", &status);
-
-		assert_int_equal(status, 202);
-		json_decref(env);
-	}
+	for (i = 0; i < 9; i++)
+		json_decref(fire_accepted(m, t.tenant_id, events[i], "{\"n\":1}", NULL));
 	rx_wait(rx, 9);
 	for (i = 0; i < 9; i++) {
 		char path[128];
@@ -526,18 +540,10 @@ static void test_redirect_not_followed(void **state)
 	struct receiver *rx = rx_start(RX_REDIRECT, 0);
 	struct mock_tenant t;
 	struct mock *m = start_with_tenant(rx, fast_retries, &t);
-	json_t *env, *d;
-	long status;
-	char event_id[64];
+	json_t *d;
 
 	(void)state;
-	env = fire(m, t.tenant_id, "escalation-triggered", NULL, &status);
-	assert_int_equal(status, 202);
-	snprintf(event_id, sizeof(event_id), "%s",
-		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
-	json_decref(env);
-	d = wait_delivery(m, event_id);
-	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	d = fire_settled(m, t.tenant_id, "escalation-triggered", "failed");
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_array_get(json_object_get(d, "attempts"), 0), "status")),
 			 302);
@@ -553,20 +559,12 @@ static void test_refused_connection_recorded(void **state)
 	struct receiver *rx = rx_start(RX_OK, 0);
 	struct mock_tenant t;
 	struct mock *m;
-	json_t *env, *d, *a;
-	long status;
-	char event_id[64];
+	json_t *d, *a;
 
 	(void)state;
 	m = start_with_tenant(rx, fast_retries, &t);
 	rx_stop(rx); /* nobody listens there any more */
-	env = fire(m, t.tenant_id, "ticket-assigned", NULL, &status);
-	assert_int_equal(status, 202);
-	snprintf(event_id, sizeof(event_id), "%s",
-		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
-	json_decref(env);
-	d = wait_delivery(m, event_id);
-	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	d = fire_settled(m, t.tenant_id, "ticket-assigned", "failed");
 	a = json_array_get(json_object_get(d, "attempts"), 0);
 	assert_true(json_is_null(json_object_get(a, "status")));
 	assert_string_equal(json_string_value(json_object_get(a, "error")), "connect");
@@ -735,18 +733,10 @@ static void test_slow_receiver_times_out(void **state)
 	struct receiver *rx = rx_start(RX_SLOW, 0);
 	struct mock_tenant t;
 	struct mock *m = start_with_tenant(rx, args, &t);
-	json_t *env, *d, *a;
-	long status;
-	char event_id[64];
+	json_t *d, *a;
 
 	(void)state;
-	env = fire(m, t.tenant_id, "ticket-created", NULL, &status);
-	assert_int_equal(status, 202);
-	snprintf(event_id, sizeof(event_id), "%s",
-		 json_string_value(json_object_get(json_object_get(env, "data"), "event_id")));
-	json_decref(env);
-	d = wait_delivery(m, event_id);
-	assert_string_equal(json_string_value(json_object_get(d, "state")), "failed");
+	d = fire_settled(m, t.tenant_id, "ticket-created", "failed");
 	assert_int_equal(json_array_size(json_object_get(d, "attempts")), 1);
 	a = json_array_get(json_object_get(d, "attempts"), 0);
 	assert_string_equal(json_string_value(json_object_get(a, "error")), "timeout");
