@@ -1,8 +1,7 @@
 /*
  * relay_auth.c - HMAC#1 gate (SPEC.md §4.5) and the admin key check (§2.1).
  */
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -30,20 +29,31 @@ static void on_header(void *cls, const char *name, const char *value)
 	hmac1_headers_add(cls, name, value);
 }
 
+/* v in decimal into buf (at least 21 bytes); snprintf costs more than the rest of a header. */
+static const char *decimal(char buf[21], int64_t v)
+{
+	char *p = buf + 20;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return p;
+}
+
 static void rate_headers(struct relay_response *resp, const struct rate_verdict *v, bool limited)
 {
-	char buf[32];
+	char buf[21];
 
-	snprintf(buf, sizeof(buf), "%d", v->limit);
-	(void)response_header(resp, "X-RateLimit-Limit", buf);
-	snprintf(buf, sizeof(buf), "%d", v->remaining);
-	(void)response_header(resp, "X-RateLimit-Remaining", buf);
-	snprintf(buf, sizeof(buf), "%" PRId64, v->reset_s);
-	(void)response_header(resp, "X-RateLimit-Reset", buf);
-	if (limited) {
-		snprintf(buf, sizeof(buf), "%d", v->retry_after_s);
-		(void)response_header(resp, "Retry-After", buf);
-	}
+	(void)response_header(resp, "X-RateLimit-Limit", decimal(buf, v->limit));
+	(void)response_header(resp, "X-RateLimit-Remaining", decimal(buf, v->remaining));
+	(void)response_header(resp, "X-RateLimit-Reset", decimal(buf, v->reset_s));
+	if (limited)
+		(void)response_header(resp, "Retry-After", decimal(buf, v->retry_after_s));
 }
 
 /* Copies the verdict's diagnostics into the journal entry (§10.3). */
@@ -53,8 +63,12 @@ static void record(struct journal_entry *je, const struct hmac1_headers *h,
 	je->hmac1 = true;
 	je->has_timestamp = h->timestamp != NULL && (h->duplicated & 2u) == 0;
 	journal_copy(je->timestamp, sizeof(je->timestamp), je->has_timestamp ? h->timestamp : "");
-	journal_copy(je->body_sha256, sizeof(je->body_sha256), v->body_sha256);
-	journal_copy(je->signing_string, sizeof(je->signing_string), v->signing_string);
+	/* lowercase hex, and digits "." hex: nothing to sanitize */
+	_Static_assert(sizeof(je->body_sha256) == sizeof(v->body_sha256), "body_sha256 size");
+	_Static_assert(sizeof(je->signing_string) == sizeof(v->signing_string),
+		       "signing_string size");
+	memcpy(je->body_sha256, v->body_sha256, sizeof(je->body_sha256));
+	memcpy(je->signing_string, v->signing_string, sizeof(je->signing_string));
 	journal_copy(je->failed_step, sizeof(je->failed_step),
 		     failed != HMAC1_STEP_NONE ? hmac1_step_name(failed) : "");
 	journal_copy(je->detail, sizeof(je->detail), detail != NULL ? detail : "");
@@ -134,7 +148,8 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		detail = "rate_limit_per_min reached in this 60 s window";
 		goto out;
 	}
-	journal_copy(req->tenant_id, sizeof(req->tenant_id), h.tenant_id);
+	/* the verified id as sent (1-128 bytes, step 1): handlers look the tenant up by it */
+	memcpy(req->tenant_id, h.tenant_id, strlen(h.tenant_id) + 1);
 	rc = RELAY_OK;
 out:
 	record(req->journal, &h, &v, failed, detail != NULL ? detail : "");
