@@ -11,9 +11,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ln -s "$build" "$work/build"
 
+# The block kills its mock at its end; should it stop early (bash -e), this trap does.
+echo 'trap '\''[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null'\'' EXIT' >"$work/quickstart.sh"
 sed -n '/<!-- quickstart:begin -->/,/<!-- quickstart:end -->/p' "$root/README.md" |
-	sed '/^<!--/d; /^```/d' >"$work/quickstart.sh"
-if [ ! -s "$work/quickstart.sh" ]; then
+	sed '/^<!--/d; /^```/d' >>"$work/quickstart.sh"
+if [ "$(wc -l <"$work/quickstart.sh")" -le 1 ]; then
 	echo "readme_quickstart: no quickstart block in README.md" >&2
 	exit 1
 fi
