@@ -3,7 +3,8 @@
 
 Prints figures; asserts nothing (speed is measured, not timed in tests).
 
-  scripts/bench_signed.py [--build build] [--seconds 10] [--connections 32] [--tenants 64]
+  scripts/bench_signed.py [--build build] [--seconds 10] [--rounds 3] [--connections 32]
+                          [--tenants 64]
   scripts/bench_signed.py --soak 1000000     # memory over a million signed calls
 
 Both servers run with the same thread count on 127.0.0.1 and get the same requests
@@ -11,8 +12,16 @@ Both servers run with the same thread count on 127.0.0.1 and get the same reques
 GET /api/v1/relay/fetch/conversation (HMAC#1 verified: headers, window, signature,
 tenant status, rate limit, store lookup). Each tenant's rate limit is the maximum
 (10,000 a minute), so the load is spread over --tenants pre-signed requests to stay
-on the happy path. Timestamps are signed at start; a run must stay under the 30 s
-window (--seconds <= 25). The mock's memory (VmRSS) is sampled before and after.
+on the happy path. The requests are signed afresh before each round, and a run must
+stay under the 30 s window (--seconds <= 25). The mock's memory (VmRSS) is sampled
+before and after.
+
+On a shared machine one run's figure swings with whatever else runs, so the two
+servers are measured in --rounds alternating pairs (bare then mock, then mock then
+bare, ...): each round gives a ratio mock/bare of requests per second measured
+seconds apart, and the median of the rounds is the figure to quote. Each server's
+CPU time per request (user + system, from /proc/PID/stat) is printed beside it: it
+depends far less on the machine's other load than requests per second do.
 
 --soak N instead freezes the mock's clock (PUT /__mock/clock) at the signing time,
 so the signatures stay inside the window, provisions enough tenants that N calls
@@ -80,15 +89,54 @@ def wrk_count(url, seconds, connections, lua):
     return n, int(non2xx.group(1)) if non2xx else 0
 
 
-def wrk(url, seconds, connections, lua=None):
+def cpu_s(pid):
+    """User + system CPU seconds of every thread of pid so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_run(url, seconds, connections, lua=None, pid=None):
+    """One wrk run: requests/s, latency percentiles, non-2xx count, requests served and,
+    when pid is given, that server's CPU seconds during the run."""
     cmd = ["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds, "--latency"]
     if lua:
         cmd += ["-s", lua]
+    cpu0 = cpu_s(pid) if pid else 0.0
     out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out))
+    cpu1 = cpu_s(pid) if pid else 0.0
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, lat, int(non2xx.group(1)) if non2xx else 0
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "lat": dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out)),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "n": int(re.search(r"(\d+) requests in", out).group(1)),
+            "cpu": cpu1 - cpu0}
+
+
+def wrk(url, seconds, connections, lua=None):
+    r = wrk_run(url, seconds, connections, lua)
+    return r["rps"], r["lat"], r["non2xx"]
+
+
+def write_lua(reqs, ts):
+    """A wrk script sending each tenant's fetch/conversation signed at ts, round-robin."""
+    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    lua.write("local reqs = {}\n")
+    for tid, sk, cid in reqs:
+        h = sign(tid, sk, b"", ts)
+        path = "/api/v1/relay/fetch/conversation?conversation_id=" + cid
+        lua.write("reqs[#reqs+1] = wrk.format('GET', %s, {%s})\n" % (
+            json.dumps(path), ", ".join('[%s]=%s' % (json.dumps(k), json.dumps(v))
+                                       for k, v in h.items())))
+    lua.write("local i = 0\nfunction request()\n  i = i + 1\n"
+              "  return reqs[(i %% %d) + 1]\nend\n" % len(reqs))
+    lua.close()
+    return lua.name
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
 
 
 def main():
@@ -98,6 +146,8 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--tenants", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating bare/mock pairs of runs; the median ratio is quoted")
     ap.add_argument("--soak", type=int, default=0, metavar="N",
                     help="serve N signed calls on a frozen clock, printing memory as it goes")
     a = ap.parse_args()
@@ -105,6 +155,8 @@ def main():
         a.tenants = max(a.tenants, a.soak // 9000 + 1)
     if a.seconds > 25:
         sys.exit("bench: --seconds must be <= 25 (signatures expire after 30 s)")
+    if a.rounds < 1:
+        sys.exit("bench: --rounds must be >= 1")
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk not found (apt-get install wrk)")
     bindir = os.path.join(a.build, "bin")
@@ -138,46 +190,52 @@ def main():
                          {"X-Admin-Key": ADMIN, "Content-Type": "application/json"})
             if st != 200:
                 sys.exit("bench: PUT /__mock/clock answered %d" % st)
-        lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        lua.write("local reqs = {}\n")
-        for tid, sk, cid in reqs:
-            h = sign(tid, sk, b"", ts)
-            path = "/api/v1/relay/fetch/conversation?conversation_id=" + cid
-            lua.write("reqs[#reqs+1] = wrk.format('GET', %s, {%s})\n" % (
-                json.dumps(path), ", ".join('[%s]=%s' % (json.dumps(k), json.dumps(v))
-                                           for k, v in h.items())))
-        lua.write("local i = 0\nfunction request()\n  i = i + 1\n"
-                  "  return reqs[(i %% %d) + 1]\nend\n" % len(reqs))
-        lua.close()
-
-        if a.soak:
+            lua = write_lua(reqs, ts)
             served = bad = 0
             print("soak: %d signed calls over %d tenants, frozen clock; VmRSS %d KiB at start"
                   % (a.soak, len(reqs), rss0))
             while served < a.soak:
-                n, nb = wrk_count(base + "/", 10, a.connections, lua.name)
+                n, nb = wrk_count(base + "/", 10, a.connections, lua)
                 served += n
                 bad += nb
                 print("  %9d calls served   non-2xx %-7d VmRSS %d KiB"
                       % (served, bad, rss_kib(mock.pid)), flush=True)
-            os.unlink(lua.name)
+            os.unlink(lua)
             return
 
-        # The same requests (same Lua script, same headers) to both servers, so the load
-        # generator costs the same on this shared machine either way.
-        brps, blat, _ = wrk("http://127.0.0.1:%d/" % bport, a.seconds, a.connections, lua.name)
-        mrps, mlat, non2xx = wrk(base + "/", a.seconds, a.connections, lua.name)
+        print("bench_signed: %d threads, %d connections, %d s per run, %d tenants, %d rounds"
+              % (a.threads, a.connections, a.seconds, a.tenants, a.rounds))
+        ratios, bcpu, mcpu = [], [], []
+        for r in range(a.rounds):
+            # The same requests (same Lua script, same headers) to both servers, so the
+            # load generator costs the same on this shared machine either way.
+            lua = write_lua(reqs, int(time.time() * 1000))
+            runs = {}
+            for who in (("bare", "mock") if r % 2 == 0 else ("mock", "bare")):
+                if who == "bare":
+                    runs[who] = wrk_run("http://127.0.0.1:%d/" % bport, a.seconds,
+                                        a.connections, lua, bare.pid)
+                else:
+                    runs[who] = wrk_run(base + "/", a.seconds, a.connections, lua, mock.pid)
+            os.unlink(lua)
+            b, m = runs["bare"], runs["mock"]
+            ratios.append(m["rps"] / b["rps"] if b["rps"] else 0)
+            bcpu.append(1e6 * b["cpu"] / b["n"] if b["n"] else 0)
+            mcpu.append(1e6 * m["cpu"] / m["n"] if m["n"] else 0)
+            print("  round %d" % (r + 1))
+            print("    bare libmicrohttpd     %10.0f req/s   p50 %-8s p99 %-8s   %5.1f us CPU/req"
+                  % (b["rps"], b["lat"].get("50", "?"), b["lat"].get("99", "?"), bcpu[-1]))
+            print("    mock-relay signed GET  %10.0f req/s   p50 %-8s p99 %-8s   %5.1f us CPU/req"
+                  "   non-2xx %d" % (m["rps"], m["lat"].get("50", "?"), m["lat"].get("99", "?"),
+                                     mcpu[-1], m["non2xx"]))
+            print("    ratio mock/bare        %10.2f" % ratios[-1], flush=True)
         rss1 = rss_kib(mock.pid)
-        os.unlink(lua.name)
-
-        print("bench_signed: %d threads, %d connections, %d s per run, %d tenants"
-              % (a.threads, a.connections, a.seconds, a.tenants))
-        print("  bare libmicrohttpd     %10.0f req/s   p50 %-8s p99 %s"
-              % (brps, blat.get("50", "?"), blat.get("99", "?")))
-        print("  mock-relay signed GET  %10.0f req/s   p50 %-8s p99 %s   non-2xx %d"
-              % (mrps, mlat.get("50", "?"), mlat.get("99", "?"), non2xx))
-        print("  ratio mock/bare        %10.2f   (target >= 0.50)" % (mrps / brps if brps else 0))
-        print("  mock VmRSS             %d KiB before, %d KiB after" % (rss0, rss1))
+        print("  ratio mock/bare req/s    %8.2f median of %d rounds (min %.2f, max %.2f)"
+              "   (target >= 0.50)" % (median(ratios), a.rounds, min(ratios), max(ratios)))
+        print("  CPU per request          %8.1f us bare, %.1f us mock (medians): ratio %.2f"
+              % (median(bcpu), median(mcpu),
+                 median(bcpu) / median(mcpu) if median(mcpu) else 0))
+        print("  mock VmRSS               %d KiB before, %d KiB after" % (rss0, rss1))
     finally:
         for p in (bare, mock):
             p.terminate()
