@@ -79,6 +79,14 @@ static void reply_error(struct reply *r, long status, const char *code, const ch
 	r->env = NULL;
 }
 
+/* r has this status; its envelope is freed. */
+static void reply_ok(struct reply *r, long status)
+{
+	assert_int_equal(r->status, status);
+	json_decref(r->env);
+	r->env = NULL;
+}
+
 static json_t *data_of(const struct reply *r)
 {
 	return json_object_get(r->env, "data");
@@ -153,25 +161,46 @@ static json_t *claims_of(const char *token)
 	return claims;
 }
 
-/* Every test starts at NOW on a frozen clock. */
+static struct mock_tenant tn; /* every test's tenant, provisioned by at_now */
+static char *tok;             /* with_session: a visitor token of tn from ORIGIN... */
+static char sid[64];          /* ... and its session_id */
+
+/* Every test starts at NOW on a frozen clock, with a new tenant tn. */
 static int at_now(void **state)
 {
 	(void)state;
-	return mock_set_clock(mock_shared, NOW_MS);
+	if (mock_set_clock(mock_shared, NOW_MS) != 0)
+		return -1;
+	return mock_provision(mock_shared, TENANT_BODY, &tn);
+}
+
+/* at_now, then a visitor session of tn from ORIGIN: tok and sid. */
+static int with_session(void **state)
+{
+	if (at_now(state) != 0)
+		return -1;
+	tok = session_token(&tn, sid);
+	return 0;
+}
+
+static int free_session(void **state)
+{
+	(void)state;
+	free(tok);
+	tok = NULL;
+	return 0;
 }
 
 /* ---- §7.1 create visitor session ------------------------------------------ */
 
 static void test_create_session_documented_shape(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 	json_t *d, *cfg;
 	char *dump, want[2048];
 
 	(void)state;
-	new_tenant(&t);
-	create_session(&t, ORIGIN, NULL, NULL, &r);
+	create_session(&tn, ORIGIN, NULL, NULL, &r);
 	assert_int_equal(r.status, 201);
 	assert_string_equal(r.ctype, "application/json; charset=utf-8");
 	d = data_of(&r);
@@ -194,15 +223,13 @@ static void test_create_session_documented_shape(void **state)
 
 static void test_visitor_token_claims(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 	json_t *claims, *d;
 	char wpk[65];
 
 	(void)state;
-	new_tenant(&t);
 	/* §3.2: the stored origin is the normalized form */
-	create_session(&t, "https://SHOP.demo.com:443/", NULL, NULL, &r);
+	create_session(&tn, "https://SHOP.demo.com:443/", NULL, NULL, &r);
 	assert_int_equal(r.status, 201);
 	d = data_of(&r);
 	claims = claims_of(json_string_value(json_object_get(d, "visitor_token")));
@@ -213,9 +240,9 @@ static void test_visitor_token_claims(void **state)
 			    json_string_value(json_object_get(d, "session_id")));
 	assert_string_equal(json_string_value(json_object_get(claims, "sid")),
 			    json_string_value(json_object_get(d, "session_id")));
-	assert_string_equal(json_string_value(json_object_get(claims, "tid")), t.tenant_id);
+	assert_string_equal(json_string_value(json_object_get(claims, "tid")), tn.tenant_id);
 	assert_string_equal(json_string_value(json_object_get(claims, "origin")), ORIGIN);
-	assert_int_equal(hmac1_sha256_hex(t.widget_public_key, strlen(t.widget_public_key), wpk),
+	assert_int_equal(hmac1_sha256_hex(tn.widget_public_key, strlen(tn.widget_public_key), wpk),
 			 RELAY_OK);
 	wpk[16] = '\0';
 	assert_string_equal(json_string_value(json_object_get(claims, "wpk")), wpk);
@@ -227,72 +254,68 @@ static void test_visitor_token_claims(void **state)
 
 static void test_create_session_optional_fields(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 
 	(void)state;
-	new_tenant(&t);
-	create_session(&t, "app://bloonio_chat_flutter",
+	create_session(&tn, "app://bloonio_chat_flutter",
 		       ",\"locale\":\"en\",\"metadata\":{\"page\":\"/cart\"},"
 		       "\"routing_key\":\"store-12\",\"mode\":\"human\"",
 		       NULL, &r);
-	assert_int_equal(r.status, 201);
-	json_decref(r.env);
-	create_session(&t, ORIGIN, ",\"routing_key\":null,\"mode\":\"bot\"", NULL, &r);
-	assert_int_equal(r.status, 201);
-	json_decref(r.env);
+	reply_ok(&r, 201);
+	create_session(&tn, ORIGIN, ",\"routing_key\":null,\"mode\":\"bot\"", NULL, &r);
+	reply_ok(&r, 201);
 }
 
 static void test_create_session_422_per_field(void **state)
 {
 	static const char *const path = "/api/v1/create/visitor-session";
-	struct mock_tenant t;
+	/* whole bodies, and the field each one gets wrong */
+	static const char *const bodies[][2] = {
+		{"{\"widget_public_key\":\"pk\",\"origin\":\"o\"}", "tenant_id"},
+		{"{\"tenant_id\":1,\"widget_public_key\":\"pk\",\"origin\":\"o\"}", "tenant_id"},
+		{"{\"tenant_id\":\"t\",\"origin\":\"o\"}", "widget_public_key"},
+		{"{\"tenant_id\":\"t\",\"widget_public_key\":\"pk\"}", "origin"},
+		{"{\"tenant_id\":\"t\",\"widget_public_key\":\"pk\",\"origin\":null}", "origin"},
+		/* validation (422) comes before the widget key (401) */
+		{"{\"tenant_id\":\"nope\",\"widget_public_key\":\"pk\","
+		 "\"origin\":\"o\",\"mode\":1}",
+		 "mode"},
+	};
+	/* optional fields added to a valid body of tn, and the field */
+	static const char *const extras[][2] = {
+		{",\"locale\":\"french\"", "locale"},
+		{",\"metadata\":\"x\"", "metadata"},
+		{",\"routing_key\":\"\"", "routing_key"},
+		{",\"mode\":\"robot\"", "mode"},
+	};
 	struct reply r;
 	char body[256], rk[200];
+	size_t i;
 
 	(void)state;
-	new_tenant(&t);
-	call("POST", path, "{\"widget_public_key\":\"pk\",\"origin\":\"o\"}", NULL, NULL, &r);
-	reply_error(&r, 422, "validation_failed", "tenant_id");
-	call("POST", path, "{\"tenant_id\":1,\"widget_public_key\":\"pk\",\"origin\":\"o\"}", NULL,
-	     NULL, &r);
-	reply_error(&r, 422, "validation_failed", "tenant_id");
-	call("POST", path, "{\"tenant_id\":\"t\",\"origin\":\"o\"}", NULL, NULL, &r);
-	reply_error(&r, 422, "validation_failed", "widget_public_key");
-	call("POST", path, "{\"tenant_id\":\"t\",\"widget_public_key\":\"pk\"}", NULL, NULL, &r);
-	reply_error(&r, 422, "validation_failed", "origin");
-	call("POST", path, "{\"tenant_id\":\"t\",\"widget_public_key\":\"pk\",\"origin\":null}",
-	     NULL, NULL, &r);
-	reply_error(&r, 422, "validation_failed", "origin");
-	create_session(&t, ORIGIN, ",\"locale\":\"french\"", NULL, &r);
-	reply_error(&r, 422, "validation_failed", "locale");
-	create_session(&t, ORIGIN, ",\"metadata\":\"x\"", NULL, &r);
-	reply_error(&r, 422, "validation_failed", "metadata");
-	create_session(&t, ORIGIN, ",\"routing_key\":\"\"", NULL, &r);
-	reply_error(&r, 422, "validation_failed", "routing_key");
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		call("POST", path, bodies[i][0], NULL, NULL, &r);
+		reply_error(&r, 422, "validation_failed", bodies[i][1]);
+	}
+	for (i = 0; i < sizeof(extras) / sizeof(extras[0]); i++) {
+		create_session(&tn, ORIGIN, extras[i][0], NULL, &r);
+		reply_error(&r, 422, "validation_failed", extras[i][1]);
+	}
 	memset(rk, 'k', 129);
 	rk[129] = '\0';
 	snprintf(body, sizeof(body), ",\"routing_key\":\"%s\"", rk);
-	create_session(&t, ORIGIN, body, NULL, &r);
+	create_session(&tn, ORIGIN, body, NULL, &r);
 	reply_error(&r, 422, "validation_failed", "routing_key");
-	create_session(&t, ORIGIN, ",\"mode\":\"robot\"", NULL, &r);
-	reply_error(&r, 422, "validation_failed", "mode");
-	/* validation (422) comes before the widget key (401) */
-	call("POST", path,
-	     "{\"tenant_id\":\"nope\",\"widget_public_key\":\"pk\",\"origin\":\"o\",\"mode\":1}",
-	     NULL, NULL, &r);
-	reply_error(&r, 422, "validation_failed", "mode");
 	call("POST", path, "{\"tenant_id\":", NULL, NULL, &r);
 	reply_error(&r, 400, "malformed_request", NULL);
 }
 
 static void test_create_session_wrong_key_or_tenant_401(void **state)
 {
-	struct mock_tenant t, other;
+	struct mock_tenant t = tn, other;
 	struct reply r;
 
 	(void)state;
-	new_tenant(&t);
 	new_tenant(&other);
 	snprintf(t.widget_public_key, sizeof(t.widget_public_key), "%s", other.widget_public_key);
 	create_session(&t, ORIGIN, NULL, NULL, &r);
@@ -309,75 +332,66 @@ static void test_create_session_wrong_key_or_tenant_401(void **state)
 
 static void test_create_session_origin_rules(void **state)
 {
-	struct mock_tenant t;
+	/* unlisted; look-alike, other scheme, port, path, null, empty: all refused */
+	static const char *const refused[] = {
+		"https://evil.example",
+		"https://shop.demo.com.evil.example",
+		"http://shop.demo.com",
+		"https://shop.demo.com:8443",
+		"https://shop.demo.com/cart",
+		"null",
+		"",
+	};
 	struct reply r;
+	size_t i;
 
 	(void)state;
-	new_tenant(&t);
-	create_session(&t, "https://evil.example", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	/* look-alike, other scheme, port, path, null: all refused */
-	create_session(&t, "https://shop.demo.com.evil.example", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, "http://shop.demo.com", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, "https://shop.demo.com:8443", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, "https://shop.demo.com/cart", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, "null", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, "", NULL, NULL, &r);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		create_session(&tn, refused[i], NULL, NULL, &r);
+		reply_error(&r, 403, "origin_not_allowed", NULL);
+	}
 	/* the normalized form matches */
-	create_session(&t, "HTTPS://Shop.Demo.Com/", NULL, NULL, &r);
-	assert_int_equal(r.status, 201);
-	json_decref(r.env);
+	create_session(&tn, "HTTPS://Shop.Demo.Com/", NULL, NULL, &r);
+	reply_ok(&r, 201);
 }
 
 static void test_create_session_origin_header_must_agree(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 
 	(void)state;
-	new_tenant(&t);
-	create_session(&t, ORIGIN, NULL, "Origin: https://shop.demo.com", &r);
+	create_session(&tn, ORIGIN, NULL, "Origin: https://shop.demo.com", &r);
 	assert_int_equal(r.status, 201);
 	assert_string_equal(r.acao, "https://shop.demo.com");
 	assert_string_equal(r.vary, "Origin");
 	json_decref(r.env);
 	/* equal after normalization */
-	create_session(&t, ORIGIN, NULL, "Origin: https://SHOP.demo.com:443", &r);
-	assert_int_equal(r.status, 201);
-	json_decref(r.env);
+	create_session(&tn, ORIGIN, NULL, "Origin: https://SHOP.demo.com:443", &r);
+	reply_ok(&r, 201);
 	/* a body claiming an allowed origin from a page elsewhere */
-	create_session(&t, ORIGIN, NULL, "Origin: https://evil.example", &r);
+	create_session(&tn, ORIGIN, NULL, "Origin: https://evil.example", &r);
 	reply_error(&r, 403, "origin_not_allowed", NULL);
 	assert_string_equal(r.acao, "");
-	create_session(&t, ORIGIN, NULL, "Origin: app://bloonio_chat_flutter", &r);
+	create_session(&tn, ORIGIN, NULL, "Origin: app://bloonio_chat_flutter", &r);
 	reply_error(&r, 403, "origin_not_allowed", NULL);
-	create_session(&t, ORIGIN, NULL, "Origin: null", &r);
+	create_session(&tn, ORIGIN, NULL, "Origin: null", &r);
 	reply_error(&r, 403, "origin_not_allowed", NULL);
 }
 
 static void test_create_session_suspended_tenant_403(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 
 	(void)state;
-	new_tenant(&t);
-	admin("/api/v1/suspend/tenant?tenant_id=%s", t.tenant_id, NULL);
-	create_session(&t, ORIGIN, NULL, NULL, &r);
+	admin("/api/v1/suspend/tenant?tenant_id=%s", tn.tenant_id, NULL);
+	create_session(&tn, ORIGIN, NULL, NULL, &r);
 	reply_error(&r, 403, "tenant_suspended", NULL);
 	/* suspension is checked before the origin */
-	create_session(&t, "https://evil.example", NULL, NULL, &r);
+	create_session(&tn, "https://evil.example", NULL, NULL, &r);
 	reply_error(&r, 403, "tenant_suspended", NULL);
-	admin("/api/v1/reactivate/tenant?tenant_id=%s", t.tenant_id, NULL);
-	create_session(&t, ORIGIN, NULL, NULL, &r);
-	assert_int_equal(r.status, 201);
-	json_decref(r.env);
+	admin("/api/v1/reactivate/tenant?tenant_id=%s", tn.tenant_id, NULL);
+	create_session(&tn, ORIGIN, NULL, NULL, &r);
+	reply_ok(&r, 201);
 }
 
 static void test_create_session_get_is_405(void **state)
@@ -394,17 +408,15 @@ static void test_create_session_get_is_405(void **state)
 
 static void test_widget_config(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 	char path[256], *dump;
 
 	(void)state;
-	new_tenant(&t);
-	admin("/api/v1/update/tenant?tenant_id=%s", t.tenant_id,
+	admin("/api/v1/update/tenant?tenant_id=%s", tn.tenant_id,
 	      "{\"branding_primary_color\":\"#0055ff\"}");
 	snprintf(path, sizeof(path),
-		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", t.tenant_id,
-		 t.widget_public_key);
+		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", tn.tenant_id,
+		 tn.widget_public_key);
 	call("GET", path, NULL, NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
 	dump = json_dumps(r.env, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -424,41 +436,40 @@ static void test_widget_config(void **state)
 	reply_error(&r, 403, "origin_not_allowed", NULL);
 	assert_string_equal(r.acao, "");
 	/* suspended */
-	admin("/api/v1/suspend/tenant?tenant_id=%s", t.tenant_id, NULL);
+	admin("/api/v1/suspend/tenant?tenant_id=%s", tn.tenant_id, NULL);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 403, "tenant_suspended", NULL);
 }
 
 static void test_widget_config_refusals(void **state)
 {
-	struct mock_tenant t, other;
+	struct mock_tenant other;
 	struct reply r;
 	char path[256];
 
 	(void)state;
-	new_tenant(&t);
 	new_tenant(&other);
 	snprintf(path, sizeof(path),
-		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", t.tenant_id,
+		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", tn.tenant_id,
 		 other.widget_public_key);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 401, "invalid_widget_key", NULL);
 	snprintf(path, sizeof(path),
 		 "/api/v1/fetch/widget-config?tenant_id=unknown-tenant"
 		 "&widget_public_key=%s",
-		 t.widget_public_key);
+		 tn.widget_public_key);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 401, "invalid_widget_key", NULL);
 	snprintf(path, sizeof(path), "/api/v1/fetch/widget-config?widget_public_key=%s",
-		 t.widget_public_key);
+		 tn.widget_public_key);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 400, "malformed_request", "tenant_id");
-	snprintf(path, sizeof(path), "/api/v1/fetch/widget-config?tenant_id=%s", t.tenant_id);
+	snprintf(path, sizeof(path), "/api/v1/fetch/widget-config?tenant_id=%s", tn.tenant_id);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 400, "malformed_request", "widget_public_key");
 	snprintf(path, sizeof(path),
 		 "/api/v1/fetch/widget-config?tenant_id=a%%2Fb&widget_public_key=%s",
-		 t.widget_public_key);
+		 tn.widget_public_key);
 	call("GET", path, NULL, NULL, NULL, &r);
 	reply_error(&r, 400, "malformed_request", "tenant_id");
 }
@@ -467,15 +478,10 @@ static void test_widget_config_refusals(void **state)
 
 static void test_refresh_same_session_new_token(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
-	char sid[64];
-	char *tok;
 	json_t *claims;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, sid);
 	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 600000), 0);
 	refresh(tok, NULL, &r);
 	assert_int_equal(r.status, 200);
@@ -491,60 +497,44 @@ static void test_refresh_same_session_new_token(void **state)
 	assert_int_equal(json_integer_value(json_object_get(claims, "iat")), NOW_MS / 1000 + 600);
 	json_decref(claims);
 	json_decref(r.env);
-	free(tok);
 }
 
 static void test_refresh_accepts_expired_token_within_30_days(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
-	char *tok;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, NULL);
 	/* 2 hours later: the token is expired, the session is not */
 	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 2 * 3600000LL), 0);
 	refresh(tok, NULL, &r);
-	assert_int_equal(r.status, 200);
-	json_decref(r.env);
+	reply_ok(&r, 200);
 	/* 30 days minus 1 ms: still fine */
 	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 30 * DAY_MS - 1), 0);
 	refresh(tok, NULL, &r);
-	assert_int_equal(r.status, 200);
-	json_decref(r.env);
+	reply_ok(&r, 200);
 	/* 30 days: the session is over */
 	assert_int_equal(mock_set_clock(mock_shared, NOW_MS + 30 * DAY_MS), 0);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 401, "session_expired", NULL);
-	free(tok);
 }
 
 static void test_refresh_refused_after_widget_key_rotation(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
-	char *tok;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, NULL);
-	admin("/api/v1/rotate/widget-key?tenant_id=%s", t.tenant_id, NULL);
+	admin("/api/v1/rotate/widget-key?tenant_id=%s", tn.tenant_id, NULL);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 401, "invalid_token", NULL);
-	free(tok);
 }
 
 static void test_refresh_refuses_bad_tokens(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
-	char *tok, *bad;
+	char *bad;
 	size_t n;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, NULL);
 	call("POST", "/api/v1/refresh/visitor-token", NULL, NULL, NULL, &r);
 	reply_error(&r, 401, "invalid_token", NULL);
 	call("POST", "/api/v1/refresh/visitor-token", NULL, "Authorization: Basic abc", NULL, &r);
@@ -575,22 +565,19 @@ static void test_refresh_refuses_bad_tokens(void **state)
 		jwt_free(none);
 		jwt_free(jwt);
 	}
-	free(tok);
 }
 
 static void test_refresh_operator_token_refused(void **state)
 {
-	struct mock_tenant t;
 	struct client_response resp;
 	struct reply r;
 	json_t *env;
 	char body[128];
 
 	(void)state;
-	new_tenant(&t);
 	assert_int_equal(mock_signed(mock_shared, "POST", "/api/v1/relay/provision/operator",
-				     "{\"email\":\"o@shop.example\"}", t.tenant_id, t.tenant_secret,
-				     NOW_MS, &resp),
+				     "{\"email\":\"o@shop.example\"}", tn.tenant_id,
+				     tn.tenant_secret, NOW_MS, &resp),
 			 0);
 	env = client_response_json(&resp);
 	client_response_cleanup(&resp);
@@ -598,7 +585,7 @@ static void test_refresh_operator_token_refused(void **state)
 		 json_string_value(json_object_get(json_object_get(env, "data"), "operator_id")));
 	json_decref(env);
 	assert_int_equal(mock_signed(mock_shared, "POST", "/api/v1/relay/mint/operator-token", body,
-				     t.tenant_id, t.tenant_secret, NOW_MS, &resp),
+				     tn.tenant_id, tn.tenant_secret, NOW_MS, &resp),
 			 0);
 	env = client_response_json(&resp);
 	client_response_cleanup(&resp);
@@ -610,51 +597,39 @@ static void test_refresh_operator_token_refused(void **state)
 
 static void test_refresh_suspended_and_origin_rules(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
-	char *tok;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, NULL);
 	/* the browser's Origin must agree with the token's */
 	refresh(tok, "Origin: https://shop.demo.com", &r);
-	assert_int_equal(r.status, 200);
-	json_decref(r.env);
+	reply_ok(&r, 200);
 	refresh(tok, "Origin: https://evil.example", &r);
 	reply_error(&r, 403, "origin_not_allowed", NULL);
 	/* suspended */
-	admin("/api/v1/suspend/tenant?tenant_id=%s", t.tenant_id, NULL);
+	admin("/api/v1/suspend/tenant?tenant_id=%s", tn.tenant_id, NULL);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 403, "tenant_suspended", NULL);
-	admin("/api/v1/reactivate/tenant?tenant_id=%s", t.tenant_id, NULL);
+	admin("/api/v1/reactivate/tenant?tenant_id=%s", tn.tenant_id, NULL);
 	refresh(tok, NULL, &r);
-	assert_int_equal(r.status, 200);
-	json_decref(r.env);
+	reply_ok(&r, 200);
 	/* the origin removed from allowed_origins */
-	admin("/api/v1/update/tenant?tenant_id=%s", t.tenant_id,
+	admin("/api/v1/update/tenant?tenant_id=%s", tn.tenant_id,
 	      "{\"allowed_origins\":[\"app://bloonio_chat_flutter\"]}");
 	refresh(tok, NULL, &r);
 	reply_error(&r, 403, "origin_not_allowed", NULL);
-	free(tok);
 }
 
 static void test_refresh_after_reset_is_invalid(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 	long status;
-	char *tok;
 
 	(void)state;
-	new_tenant(&t);
-	tok = session_token(&t, NULL);
 	json_decref(mock_admin(mock_shared, "POST", "/__mock/reset", NULL, &status));
 	assert_int_equal(status, 200);
 	assert_int_equal(mock_set_clock(mock_shared, NOW_MS), 0);
 	refresh(tok, NULL, &r);
 	reply_error(&r, 401, "invalid_token", NULL);
-	free(tok);
 }
 
 /* ---- §7.5 CORS ------------------------------------------------------------ */
@@ -667,11 +642,9 @@ static void test_preflight_allowed_origin(void **state)
 	struct client_response resp;
 	const char *hdr[] = {"Origin: https://Shop.Demo.com", "Access-Control-Request-Method: POST",
 			     NULL};
-	struct mock_tenant t;
 	size_t i;
 
 	(void)state;
-	new_tenant(&t);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(mock_call(mock_shared, "OPTIONS", paths[i], NULL, 0, hdr, &resp),
 				 0);
@@ -693,39 +666,37 @@ static void test_preflight_allowed_origin(void **state)
 
 static void test_preflight_refused_origins(void **state)
 {
-	struct mock_tenant t;
+	static const struct {
+		const char *path, *origin; /* origin: the Origin header line, or NULL */
+		long status;
+		const char *code;
+	} cases[] = {
+		{"/api/v1/create/visitor-session", "Origin: https://shop.demo.com.evil.example",
+		 403, "origin_not_allowed"},
+		{"/api/v1/create/visitor-session", NULL, 403, "origin_not_allowed"},
+		{"/api/v1/fetch/widget-config", "Origin: null", 403, "origin_not_allowed"},
+		{"/api/v1/refresh/visitor-token", "Origin: http://shop.demo.com", 403,
+		 "origin_not_allowed"},
+		/* CORS is only on the widget routes */
+		{"/api/v1/relay/create/conversation", "Origin: https://shop.demo.com", 405,
+		 "method_not_allowed"},
+	};
 	struct reply r;
+	size_t i;
 
 	(void)state;
-	new_tenant(&t);
-	call("OPTIONS", "/api/v1/create/visitor-session", NULL,
-	     "Origin: https://shop.demo.com.evil.example", NULL, &r);
-	assert_int_equal(r.n_ac, 0);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	call("OPTIONS", "/api/v1/create/visitor-session", NULL, NULL, NULL, &r);
-	assert_int_equal(r.n_ac, 0);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	call("OPTIONS", "/api/v1/fetch/widget-config", NULL, "Origin: null", NULL, &r);
-	assert_int_equal(r.n_ac, 0);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	call("OPTIONS", "/api/v1/refresh/visitor-token", NULL, "Origin: http://shop.demo.com", NULL,
-	     &r);
-	assert_int_equal(r.n_ac, 0);
-	reply_error(&r, 403, "origin_not_allowed", NULL);
-	/* CORS is only on the widget routes */
-	call("OPTIONS", "/api/v1/relay/create/conversation", NULL, "Origin: https://shop.demo.com",
-	     NULL, &r);
-	assert_int_equal(r.n_ac, 0);
-	reply_error(&r, 405, "method_not_allowed", NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		call("OPTIONS", cases[i].path, NULL, cases[i].origin, NULL, &r);
+		assert_int_equal(r.n_ac, 0);
+		reply_error(&r, cases[i].status, cases[i].code, NULL);
+	}
 }
 
 static void test_actual_responses_carry_acao_only_for_allowed_origins(void **state)
 {
-	struct mock_tenant t;
 	struct reply r;
 
 	(void)state;
-	new_tenant(&t);
 	/* an error answer to an allowed origin is readable by the widget */
 	call("POST", "/api/v1/refresh/visitor-token", NULL, "Origin: https://shop.demo.com", NULL,
 	     &r);
@@ -754,13 +725,19 @@ int main(void)
 		cmocka_unit_test_setup(test_create_session_get_is_405, at_now),
 		cmocka_unit_test_setup(test_widget_config, at_now),
 		cmocka_unit_test_setup(test_widget_config_refusals, at_now),
-		cmocka_unit_test_setup(test_refresh_same_session_new_token, at_now),
-		cmocka_unit_test_setup(test_refresh_accepts_expired_token_within_30_days, at_now),
-		cmocka_unit_test_setup(test_refresh_refused_after_widget_key_rotation, at_now),
-		cmocka_unit_test_setup(test_refresh_refuses_bad_tokens, at_now),
+		cmocka_unit_test_setup_teardown(test_refresh_same_session_new_token, with_session,
+						free_session),
+		cmocka_unit_test_setup_teardown(test_refresh_accepts_expired_token_within_30_days,
+						with_session, free_session),
+		cmocka_unit_test_setup_teardown(test_refresh_refused_after_widget_key_rotation,
+						with_session, free_session),
+		cmocka_unit_test_setup_teardown(test_refresh_refuses_bad_tokens, with_session,
+						free_session),
 		cmocka_unit_test_setup(test_refresh_operator_token_refused, at_now),
-		cmocka_unit_test_setup(test_refresh_suspended_and_origin_rules, at_now),
-		cmocka_unit_test_setup(test_refresh_after_reset_is_invalid, at_now),
+		cmocka_unit_test_setup_teardown(test_refresh_suspended_and_origin_rules,
+						with_session, free_session),
+		cmocka_unit_test_setup_teardown(test_refresh_after_reset_is_invalid, with_session,
+						free_session),
 		cmocka_unit_test_setup(test_preflight_allowed_origin, at_now),
 		cmocka_unit_test_setup(test_preflight_refused_origins, at_now),
 		cmocka_unit_test_setup(test_actual_responses_carry_acao_only_for_allowed_origins,
