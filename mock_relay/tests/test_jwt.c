@@ -183,30 +183,33 @@ static void test_tampered_signature_refused(void **state)
 	free(tok);
 }
 
-static void test_alg_none_refused(void **state)
-{
-	char *tok =
-		forge(JWT_ALG_NONE, NULL, 0,
-		      "{\"iss\":\"bloonio-mock-relay\",\"sub\":\"v\",\"tid\":\"t\","
-		      "\"sid\":\"s\",\"wpk\":\"0123456789abcdef\",\"iat\":1,\"exp\":9999999999}");
+/* Visitor claims issued by iss (a string literal), not expired. */
+#define CLAIMS_ISSUED_BY(iss)                                                                      \
+	"{\"iss\":\"" iss "\",\"sub\":\"v\",\"tid\":\"t\",\"sid\":\"s\","                          \
+	"\"wpk\":\"0123456789abcdef\",\"iat\":1,\"exp\":9999999999}"
 
-	(void)state;
+/* A token forged with alg, k and claims is refused (RELAY_E_INVALID_TOKEN). */
+static void expect_forged_refused(jwt_alg_t alg, const unsigned char *k, int klen,
+				  const char *claims)
+{
+	char *tok = forge(alg, k, klen, claims);
+
 	assert_int_equal(token_verify(key, sizeof(key), tok, NOW_MS, NULL, NULL),
 			 RELAY_E_INVALID_TOKEN);
 	free(tok);
 }
 
+static void test_alg_none_refused(void **state)
+{
+	(void)state;
+	expect_forged_refused(JWT_ALG_NONE, NULL, 0, CLAIMS_ISSUED_BY("bloonio-mock-relay"));
+}
+
 static void test_other_algorithm_refused(void **state)
 {
-	char *tok =
-		forge(JWT_ALG_HS512, key, sizeof(key),
-		      "{\"iss\":\"bloonio-mock-relay\",\"sub\":\"v\",\"tid\":\"t\","
-		      "\"sid\":\"s\",\"wpk\":\"0123456789abcdef\",\"iat\":1,\"exp\":9999999999}");
-
 	(void)state;
-	assert_int_equal(token_verify(key, sizeof(key), tok, NOW_MS, NULL, NULL),
-			 RELAY_E_INVALID_TOKEN);
-	free(tok);
+	expect_forged_refused(JWT_ALG_HS512, key, sizeof(key),
+			      CLAIMS_ISSUED_BY("bloonio-mock-relay"));
 }
 
 static void test_wrong_key_refused(void **state)
@@ -224,15 +227,8 @@ static void test_wrong_key_refused(void **state)
 
 static void test_wrong_issuer_refused(void **state)
 {
-	char *tok =
-		forge(JWT_ALG_HS256, key, sizeof(key),
-		      "{\"iss\":\"someone-else\",\"sub\":\"v\",\"tid\":\"t\","
-		      "\"sid\":\"s\",\"wpk\":\"0123456789abcdef\",\"iat\":1,\"exp\":9999999999}");
-
 	(void)state;
-	assert_int_equal(token_verify(key, sizeof(key), tok, NOW_MS, NULL, NULL),
-			 RELAY_E_INVALID_TOKEN);
-	free(tok);
+	expect_forged_refused(JWT_ALG_HS256, key, sizeof(key), CLAIMS_ISSUED_BY("someone-else"));
 }
 
 static void test_expired_flag_follows_the_clock(void **state)
