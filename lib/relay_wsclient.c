@@ -334,27 +334,35 @@ static bool tls_start(struct wsclient *c, const struct url_parts *u,
 	}
 }
 
+/*
+ * One SSL_write of wbuf when it is not NULL, else one SSL_read into rbuf, with SIGPIPE
+ * held: bytes, 0 when a read meets the peer's close_notify, -1 error, -2 would block.
+ */
+static ssize_t tls_io(struct wsclient *c, void *rbuf, const void *wbuf, size_t len)
+{
+	struct sigpipe_guard g;
+	int n = len > INT32_MAX ? INT32_MAX : (int)len, r, e;
+
+	sigpipe_block(&g);
+	r = wbuf != NULL ? SSL_write(c->ssl, wbuf, n) : SSL_read(c->ssl, rbuf, n);
+	sigpipe_restore(&g);
+
+	if (r > 0)
+		return r;
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -2;
+	ERR_clear_error();
+	return wbuf == NULL && e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
 /* One read or write on the socket or TLS: bytes, 0 at EOF, -1 error, -2 would block. */
 static ssize_t io_read(struct wsclient *c, void *buf, size_t len)
 {
 	ssize_t n;
 
-	if (c->ssl != NULL) {
-		struct sigpipe_guard g;
-		int r, e;
-
-		sigpipe_block(&g);
-		r = SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-		sigpipe_restore(&g);
-
-		if (r > 0)
-			return r;
-		e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-			return -2;
-		ERR_clear_error();
-		return e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
-	}
+	if (c->ssl != NULL)
+		return tls_io(c, buf, NULL, len);
 	n = recv(c->fd, buf, len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return -2;
@@ -365,22 +373,8 @@ static ssize_t io_write(struct wsclient *c, const void *buf, size_t len)
 {
 	ssize_t n;
 
-	if (c->ssl != NULL) {
-		struct sigpipe_guard g;
-		int r, e;
-
-		sigpipe_block(&g);
-		r = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-		sigpipe_restore(&g);
-
-		if (r > 0)
-			return r;
-		e = SSL_get_error(c->ssl, r);
-		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-			return -2;
-		ERR_clear_error();
-		return -1;
-	}
+	if (c->ssl != NULL)
+		return tls_io(c, NULL, buf, len);
 	n = send(c->fd, buf, len, MSG_NOSIGNAL);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return -2;
