@@ -167,6 +167,14 @@ static bool rate_tenant(struct case_ctx *x, struct tenant *t, int limit)
 	return tenant_provision(x, t, extra) && rate_window_start(x);
 }
 
+/* Two more signed calls for t: the second must be over the limit (429 rate_limited). */
+static bool rate_limit_reached(struct case_ctx *x, const struct tenant *t)
+{
+	req_signed(x, t, "POST", CREATE_CONV, BODY);
+	req_signed(x, t, "POST", CREATE_CONV, BODY);
+	return expect_status(x, 429, "rate_limited");
+}
+
 static void ratelimit_exceeded(struct case_ctx *x)
 {
 	struct tenant t;
@@ -199,9 +207,7 @@ static void ratelimit_headers(struct case_ctx *x)
 			 "X-RateLimit-Limit: 2, X-RateLimit-Remaining: 1 after the first call "
 			 "(§5.5)"))
 		return;
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	if (!expect_status(x, 429, "rate_limited"))
+	if (!rate_limit_reached(x, &t))
 		return;
 	now = relay_now_ms(x);
 	reset = resp_header(x, "X-RateLimit-Reset");
@@ -237,9 +243,7 @@ static void ratelimit_window_resets(struct case_ctx *x)
 
 	if (!rate_tenant(x, &t, 1))
 		return;
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	if (!expect_status(x, 429, "rate_limited"))
+	if (!rate_limit_reached(x, &t))
 		return;
 	if (!mock_clock_advance(x, 60000))
 		return;
@@ -254,9 +258,7 @@ static void ratelimit_update_applies(struct case_ctx *x)
 
 	if (!rate_tenant(x, &t, 1))
 		return;
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	req_signed(x, &t, "POST", CREATE_CONV, BODY);
-	if (!expect_status(x, 429, "rate_limited"))
+	if (!rate_limit_reached(x, &t))
 		return;
 	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", t.id);
 	req_admin(x, "POST", path, "{\"rate_limit_per_min\":100}");
@@ -272,9 +274,7 @@ static void ratelimit_per_tenant(struct case_ctx *x)
 
 	if (!rate_tenant(x, &a, 1) || !tenant_provision(x, &b, "\"rate_limit_per_min\":1"))
 		return;
-	req_signed(x, &a, "POST", CREATE_CONV, BODY);
-	req_signed(x, &a, "POST", CREATE_CONV, BODY);
-	if (!expect_status(x, 429, "rate_limited"))
+	if (!rate_limit_reached(x, &a))
 		return;
 	req_signed(x, &b, "POST", CREATE_CONV, BODY);
 	expect_status(x, 201, NULL);

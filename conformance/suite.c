@@ -260,33 +260,34 @@ int64_t relay_now_ms(struct case_ctx *x)
 	return now;
 }
 
-bool mock_clock_set(struct case_ctx *x, int64_t ms)
+/*
+ * One change of the mock clock: {"<key>": ms} to method path. The clock counts as
+ * frozen from here (restored after the case); a refusal SKIPs the case ("could not be
+ * <what>").
+ */
+static bool mock_clock_change(struct case_ctx *x, const char *method, const char *path,
+			      const char *key, int64_t ms, const char *what)
 {
 	char body[64];
 
-	snprintf(body, sizeof(body), "{\"now_ms\":%lld}", (long long)ms);
+	snprintf(body, sizeof(body), "{\"%s\":%lld}", key, (long long)ms);
 	x->clock_frozen = true;
-	if (req_admin(x, "PUT", "/__mock/clock", body) != 200) {
-		report_case_verdict(x->rc, REPORT_SKIP, "mock clock could not be set (status %ld)",
-				    x->resp.status);
+	if (req_admin(x, method, path, body) != 200) {
+		report_case_verdict(x->rc, REPORT_SKIP, "mock clock could not be %s (status %ld)",
+				    what, x->resp.status);
 		return false;
 	}
 	return true;
 }
 
+bool mock_clock_set(struct case_ctx *x, int64_t ms)
+{
+	return mock_clock_change(x, "PUT", "/__mock/clock", "now_ms", ms, "set");
+}
+
 bool mock_clock_advance(struct case_ctx *x, int64_t ms)
 {
-	char body[64];
-
-	snprintf(body, sizeof(body), "{\"ms\":%lld}", (long long)ms);
-	x->clock_frozen = true;
-	if (req_admin(x, "POST", "/__mock/clock/advance", body) != 200) {
-		report_case_verdict(x->rc, REPORT_SKIP,
-				    "mock clock could not be advanced (status %ld)",
-				    x->resp.status);
-		return false;
-	}
-	return true;
+	return mock_clock_change(x, "POST", "/__mock/clock/advance", "ms", ms, "advanced");
 }
 
 /* ---- tenants */
@@ -471,26 +472,31 @@ bool expect_no_5xx(struct case_ctx *x)
 	return expect_envelope(x);
 }
 
+/* A verdict with a printf-style reason, cut at 1023 bytes. */
+static void case_verdict_v(struct case_ctx *x, enum report_verdict v, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	report_case_verdict(x->rc, v, "%s", buf);
+}
+
 void case_skip(struct case_ctx *x, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	case_verdict_v(x, REPORT_SKIP, fmt, ap);
 	va_end(ap);
-	report_case_verdict(x->rc, REPORT_SKIP, "%s", buf);
 }
 
 void case_info(struct case_ctx *x, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	case_verdict_v(x, REPORT_INFO, fmt, ap);
 	va_end(ap);
-	report_case_verdict(x->rc, REPORT_INFO, "%s", buf);
 }
 
 bool suite_target_local(const struct suite *s, int *port)
