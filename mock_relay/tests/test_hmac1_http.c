@@ -90,6 +90,24 @@ static void expect_raw(const char *method, const char *path, const char *body,
 	client_response_cleanup(&resp);
 }
 
+/* The three HMAC#1 header lines of a signed request, as mock_call takes them. */
+struct sig_lines {
+	char t[300], ts[64], sig[128];
+	const char *all[4]; /* t, ts, sig, NULL */
+};
+
+/* Fills l for tenant with s's timestamp and signature. */
+static void sig_lines_init(struct sig_lines *l, const char *tenant, const struct hmac1_signed *s)
+{
+	snprintf(l->t, sizeof(l->t), "X-Bloonio-Tenant-Id: %s", tenant);
+	snprintf(l->ts, sizeof(l->ts), "X-Bloonio-Timestamp: %s", s->timestamp);
+	snprintf(l->sig, sizeof(l->sig), "X-Bloonio-Signature: %s", s->signature);
+	l->all[0] = l->t;
+	l->all[1] = l->ts;
+	l->all[2] = l->sig;
+	l->all[3] = NULL;
+}
+
 /* The newest journal entry (new reference). */
 static json_t *last_entry(void)
 {
@@ -137,35 +155,34 @@ static void test_signed_call_passes_the_gate(void **state)
 static void test_header_syntax_is_step_one(void **state)
 {
 	struct hmac1_signed s;
-	char h_t[300], h_ts[64], h_sig[128], long_tenant[130], sig_upper[HMAC1_HEX_LEN + 1];
+	struct sig_lines h;
+	char long_tenant[130], sig_upper[HMAC1_HEX_LEN + 1];
 	size_t i;
 
 	(void)state;
 	SKIP_WITHOUT_ROUTE();
 	assert_int_equal(hmac1_sign(tn.tenant_secret, strlen(tn.tenant_secret), T0, NULL, 0, &s),
 			 RELAY_OK);
-	snprintf(h_t, sizeof(h_t), "X-Bloonio-Tenant-Id: %s", tn.tenant_id);
-	snprintf(h_ts, sizeof(h_ts), "X-Bloonio-Timestamp: %s", s.timestamp);
-	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
+	sig_lines_init(&h, tn.tenant_id, &s);
 	{
 		const char *none[] = {NULL};
-		const char *no_t[] = {h_ts, h_sig, NULL};
-		const char *no_ts[] = {h_t, h_sig, NULL};
-		const char *no_sig[] = {h_t, h_ts, NULL};
-		const char *empty_t[] = {"X-Bloonio-Tenant-Id;", h_ts, h_sig, NULL};
-		const char *empty_ts[] = {h_t, "X-Bloonio-Timestamp;", h_sig, NULL};
-		const char *dup_ts[] = {h_t, h_ts, h_ts, h_sig, NULL};
-		const char *dup_t[] = {h_t, h_t, h_ts, h_sig, NULL};
-		const char *dup_sig[] = {h_t, h_ts, h_sig, h_sig, NULL};
-		const char *ts17[] = {h_t, "X-Bloonio-Timestamp: 17820360000000000", h_sig, NULL};
-		const char *ts_alpha[] = {h_t, "X-Bloonio-Timestamp: 178203600000a", h_sig, NULL};
-		const char *ts_neg[] = {h_t, "X-Bloonio-Timestamp: -1782036000000", h_sig, NULL};
-		const char *sig63[] = {h_t, h_ts, "X-Bloonio-Signature: abc", NULL};
+		const char *no_t[] = {h.ts, h.sig, NULL};
+		const char *no_ts[] = {h.t, h.sig, NULL};
+		const char *no_sig[] = {h.t, h.ts, NULL};
+		const char *empty_t[] = {"X-Bloonio-Tenant-Id;", h.ts, h.sig, NULL};
+		const char *empty_ts[] = {h.t, "X-Bloonio-Timestamp;", h.sig, NULL};
+		const char *dup_ts[] = {h.t, h.ts, h.ts, h.sig, NULL};
+		const char *dup_t[] = {h.t, h.t, h.ts, h.sig, NULL};
+		const char *dup_sig[] = {h.t, h.ts, h.sig, h.sig, NULL};
+		const char *ts17[] = {h.t, "X-Bloonio-Timestamp: 17820360000000000", h.sig, NULL};
+		const char *ts_alpha[] = {h.t, "X-Bloonio-Timestamp: 178203600000a", h.sig, NULL};
+		const char *ts_neg[] = {h.t, "X-Bloonio-Timestamp: -1782036000000", h.sig, NULL};
+		const char *sig63[] = {h.t, h.ts, "X-Bloonio-Signature: abc", NULL};
 		const char *const *cases[] = {none,     no_t,   no_ts, no_sig,  empty_t,
 					      empty_ts, dup_ts, dup_t, dup_sig, ts17,
 					      ts_alpha, ts_neg, sig63};
 		char sig_bad[HMAC1_HEX_LEN + 32];
-		const char *nonhex[] = {h_t, h_ts, sig_bad, NULL};
+		const char *nonhex[] = {h.t, h.ts, sig_bad, NULL};
 
 		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 			expect_raw("GET", PATH, NULL, cases[i], 401, "missing_signature");
@@ -232,8 +249,7 @@ static void test_window_edges(void **state)
 static void test_timestamp_text_signed_as_received(void **state)
 {
 	struct hmac1_signed s;
-	char h_t[300], h_ts[64], h_sig[128];
-	const char *hs[] = {h_t, h_ts, h_sig, NULL};
+	struct sig_lines h;
 	struct client_response resp;
 
 	(void)state;
@@ -241,10 +257,8 @@ static void test_timestamp_text_signed_as_received(void **state)
 	assert_int_equal(hmac1_sign_text(tn.tenant_secret, strlen(tn.tenant_secret),
 					 "0001782036000000", NULL, 0, &s),
 			 RELAY_OK);
-	snprintf(h_t, sizeof(h_t), "X-Bloonio-Tenant-Id: %s", tn.tenant_id);
-	snprintf(h_ts, sizeof(h_ts), "X-Bloonio-Timestamp: %s", s.timestamp);
-	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
-	assert_int_equal(mock_call(mock_shared, "GET", PATH, NULL, 0, hs, &resp), 0);
+	sig_lines_init(&h, tn.tenant_id, &s);
+	assert_int_equal(mock_call(mock_shared, "GET", PATH, NULL, 0, h.all, &resp), 0);
 	assert_int_equal(resp.status, 404);
 	client_response_cleanup(&resp);
 }
@@ -256,8 +270,7 @@ static void test_signature_mismatches(void **state)
 	static const char changed[] = "{\"visitor_user_id\":\"user-124\"}";
 	struct hmac1_signed s;
 	struct client_response resp;
-	char h_t[300], h_ts[64], h_sig[128];
-	const char *hs[] = {h_t, h_ts, h_sig, NULL};
+	struct sig_lines h;
 	char *journal;
 	long status = 0;
 	json_t *env;
@@ -272,12 +285,10 @@ static void test_signature_mismatches(void **state)
 	assert_int_equal(
 		hmac1_sign(tn.tenant_secret, strlen(tn.tenant_secret), T0, body, strlen(body), &s),
 		RELAY_OK);
-	snprintf(h_t, sizeof(h_t), "X-Bloonio-Tenant-Id: %s", tn.tenant_id);
-	snprintf(h_ts, sizeof(h_ts), "X-Bloonio-Timestamp: %s", s.timestamp);
-	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
-	expect_raw("POST", CPATH, changed, hs, 401, "invalid_signature");
+	sig_lines_init(&h, tn.tenant_id, &s);
+	expect_raw("POST", CPATH, changed, h.all, 401, "invalid_signature");
 	/* The same headers with the signed body pass (201). */
-	assert_int_equal(mock_call(mock_shared, "POST", CPATH, body, 0, hs, &resp), 0);
+	assert_int_equal(mock_call(mock_shared, "POST", CPATH, body, 0, h.all, &resp), 0);
 	assert_int_equal(resp.status, 201);
 	client_response_cleanup(&resp);
 	/* The journal shows what the mock computed, never the signature it expected. */
@@ -388,18 +399,15 @@ static void test_rate_limit_fixed_window(void **state)
 static void replay_twice(struct mock *mm, long out[2])
 {
 	struct hmac1_signed s;
-	char h_t[300], h_ts[64], h_sig[128];
-	const char *hs[] = {h_t, h_ts, h_sig, NULL};
+	struct sig_lines h;
 	struct client_response resp;
 	int i;
 
 	assert_int_equal(hmac1_sign(tn.tenant_secret, strlen(tn.tenant_secret), T0, NULL, 0, &s),
 			 RELAY_OK);
-	snprintf(h_t, sizeof(h_t), "X-Bloonio-Tenant-Id: %s", tn.tenant_id);
-	snprintf(h_ts, sizeof(h_ts), "X-Bloonio-Timestamp: %s", s.timestamp);
-	snprintf(h_sig, sizeof(h_sig), "X-Bloonio-Signature: %s", s.signature);
+	sig_lines_init(&h, tn.tenant_id, &s);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(mock_call(mm, "GET", PATH, NULL, 0, hs, &resp), 0);
+		assert_int_equal(mock_call(mm, "GET", PATH, NULL, 0, h.all, &resp), 0);
 		out[i] = resp.status;
 		if (i == 1 && resp.status == 401)
 			assert_int_equal(mock_check_error(&resp, 401, "replayed_request", NULL), 0);
