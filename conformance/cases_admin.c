@@ -355,12 +355,9 @@ static void admin_fetch_tenants_bad_limit(struct case_ctx *x)
 
 static void admin_rotate_secret_old_invalid(struct case_ctx *x)
 {
-	char path[256];
 	struct tenant old = x->t;
 
-	path_q(path, sizeof(path), "rotate/tenant-secret", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
 	snprintf(x->t.secret, sizeof(x->t.secret), "%s",
 		 data_str(x, "tenant_secret") ? data_str(x, "tenant_secret") : "");
@@ -381,9 +378,7 @@ static void admin_rotate_secret_shown_once(struct case_ctx *x)
 	char path[256];
 	char secret[HMAC1_SECRET_MAX + 1];
 
-	path_q(path, sizeof(path), "rotate/tenant-secret", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
 	snprintf(secret, sizeof(secret), "%s",
 		 data_str(x, "tenant_secret") ? data_str(x, "tenant_secret") : "");
@@ -399,13 +394,11 @@ static void admin_rotate_secret_shown_once(struct case_ctx *x)
 
 static void admin_rotate_widget_key(struct case_ctx *x)
 {
-	char path[256], body[1024];
+	char body[1024];
 	const char *h[] = {"Content-Type: application/json"};
 	const char *pk;
 
-	path_q(path, sizeof(path), "rotate/widget-key", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/widget-key"))
 		return;
 	pk = data_str(x, "widget_public_key");
 	if (!expect_true(x, is_key(pk, "pk_") && strcmp(pk, x->t.widget_key) != 0,
@@ -424,11 +417,7 @@ static void admin_rotate_widget_key(struct case_ctx *x)
 
 static void admin_suspend_signed_403(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "suspend/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
 	expect_true(x, data_str(x, "status") && strcmp(data_str(x, "status"), "suspended") == 0,
 		    "data.status \"suspended\" (§2.7.4)");
@@ -441,25 +430,18 @@ static void admin_suspend_twice(struct case_ctx *x)
 {
 	char path[256];
 
-	path_q(path, sizeof(path), "suspend/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
+	path_q(path, sizeof(path), "suspend/tenant", x->t.id);
 	req_admin(x, "POST", path, NULL);
 	expect_status(x, 409, "tenant_already_suspended");
 }
 
 static void admin_reactivate_restores(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "suspend/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
-	path_q(path, sizeof(path), "reactivate/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "reactivate/tenant"))
 		return;
 	req_signed(x, &x->t, "POST", "/api/v1/relay/create/conversation",
 		   "{\"visitor_user_id\":\"user-123\"}");

@@ -391,15 +391,13 @@ static void callback_retry_same_id(struct case_ctx *x)
 static void callback_after_rotation(struct case_ctx *x)
 {
 	struct receiver r;
-	char conv[128], path[256];
+	char conv[128];
 	int i;
 
 	if (!receiver_start(x, &r))
 		return;
 	if (callback_tenant(x, &r)) {
-		snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", x->t.id);
-		req_admin(x, "POST", path, NULL);
-		if (expect_status(x, 200, NULL)) {
+		if (tenant_action(x, &x->t, "rotate/tenant-secret")) {
 			snprintf(x->t.secret, sizeof(x->t.secret), "%s",
 				 data_str(x, "tenant_secret") ? data_str(x, "tenant_secret") : "");
 			if (create_conversation(x, conv, sizeof(conv))) {

@@ -279,12 +279,9 @@ static void hmac1_order_window_before_tenant(struct case_ctx *x)
 
 static void hmac1_order_signature_before_status(struct case_ctx *x)
 {
-	char path[256];
 	struct tenant other = x->t;
 
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
 	other.secret[strlen(other.secret) - 1] ^= 1;
 	req_signed(x, &other, "POST", ROUTE, BODY);
@@ -293,11 +290,7 @@ static void hmac1_order_signature_before_status(struct case_ctx *x)
 
 static void hmac1_order_status_before_body(struct case_ctx *x)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
 	req_signed(x, &x->t, "POST", ROUTE, "{not json");
 	expect_status(x, 403, "tenant_suspended");
@@ -336,12 +329,9 @@ static void hmac1_replay(struct case_ctx *x)
 
 static void hmac1_rotation_immediate(struct case_ctx *x)
 {
-	char path[256];
 	struct tenant old = x->t;
 
-	snprintf(path, sizeof(path), "/api/v1/rotate/tenant-secret?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
 	req_signed(x, &old, "POST", ROUTE, BODY);
 	expect_status(x, 401, "invalid_signature");

@@ -142,11 +142,7 @@ static void widget_session_missing_origin(struct case_ctx *x)
 
 static void widget_session_suspended(struct case_ctx *x)
 {
-	char path[256];
-
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
 	session(x, x->t.origin, NULL);
 	expect_status(x, 403, "tenant_suspended");
@@ -303,13 +299,11 @@ static void widget_refresh_tampered(struct case_ctx *x)
 
 static void widget_refresh_key_rotated(struct case_ctx *x)
 {
-	char tok[4096], sid[128], path[256];
+	char tok[4096], sid[128];
 
 	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	snprintf(path, sizeof(path), "/api/v1/rotate/widget-key?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/widget-key"))
 		return;
 	refresh(x, tok);
 	expect_status(x, 401, "invalid_token");

@@ -184,26 +184,22 @@ static void ws_expired_token(struct case_ctx *x)
 
 static void ws_suspended(struct case_ctx *x)
 {
-	char tok[4096], sid[128], path[256];
+	char tok[4096], sid[128];
 
 	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	snprintf(path, sizeof(path), "/api/v1/suspend/tenant?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
 	ws_expect_close(x, tok, 4403);
 }
 
 static void ws_key_rotated(struct case_ctx *x)
 {
-	char tok[4096], sid[128], path[256];
+	char tok[4096], sid[128];
 
 	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	snprintf(path, sizeof(path), "/api/v1/rotate/widget-key?tenant_id=%s", x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (!expect_status(x, 200, NULL))
+	if (!tenant_action(x, &x->t, "rotate/widget-key"))
 		return;
 	ws_expect_close(x, tok, 4403);
 }
@@ -314,15 +310,13 @@ static void ws_malformed(struct case_ctx *x)
 /* Opens, then has the relay act on the tenant through admin path; expects code. */
 static void ws_admin_while_open(struct case_ctx *x, const char *what, int code, const char *rule)
 {
-	char conv[128], path[256];
+	char conv[128];
 	struct wsclient *c = ws_ready(x, conv, sizeof(conv));
 	int got;
 
 	if (c == NULL)
 		return;
-	snprintf(path, sizeof(path), "/api/v1/%s?tenant_id=%s", what, x->t.id);
-	req_admin(x, "POST", path, NULL);
-	if (expect_status(x, 200, NULL)) {
+	if (tenant_action(x, &x->t, what)) {
 		got = ws_wait_close(x, c);
 		expect_true(x, got == code, "%s (%s), got %d", rule, x->meta->section, got);
 	}

@@ -331,6 +331,15 @@ bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
 	return true;
 }
 
+bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/api/v1/%s?tenant_id=%s", route, t->id);
+	req_admin(x, "POST", path, NULL);
+	return expect_status(x, 200, NULL);
+}
+
 /* ---- views */
 
 json_t *resp_data(struct case_ctx *x)

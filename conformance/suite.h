@@ -171,6 +171,13 @@ bool mock_clock_advance(struct case_ctx *x, int64_t ms);
  */
 bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra);
 
+/*
+ * POST /api/v1/<route>?tenant_id=<t's id> with the admin key and no body: a tenant
+ * action of §2.5-§2.7 ("suspend/tenant", "rotate/widget-key", ...). True when it
+ * answered 200, else the case is marked broken; the answer is the last exchange.
+ */
+bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route);
+
 /* ---- expectations: on a mismatch the case is marked broken with details; return true if met */
 
 /* Status and error.code (code NULL = a success envelope expected). */
