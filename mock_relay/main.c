@@ -13,6 +13,7 @@
 
 #include "relay_http.h"
 #include "relay_ids.h"
+#include "relay_log.h"
 #include "relay_state.h"
 #include "relay_ws.h"
 
@@ -247,6 +248,7 @@ int main(int argc, char **argv)
 
 	while (sigwait(&set, &sig) != 0)
 		;
+	log_flush(); /* the lines of the requests already answered come before the notice */
 	fprintf(stderr, "mock-relay: signal %d, shutting down\n", sig);
 	rc = 0;
 out:

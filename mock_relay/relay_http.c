@@ -642,7 +642,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx->body);
 	free(ctx->query);
 	free(ctx);
-	atomic_fetch_sub(&http->inflight, 1);
+	/* Nothing else in flight: the buffered log lines go out now (relay_log.h). */
+	if (atomic_fetch_sub(&http->inflight, 1) == 1)
+		log_flush();
 }
 
 /* Connection start and end: the slot of struct conn_slot, and any request left in it. */
@@ -724,6 +726,9 @@ struct relay_http *http_start(struct relay_state *st)
 		free(h);
 		return NULL;
 	}
+	if (!log_start())
+		fprintf(stderr,
+			"mock-relay: no log flusher thread: each log line written at once\n");
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info != NULL && info->port != 0 ? (int)info->port : st->cfg.port;
 	return h;
@@ -752,5 +757,6 @@ void http_stop(struct relay_http *h, int wait_ms)
 		waited += 10;
 	}
 	MHD_stop_daemon(h->daemon);
+	log_stop(); /* the workers are gone: every buffered line is written */
 	free(h);
 }
