@@ -241,8 +241,7 @@ static void admin_provision_invalid(struct case_ctx *x)
 		req_admin(x, "POST", PROVISION, bad_provisions[i].body);
 		if (!expect_status(x, 422, "validation_failed"))
 			return;
-		field = json_string_value(
-			json_object_get(json_object_get(x->json, "error"), "field"));
+		field = resp_error_field(x);
 		expect_true(x, field && strcmp(field, bad_provisions[i].field) == 0,
 			    "error.field \"%s\", got %s", bad_provisions[i].field,
 			    field ? field : "(none)");
@@ -347,7 +346,7 @@ static void admin_fetch_tenants_bad_limit(struct case_ctx *x)
 	req_admin(x, "GET", "/api/v1/fetch/tenants?limit=0", NULL);
 	if (!expect_status(x, 400, "malformed_request"))
 		return;
-	field = json_string_value(json_object_get(json_object_get(x->json, "error"), "field"));
+	field = resp_error_field(x);
 	expect_true(x, field && strcmp(field, "limit") == 0, "error.field \"limit\" (§1.6.6)");
 }
 

@@ -124,8 +124,7 @@ static void origin_store_refused(struct case_ctx *x)
 		req_admin(x, "POST", "/api/v1/provision/tenant", body);
 		if (!expect_status(x, 422, "validation_failed"))
 			return;
-		field = json_string_value(
-			json_object_get(json_object_get(x->json, "error"), "field"));
+		field = resp_error_field(x);
 		expect_true(x, streq(field, "allowed_origins"), "error.field \"allowed_origins\"");
 	}
 }

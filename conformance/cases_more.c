@@ -186,7 +186,7 @@ static void widget_session_bad_mode(struct case_ctx *x)
 	widget_session_mode(x, "robot");
 	if (!expect_status(x, 422, "validation_failed"))
 		return;
-	field = json_string_value(json_object_get(json_object_get(x->json, "error"), "field"));
+	field = resp_error_field(x);
 	expect_true(x, streq(field, "mode"), "error.field \"mode\"");
 }
 

@@ -96,7 +96,7 @@ static void relay_conversation_invalid(struct case_ctx *x)
 	req_signed(x, &x->t, "POST", CREATE_CONV, "{\"visitor_display_name\":\"Mary\"}");
 	if (!expect_status(x, 422, "validation_failed"))
 		return;
-	field = json_string_value(json_object_get(json_object_get(x->json, "error"), "field"));
+	field = resp_error_field(x);
 	expect_true(x, field && strcmp(field, "visitor_user_id") == 0,
 		    "error.field \"visitor_user_id\"");
 }
@@ -144,7 +144,7 @@ static void relay_message_invalid(struct case_ctx *x)
 	req_signed(x, &x->t, "POST", SEND_MSG, body);
 	if (!expect_status(x, 422, "validation_failed"))
 		return;
-	field = json_string_value(json_object_get(json_object_get(x->json, "error"), "field"));
+	field = resp_error_field(x);
 	expect_true(x, field && strcmp(field, want) == 0, "error.field \"%s\"", want);
 }
 

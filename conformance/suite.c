@@ -352,6 +352,11 @@ const char *resp_error_code(struct case_ctx *x)
 	return json_string_value(json_object_get(json_object_get(x->json, "error"), "code"));
 }
 
+const char *resp_error_field(struct case_ctx *x)
+{
+	return json_string_value(json_object_get(json_object_get(x->json, "error"), "field"));
+}
+
 const char *resp_header(struct case_ctx *x, const char *name)
 {
 	return client_response_header(&x->resp, name);

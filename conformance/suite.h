@@ -201,6 +201,7 @@ static inline bool streq(const char *a, const char *b)
 /* Borrowed views of the last response. */
 json_t *resp_data(struct case_ctx *x);
 const char *resp_error_code(struct case_ctx *x);
+const char *resp_error_field(struct case_ctx *x);
 const char *resp_header(struct case_ctx *x, const char *name);
 const char *data_str(struct case_ctx *x, const char *key);
 
