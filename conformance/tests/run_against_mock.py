@@ -22,6 +22,8 @@ import urllib.error
 import xml.etree.ElementTree as ET
 import urllib.request
 
+from mock_process import start_mock
+
 ADMIN_KEY = "conformance-test-admin-key"
 failures = []
 
@@ -30,17 +32,6 @@ def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
-
-
-def start_mock(mock):
-    proc = subprocess.Popen([mock, "--port", "0", "--admin-key", ADMIN_KEY],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline().strip()
-    prefix = "mock-relay listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        sys.exit(f"mock-relay did not start: {line!r}")
-    return proc, line[len(prefix):]
 
 
 def run(cmd, env=None):
@@ -64,7 +55,7 @@ def main():
     n_cases = len(listing.splitlines())
     check(code == 0 and n_cases > 100, f"--list prints the cases ({n_cases})")
 
-    mock, base = start_mock(a.mock)
+    mock, base = start_mock(a.mock, ADMIN_KEY)
     # While the mock is being built, a route it does not have yet answers 404 to GET
     # (a route it has answers 405): the suite cannot pass, so the test is skipped (77).
     missing = []

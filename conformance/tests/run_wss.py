@@ -18,19 +18,9 @@ import sys
 import tempfile
 import threading
 
+from mock_process import start_mock
+
 ADMIN_KEY = "wss-test-admin-key"
-
-
-def start_mock(mock):
-    proc = subprocess.Popen([mock, "--port", "0", "--admin-key", ADMIN_KEY],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline().strip()
-    prefix = "mock-relay listening on "
-    if not line.startswith(prefix):
-        proc.kill()
-        sys.exit(f"mock-relay did not start: {line!r}")
-    port = int(line.rsplit(":", 1)[1])
-    return proc, port
 
 
 def pump(client, backend_port):
@@ -123,7 +113,8 @@ def main():
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
-        mock, mock_port = start_mock(a.mock)
+        mock, mock_url = start_mock(a.mock, ADMIN_KEY)
+        mock_port = int(mock_url.rsplit(":", 1)[1])
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         listener.listen(64)
