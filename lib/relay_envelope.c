@@ -1,7 +1,6 @@
 /*
  * relay_envelope.c - success and error envelopes (SPEC.md §1.2, §1.3).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +64,12 @@ static size_t json_escape(const char *s, char *out)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			if (out != NULL)
+				out[n] = (char)c;
+			n++;
+			continue;
+		}
 		esc[0] = '\\';
 		k = 2;
 		switch (c) {
@@ -87,16 +92,11 @@ static size_t json_escape(const char *s, char *out)
 		case '\t':
 			esc[1] = 't';
 			break;
-		default:
-			if (c < 0x20) {
-				memcpy(esc + 1, "u00", 3);
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 15];
-				k = 6;
-			} else {
-				esc[0] = (char)c;
-				k = 1;
-			}
+		default: /* the other controls */
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			k = 6;
 		}
 		if (out != NULL)
 			memcpy(out + n, esc, k);
@@ -108,25 +108,35 @@ static size_t json_escape(const char *s, char *out)
 char *envelope_success_text(int status, const char *data, size_t data_len, const char *message,
 			    size_t *len)
 {
-	char head[48];
-	int hn;
-	size_t mn, total;
+	char digits[11], *d = digits + sizeof(digits);
+	unsigned u = status < 0 ? 0u - (unsigned)status : (unsigned)status;
+	size_t dn, mn, total;
 	char *out, *p;
 
 	if (message == NULL)
 		message = "";
-	hn = snprintf(head, sizeof(head), "{\"status_code\":%d,\"data\":", status);
-	if (hn < 0 || (size_t)hn >= sizeof(head) || data == NULL)
+	if (data == NULL)
 		return NULL;
+	do { /* status in decimal, as jansson writes an integer */
+		*--d = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (status < 0)
+		*--d = '-';
+	dn = (size_t)(digits + sizeof(digits) - d);
 	mn = json_escape(message, NULL);
-	/* head, data, ,"message":" ... "} and the NUL */
-	total = (size_t)hn + data_len + 12 + mn + 2;
+	/* {"status_code": digits ,"data": data ,"message":" message "} and the NUL */
+	total = 15 + dn + 8 + data_len + 12 + mn + 2;
 	out = malloc(total + 1);
 	if (out == NULL)
 		return NULL;
 	p = out;
-	memcpy(p, head, (size_t)hn);
-	p += hn;
+	memcpy(p, "{\"status_code\":", 15);
+	p += 15;
+	memcpy(p, d, dn);
+	p += dn;
+	memcpy(p, ",\"data\":", 8);
+	p += 8;
 	memcpy(p, data, data_len);
 	p += data_len;
 	memcpy(p, ",\"message\":\"", 12);

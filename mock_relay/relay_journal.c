@@ -104,7 +104,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 void journal_copy(char *dst, size_t size, const char *src)
 {
 	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
-	size_t n = strlen((const char *)s), i = 0, o = 0, k;
+	size_t n = strlen((const char *)s), i = 0, o = 0, k, lim;
 
 	if (size == 0)
 		return;
@@ -114,9 +114,14 @@ void journal_copy(char *dst, size_t size, const char *src)
 	 * JSON log can always be serialized.
 	 */
 	while (i < n && o + 1 < size) {
-		/* printable ASCII, nearly every byte seen: copied as is */
-		if (s[i] >= 0x20 && s[i] < 0x7f) {
-			dst[o++] = (char)s[i++];
+		/* printable ASCII, nearly every byte seen: a run of it copied at once */
+		lim = n - i < size - 1 - o ? n - i : size - 1 - o;
+		for (k = 0; k < lim && (unsigned char)(s[i + k] - 0x20) < 0x5f; k++)
+			;
+		if (k > 0) {
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k;
 			continue;
 		}
 		k = utf8_seq(s + i, n - i);
