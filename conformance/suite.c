@@ -233,7 +233,11 @@ long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, 
 
 /* ---- clock */
 
-int64_t relay_now_ms(struct case_ctx *x)
+/*
+ * GET /__mock/clock with the admin key through cl (§10.2): the HTTP status, 0 when
+ * none came; on 200 the mock's now_ms goes into *now_ms (left alone otherwise).
+ */
+static long mock_clock_get(struct relay_client *cl, const struct suite_config *cfg, int64_t *now_ms)
 {
 	struct client_response r;
 	char key[1200];
@@ -242,21 +246,31 @@ int64_t relay_now_ms(struct case_ctx *x)
 				    .path = "/__mock/clock",
 				    .headers = h,
 				    .n_headers = 1,
-				    .timeout_ms = x->s->cfg.timeout_ms};
-	int64_t now = relay_clock_real_ms();
+				    .timeout_ms = cfg->timeout_ms};
+	long status = 0;
 
-	if (!x->s->is_mock)
-		return now;
-	snprintf(key, sizeof(key), "X-Admin-Key: %s", x->s->cfg.admin_key);
-	if (client_perform(x->cl, &rq, &r) == RELAY_OK && r.status == 200) {
-		json_t *j = client_response_json(&r);
-		json_t *v = json_object_get(json_object_get(j, "data"), "now_ms");
+	snprintf(key, sizeof(key), "X-Admin-Key: %s", cfg->admin_key);
+	if (client_perform(cl, &rq, &r) == RELAY_OK) {
+		status = r.status;
+		if (status == 200) {
+			json_t *j = client_response_json(&r);
+			json_t *v = json_object_get(json_object_get(j, "data"), "now_ms");
 
-		if (json_is_integer(v))
-			now = (int64_t)json_integer_value(v);
-		json_decref(j);
+			if (json_is_integer(v))
+				*now_ms = (int64_t)json_integer_value(v);
+			json_decref(j);
+		}
 	}
 	client_response_cleanup(&r);
+	return status;
+}
+
+int64_t relay_now_ms(struct case_ctx *x)
+{
+	int64_t now = relay_clock_real_ms();
+
+	if (x->s->is_mock)
+		(void)mock_clock_get(x->cl, &x->s->cfg, &now);
 	return now;
 }
 
@@ -740,15 +754,7 @@ static void print_list(const char *filter)
 static bool probe_mock(struct suite *s, long *status)
 {
 	struct relay_client *cl;
-	struct client_response r;
-	char key[1200];
-	const char *h[1] = {key};
-	struct client_request rq = {.method = "GET",
-				    .path = "/__mock/clock",
-				    .headers = h,
-				    .n_headers = 1,
-				    .timeout_ms = s->cfg.timeout_ms};
-	bool mock = false;
+	int64_t now;
 
 	if (s->cfg.admin_key == NULL)
 		return false;
@@ -756,13 +762,9 @@ static bool probe_mock(struct suite *s, long *status)
 	if (cl == NULL)
 		return false;
 	client_set_insecure(cl, s->cfg.insecure);
-	snprintf(key, sizeof(key), "X-Admin-Key: %s", s->cfg.admin_key);
-	if (client_perform(cl, &rq, &r) == RELAY_OK && r.status == 200)
-		mock = true;
-	*status = r.status;
-	client_response_cleanup(&r);
+	*status = mock_clock_get(cl, &s->cfg, &now);
 	client_free(cl);
-	return mock;
+	return *status == 200;
 }
 
 static bool probe_reachable(struct suite *s, char *why, size_t size)
