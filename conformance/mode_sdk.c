@@ -264,6 +264,32 @@ static const char *hmac1_str(json_t *h, const char *key, const char *alt)
 	return s;
 }
 
+/* One relay call as the journal holds it (SPEC.md §10.3); strings borrowed, NULL when absent. */
+struct call {
+	json_t *hmac1; /* an object on HMAC#1 routes */
+	const char *method, *path, *code, *tenant;
+	const char *step, *ts, *ss, *hash; /* from hmac1 */
+	long status;
+	json_int_t at_ms;
+	bool accepted; /* a 2xx or 3xx */
+};
+
+static void call_read(json_t *e, struct call *c)
+{
+	c->hmac1 = json_object_get(e, "hmac1");
+	c->method = json_string_value(json_object_get(e, "method"));
+	c->path = json_string_value(json_object_get(e, "path"));
+	c->code = json_string_value(json_object_get(e, "error_code"));
+	c->tenant = json_string_value(json_object_get(e, "tenant_id"));
+	c->step = hmac1_str(c->hmac1, "failed_step", NULL);
+	c->ts = hmac1_str(c->hmac1, "received_timestamp", "timestamp");
+	c->ss = hmac1_str(c->hmac1, "signing_string", NULL);
+	c->hash = hmac1_str(c->hmac1, "body_sha256", NULL);
+	c->status = (long)json_integer_value(json_object_get(e, "status"));
+	c->at_ms = json_integer_value(json_object_get(e, "at_ms"));
+	c->accepted = c->status >= 200 && c->status <= 399;
+}
+
 /* "relay-create-conversation" from "/api/v1/relay/create/conversation". */
 static void slug(const char *path, char *out, size_t size)
 {
@@ -292,22 +318,18 @@ static void slug(const char *path, char *out, size_t size)
 }
 
 /*
- * A plain-language diagnosis of a refused call from its journal entry, into out.
+ * A plain-language diagnosis of a refused call (read from its journal entry), into out.
  * t is the tenant this mode provisioned: a call naming another tenant is told apart.
  */
-static void diagnose(json_t *e, const struct sdk_tenant *t, char *out, size_t size)
+static void diagnose(const struct call *c, const struct sdk_tenant *t, char *out, size_t size)
 {
-	json_t *h = json_object_get(e, "hmac1");
-	const char *step = hmac1_str(h, "failed_step", NULL);
-	const char *ts = hmac1_str(h, "received_timestamp", "timestamp");
-	const char *hash = hmac1_str(h, "body_sha256", NULL);
-	const char *code = json_string_value(json_object_get(e, "error_code"));
-	const char *tenant = json_string_value(json_object_get(e, "tenant_id"));
-	json_int_t at_ms = json_integer_value(json_object_get(e, "at_ms"));
+	const char *step = c->step, *ts = c->ts, *hash = c->hash, *code = c->code;
+	const char *tenant = c->tenant;
+	json_int_t at_ms = c->at_ms;
 	size_t tslen = ts != NULL ? strlen(ts) : 0;
 
 	out[0] = '\0';
-	if (!json_is_object(h)) {
+	if (!json_is_object(c->hmac1)) {
 		if (code != NULL && strcmp(code, "not_found") == 0)
 			snprintf(out, size,
 				 "unknown route: relay calls live under /api/v1/relay/... "
@@ -410,6 +432,7 @@ static void diagnose(json_t *e, const struct sdk_tenant *t, char *out, size_t si
  */
 static void print_calls(json_t *calls, const struct sdk_tenant *t)
 {
+	struct call c;
 	json_t *e;
 	size_t i;
 	char why[512];
@@ -419,45 +442,30 @@ static void print_calls(json_t *calls, const struct sdk_tenant *t)
 	       "failed step", "error code");
 	json_array_foreach(calls, i, e)
 	{
-		json_t *h = json_object_get(e, "hmac1");
-		const char *step = hmac1_str(h, "failed_step", NULL);
-		const char *code = json_string_value(json_object_get(e, "error_code"));
-		const char *method = json_string_value(json_object_get(e, "method"));
-		const char *path = json_string_value(json_object_get(e, "path"));
-		long status = (long)json_integer_value(json_object_get(e, "status"));
-
-		printf("  %03zu  %-7s %-40s %-6ld %-9s %-14s %s\n", i + 1, method ? method : "?",
-		       path ? path : "?", status,
-		       status >= 200 && status <= 399 ? "accepted" : "REFUSED",
-		       step != NULL && strcmp(step, "none") != 0 ? step : "-",
-		       code != NULL ? code : "-");
+		call_read(e, &c);
+		printf("  %03zu  %-7s %-40s %-6ld %-9s %-14s %s\n", i + 1,
+		       c.method ? c.method : "?", c.path ? c.path : "?", c.status,
+		       c.accepted ? "accepted" : "REFUSED",
+		       c.step != NULL && strcmp(c.step, "none") != 0 ? c.step : "-",
+		       c.code != NULL ? c.code : "-");
 	}
 	json_array_foreach(calls, i, e)
 	{
-		json_t *h = json_object_get(e, "hmac1");
-		const char *code = json_string_value(json_object_get(e, "error_code"));
-		const char *ts = hmac1_str(h, "received_timestamp", "timestamp");
-		const char *ss = hmac1_str(h, "signing_string", NULL);
-		const char *hash = hmac1_str(h, "body_sha256", NULL);
-		long status = (long)json_integer_value(json_object_get(e, "status"));
-
-		if (status >= 200 && status <= 399)
+		call_read(e, &c);
+		if (c.accepted)
 			continue;
-		printf("\ncall %03zu %s %s refused: %ld %s\n", i + 1,
-		       json_string_value(json_object_get(e, "method")),
-		       json_string_value(json_object_get(e, "path")), status,
-		       code != NULL ? code : "");
-		if (json_is_object(h)) {
+		printf("\ncall %03zu %s %s refused: %ld %s\n", i + 1, c.method, c.path, c.status,
+		       c.code != NULL ? c.code : "");
+		if (json_is_object(c.hmac1)) {
 			printf("  received X-Bloonio-Timestamp:      %s\n",
-			       ts != NULL ? ts : "(none)");
-			printf("  relay clock at arrival (ms):       %lld\n",
-			       (long long)json_integer_value(json_object_get(e, "at_ms")));
+			       c.ts != NULL ? c.ts : "(none)");
+			printf("  relay clock at arrival (ms):       %lld\n", (long long)c.at_ms);
 			printf("  sha256 of the body received:       %s\n",
-			       hash != NULL ? hash : "-");
+			       c.hash != NULL ? c.hash : "-");
 			printf("  signing string the relay expected: %s\n",
-			       ss != NULL ? ss : "(none: the timestamp header is malformed)");
+			       c.ss != NULL ? c.ss : "(none: the timestamp header is malformed)");
 		}
-		diagnose(e, t, why, sizeof(why));
+		diagnose(&c, t, why, sizeof(why));
 		if (why[0] != '\0')
 			printf("  diagnosis: %s\n", why);
 	}
@@ -467,58 +475,52 @@ static void print_calls(json_t *calls, const struct sdk_tenant *t)
 /* One journal entry → one case. Returns true when the call was accepted. */
 static bool report_call(struct report *r, unsigned n, json_t *e, const struct sdk_tenant *t)
 {
-	json_t *h = json_object_get(e, "hmac1");
-	const char *method = json_string_value(json_object_get(e, "method"));
-	const char *path = json_string_value(json_object_get(e, "path"));
-	const char *code = json_string_value(json_object_get(e, "error_code"));
-	const char *step = hmac1_str(h, "failed_step", NULL);
-	const char *ts = hmac1_str(h, "received_timestamp", "timestamp");
-	const char *ss = hmac1_str(h, "signing_string", NULL);
-	const char *hash = hmac1_str(h, "body_sha256", NULL);
-	long status = (long)json_integer_value(json_object_get(e, "status"));
-	json_int_t at_ms = json_integer_value(json_object_get(e, "at_ms"));
-	bool accepted = status >= 200 && status <= 399;
+	struct call v;
+	const char *method, *path, *code;
 	struct report_case *c;
 	char id[160], title[400], s[96], why[512];
 
-	if (method == NULL)
-		method = "?";
-	if (path == NULL)
-		path = "?";
+	call_read(e, &v);
+	method = v.method != NULL ? v.method : "?";
+	path = v.path != NULL ? v.path : "?";
+	code = v.code;
 	slug(path, s, sizeof(s));
 	snprintf(id, sizeof(id), "sdk.call.%03u.%s", n, s);
 	snprintf(title, sizeof(title), "%s %s is accepted", method, path);
-	c = report_case_begin(r, id, json_is_object(h) ? "§4" : "§1", title, REPORT_DOCUMENTED);
+	c = report_case_begin(r, id, json_is_object(v.hmac1) ? "§4" : "§1", title,
+			      REPORT_DOCUMENTED);
 	if (c == NULL)
-		return accepted;
-	report_case_log(c, "%s %s -> %ld%s%s", method, path, status, code != NULL ? " " : "",
+		return v.accepted;
+	report_case_log(c, "%s %s -> %ld%s%s", method, path, v.status, code != NULL ? " " : "",
 			code != NULL ? code : "");
-	if (json_is_object(h)) {
-		report_case_log(c, "received X-Bloonio-Timestamp: %s", ts != NULL ? ts : "(none)");
-		report_case_log(c, "relay clock at arrival:       %lld ms", (long long)at_ms);
+	if (json_is_object(v.hmac1)) {
+		report_case_log(c, "received X-Bloonio-Timestamp: %s",
+				v.ts != NULL ? v.ts : "(none)");
+		report_case_log(c, "relay clock at arrival:       %lld ms", (long long)v.at_ms);
 		report_case_log(c, "body_sha256 of the received body: %s",
-				hash != NULL ? hash : "-");
+				v.hash != NULL ? v.hash : "-");
 		report_case_log(c, "signing string the relay expected: %s",
-				ss != NULL ? ss : "(none: timestamp malformed)");
+				v.ss != NULL ? v.ss : "(none: timestamp malformed)");
 	}
-	if (!accepted) {
-		diagnose(e, t, why, sizeof(why));
-		report_case_verdict(c, REPORT_FAIL, "refused %ld %s%s%s%s%s", status,
-				    code != NULL ? code : "", step != NULL ? " at step " : "",
-				    step != NULL ? step : "", why[0] != '\0' ? ": " : "", why);
-		if (json_is_object(h)) {
+	if (!v.accepted) {
+		diagnose(&v, t, why, sizeof(why));
+		report_case_verdict(c, REPORT_FAIL, "refused %ld %s%s%s%s%s", v.status,
+				    code != NULL ? code : "", v.step != NULL ? " at step " : "",
+				    v.step != NULL ? v.step : "", why[0] != '\0' ? ": " : "", why);
+		if (json_is_object(v.hmac1)) {
 			report_case_expected(c, "2xx; the relay signed over \"%s\"",
-					     ss != NULL ? ss : "(none)");
+					     v.ss != NULL ? v.ss : "(none)");
 			report_case_actual(c, "%ld %s, failed_step %s, received timestamp %s",
-					   status, code != NULL ? code : "-",
-					   step != NULL ? step : "-", ts != NULL ? ts : "(none)");
+					   v.status, code != NULL ? code : "-",
+					   v.step != NULL ? v.step : "-",
+					   v.ts != NULL ? v.ts : "(none)");
 		} else {
 			report_case_expected(c, "2xx");
-			report_case_actual(c, "%ld %s", status, code != NULL ? code : "-");
+			report_case_actual(c, "%ld %s", v.status, code != NULL ? code : "-");
 		}
 	}
 	report_case_end(r, c);
-	return accepted;
+	return v.accepted;
 }
 
 /* Runs argv with the tenant's credentials in the environment; returns its wait status. */
