@@ -36,11 +36,6 @@ static bool is_lower_uuid(const char *s)
 	return true;
 }
 
-static void path_q(char *out, size_t size, const char *route, const char *tenant_id)
-{
-	snprintf(out, size, "/api/v1/%s?tenant_id=%s", route, tenant_id);
-}
-
 /* ---- §2.1 admin key */
 
 static void admin_key_missing(struct case_ctx *x)
@@ -68,7 +63,7 @@ static void admin_key_tenant_signature(struct case_ctx *x)
 	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
 	if (!sign_parts(x, &x->t, ts, NULL, 0, &p))
 		return;
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenant?tenant_id=%s", x->t.id);
 	req_parts(x, &p, "GET", path, NULL, 0);
 	expect_true(x, x->resp.status == 401,
 		    "an admin call signed with HMAC#1 and no X-Admin-Key refused with 401, got %ld",
@@ -252,10 +247,7 @@ static void admin_provision_invalid(struct case_ctx *x)
 
 static void admin_fetch_no_secret(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_admin(x, "GET", path, NULL);
+	req_admin_tenant(x, "GET", "fetch/tenant", &x->t, NULL);
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x,
@@ -280,11 +272,9 @@ static void admin_fetch_object(struct case_ctx *x)
 					   "stripe_customer_id",
 					   "created_at",
 					   "updated_at"};
-	char path[256];
 	json_t *d;
 
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_admin(x, "GET", path, NULL);
+	req_admin_tenant(x, "GET", "fetch/tenant", &x->t, NULL);
 	if (!expect_status(x, 200, NULL) || !expect_envelope(x))
 		return;
 	d = resp_data(x);
@@ -374,15 +364,13 @@ static void admin_rotate_secret_old_invalid(struct case_ctx *x)
 
 static void admin_rotate_secret_shown_once(struct case_ctx *x)
 {
-	char path[256];
 	char secret[HMAC1_SECRET_MAX + 1];
 
 	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
 	snprintf(secret, sizeof(secret), "%s",
 		 data_str(x, "tenant_secret") ? data_str(x, "tenant_secret") : "");
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_admin(x, "GET", path, NULL);
+	req_admin_tenant(x, "GET", "fetch/tenant", &x->t, NULL);
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x, secret[0] != '\0' && strstr(x->resp.body, secret) == NULL,
@@ -427,12 +415,9 @@ static void admin_suspend_signed_403(struct case_ctx *x)
 
 static void admin_suspend_twice(struct case_ctx *x)
 {
-	char path[256];
-
 	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
-	path_q(path, sizeof(path), "suspend/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
+	req_admin_tenant(x, "POST", "suspend/tenant", &x->t, NULL);
 	expect_status(x, 409, "tenant_already_suspended");
 }
 
@@ -449,10 +434,7 @@ static void admin_reactivate_restores(struct case_ctx *x)
 
 static void admin_reactivate_active(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "reactivate/tenant", x->t.id);
-	req_admin(x, "POST", path, NULL);
+	req_admin_tenant(x, "POST", "reactivate/tenant", &x->t, NULL);
 	expect_status(x, 409, "tenant_already_active");
 }
 
@@ -467,17 +449,14 @@ static void admin_lifecycle_unknown(struct case_ctx *x)
 
 static void admin_update_partial(struct case_ctx *x)
 {
-	char path[256];
 	json_t *d;
 
-	path_q(path, sizeof(path), "update/tenant", x->t.id);
-	req_admin(x, "POST", path,
-		  "{\"plan_tier\":\"pro\",\"monthly_msg_quota\":50000,\"agent_seats\":25,"
-		  "\"branding_primary_color\":\"#0055FF\"}");
+	req_admin_tenant(x, "POST", "update/tenant", &x->t,
+			 "{\"plan_tier\":\"pro\",\"monthly_msg_quota\":50000,\"agent_seats\":25,"
+			 "\"branding_primary_color\":\"#0055FF\"}");
 	if (!expect_status(x, 200, NULL))
 		return;
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_admin(x, "GET", path, NULL);
+	req_admin_tenant(x, "GET", "fetch/tenant", &x->t, NULL);
 	if (!expect_status(x, 200, NULL))
 		return;
 	d = resp_data(x);
@@ -493,23 +472,17 @@ static void admin_update_partial(struct case_ctx *x)
 
 static void admin_update_reserved(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "update/tenant", x->t.id);
-	req_admin(x, "POST", path, "{\"status\":\"suspended\"}");
+	req_admin_tenant(x, "POST", "update/tenant", &x->t, "{\"status\":\"suspended\"}");
 	expect_status(x, 422, "validation_failed");
 }
 
 static void admin_update_atomic(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "update/tenant", x->t.id);
-	req_admin(x, "POST", path, "{\"agent_seats\":7,\"rate_limit_per_min\":0}");
+	req_admin_tenant(x, "POST", "update/tenant", &x->t,
+			 "{\"agent_seats\":7,\"rate_limit_per_min\":0}");
 	if (!expect_status(x, 422, "validation_failed"))
 		return;
-	path_q(path, sizeof(path), "fetch/tenant", x->t.id);
-	req_admin(x, "GET", path, NULL);
+	req_admin_tenant(x, "GET", "fetch/tenant", &x->t, NULL);
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x, json_integer_value(json_object_get(resp_data(x), "agent_seats")) != 7,
@@ -518,17 +491,15 @@ static void admin_update_atomic(struct case_ctx *x)
 
 static void admin_update_null_clears(struct case_ctx *x)
 {
-	char path[256];
-
-	path_q(path, sizeof(path), "update/tenant", x->t.id);
-	req_admin(x, "POST", path, "{\"branding_primary_color\":\"#0055ff\"}");
+	req_admin_tenant(x, "POST", "update/tenant", &x->t,
+			 "{\"branding_primary_color\":\"#0055ff\"}");
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x,
 		    data_str(x, "branding_primary_color") &&
 			    strcmp(data_str(x, "branding_primary_color"), "#0055FF") == 0,
 		    "branding_primary_color stored uppercase (§2.3)");
-	req_admin(x, "POST", path, "{\"branding_primary_color\":null}");
+	req_admin_tenant(x, "POST", "update/tenant", &x->t, "{\"branding_primary_color\":null}");
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x, json_is_null(json_object_get(resp_data(x), "branding_primary_color")),
@@ -537,13 +508,12 @@ static void admin_update_null_clears(struct case_ctx *x)
 
 static void admin_origins_normalized(struct case_ctx *x)
 {
-	char path[256];
 	json_t *o;
 
-	path_q(path, sizeof(path), "update/tenant", x->t.id);
-	req_admin(x, "POST", path,
-		  "{\"allowed_origins\":[\"https://SHOP.demo.com:443/\",\"APP://bloonio_chat_"
-		  "flutter\",\"http://[::1]:80\",\"https://shop.demo.com\"]}");
+	req_admin_tenant(
+		x, "POST", "update/tenant", &x->t,
+		"{\"allowed_origins\":[\"https://SHOP.demo.com:443/\",\"APP://bloonio_chat_"
+		"flutter\",\"http://[::1]:80\",\"https://shop.demo.com\"]}");
 	if (!expect_status(x, 200, NULL))
 		return;
 	o = json_object_get(resp_data(x), "allowed_origins");

@@ -222,13 +222,11 @@ static void ratelimit_headers(struct case_ctx *x)
 static void ratelimit_admin_not_counted(struct case_ctx *x)
 {
 	struct tenant t;
-	char path[256];
 
 	if (!rate_tenant(x, &t, 1))
 		return;
-	snprintf(path, sizeof(path), "/api/v1/fetch/tenant?tenant_id=%s", t.id);
 	for (int i = 0; i < 3; i++) {
-		req_admin(x, "GET", path, NULL);
+		req_admin_tenant(x, "GET", "fetch/tenant", &t, NULL);
 		if (!expect_status(x, 200, NULL))
 			return;
 	}
@@ -253,14 +251,12 @@ static void ratelimit_window_resets(struct case_ctx *x)
 static void ratelimit_update_applies(struct case_ctx *x)
 {
 	struct tenant t;
-	char path[256];
 
 	if (!rate_tenant(x, &t, 1))
 		return;
 	if (!rate_limit_reached(x, &t))
 		return;
-	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", t.id);
-	req_admin(x, "POST", path, "{\"rate_limit_per_min\":100}");
+	req_admin_tenant(x, "POST", "update/tenant", &t, "{\"rate_limit_per_min\":100}");
 	if (!expect_status(x, 200, NULL))
 		return;
 	req_signed(x, &t, "POST", CREATE_CONV, BODY);

@@ -345,12 +345,18 @@ bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
 	return true;
 }
 
-bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route)
+long req_admin_tenant(struct case_ctx *x, const char *method, const char *route,
+		      const struct tenant *t, const char *body)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), "/api/v1/%s?tenant_id=%s", route, t->id);
-	req_admin(x, "POST", path, NULL);
+	return req_admin(x, method, path, body);
+}
+
+bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route)
+{
+	req_admin_tenant(x, "POST", route, t, NULL);
 	return expect_status(x, 200, NULL);
 }
 

@@ -118,6 +118,9 @@ long req_raw(struct case_ctx *x, const char *method, const char *path, const cha
 
 /* With X-Admin-Key (the configured key) and a JSON Content-Type when body is set. */
 long req_admin(struct case_ctx *x, const char *method, const char *path, const char *body);
+/* req_admin() to /api/v1/<route>?tenant_id=<t's id> ("fetch/tenant", "update/tenant", ...). */
+long req_admin_tenant(struct case_ctx *x, const char *method, const char *route,
+		      const struct tenant *t, const char *body);
 
 /* Signed with HMAC#1 for tenant t at ts_ms (the three headers, built here). */
 long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
