@@ -381,8 +381,6 @@ static void admin_rotate_secret_shown_once(struct case_ctx *x)
 
 static void admin_rotate_widget_key(struct case_ctx *x)
 {
-	char body[1024];
-	const char *h[] = {"Content-Type: application/json"};
 	const char *pk;
 
 	if (!tenant_action(x, &x->t, "rotate/widget-key"))
@@ -391,10 +389,7 @@ static void admin_rotate_widget_key(struct case_ctx *x)
 	if (!expect_true(x, is_key(pk, "pk_") && strcmp(pk, x->t.widget_key) != 0,
 			 "a new pk_ key in data.widget_public_key (§2.6.2)"))
 		return;
-	snprintf(body, sizeof(body),
-		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", x->t.id,
-		 x->t.widget_key, x->t.origin);
-	req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
+	req_visitor_session(x, &x->t);
 	expect_true(x, x->resp.status == 401,
 		    "the old widget key stops working immediately (TM): 401, got %ld",
 		    x->resp.status);

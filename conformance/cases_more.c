@@ -118,16 +118,11 @@ static void ratelimit_no_headers_before_step6(struct case_ctx *x)
 static void ratelimit_widget_not_counted(struct case_ctx *x)
 {
 	struct tenant t;
-	char body[1024];
-	const char *h[] = {"Content-Type: application/json"};
 
 	if (!tenant_provision(x, &t, "\"rate_limit_per_min\":1"))
 		return;
-	snprintf(body, sizeof(body),
-		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", t.id,
-		 t.widget_key, t.origin);
 	for (int i = 0; i < 3; i++) {
-		req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
+		req_visitor_session(x, &t);
 		if (!expect_status(x, 201, NULL))
 			return;
 	}
@@ -203,25 +198,16 @@ static void widget_config_without_origin(struct case_ctx *x)
 
 static void widget_refresh_extends(struct case_ctx *x)
 {
-	char body[1024], tok[4096], auth[4200];
-	const char *h[] = {"Content-Type: application/json"};
-	const char *ha[1] = {auth};
+	char tok[4096], sid[128];
 	int64_t exp1 = 0, exp2 = 0;
 
-	snprintf(body, sizeof(body),
-		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", x->t.id,
-		 x->t.widget_key, x->t.origin);
-	req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
-	if (!expect_status(x, 201, NULL))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	snprintf(tok, sizeof(tok), "%s",
-		 data_str(x, "visitor_token") ? data_str(x, "visitor_token") : "");
 	if (!ids_parse_rfc3339(data_str(x, "expires_at") ? data_str(x, "expires_at") : "", &exp1))
 		exp1 = 0;
 	if (!mock_clock_advance(x, 600000))
 		return;
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
-	req_raw(x, "POST", "/api/v1/refresh/visitor-token", ha, 1, NULL, 0);
+	req_refresh(x, tok);
 	if (!expect_status(x, 200, NULL))
 		return;
 	if (!ids_parse_rfc3339(data_str(x, "expires_at") ? data_str(x, "expires_at") : "", &exp2))

@@ -193,32 +193,13 @@ static void widget_jwt_one_hour(struct case_ctx *x)
 
 /* ---- §7.4 refresh */
 
-static long refresh(struct case_ctx *x, const char *token)
-{
-	char auth[4200];
-	const char *h[1] = {auth};
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	return req_raw(x, "POST", REFRESH, h, 1, NULL, 0);
-}
-
-static bool session_token(struct case_ctx *x, char *tok, size_t size, char *sid, size_t sid_size)
-{
-	session(x, x->t.origin, NULL);
-	if (!expect_status(x, 201, NULL))
-		return false;
-	snprintf(tok, size, "%s", data_str(x, "visitor_token") ? data_str(x, "visitor_token") : "");
-	snprintf(sid, sid_size, "%s", data_str(x, "session_id") ? data_str(x, "session_id") : "");
-	return true;
-}
-
 static void widget_refresh_same_session(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	refresh(x, tok);
+	req_refresh(x, tok);
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x, streq(data_str(x, "session_id"), sid) && data_str(x, "visitor_token"),
@@ -229,11 +210,11 @@ static void widget_refresh_expired(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!mock_clock_set(x, relay_now_ms(x) + 2 * 3600 * 1000))
 		return;
-	refresh(x, tok);
+	req_refresh(x, tok);
 	if (!expect_status(x, 200, NULL))
 		return;
 	expect_true(x, streq(data_str(x, "session_id"), sid),
@@ -244,11 +225,11 @@ static void widget_refresh_30_days(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!mock_clock_set(x, relay_now_ms(x) + 2592000000LL + 1000))
 		return;
-	refresh(x, tok);
+	req_refresh(x, tok);
 	expect_status(x, 401, "session_expired");
 }
 
@@ -260,7 +241,7 @@ static void widget_refresh_no_bearer(struct case_ctx *x)
 
 static void widget_refresh_garbage(struct case_ctx *x)
 {
-	refresh(x, "not.a.jwt");
+	req_refresh(x, "not.a.jwt");
 	expect_status(x, 401, "invalid_token");
 }
 
@@ -270,7 +251,7 @@ static void widget_refresh_alg_none(struct case_ctx *x)
 	const char *dot;
 	static const char hdr[] = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	dot = strchr(tok, '.');
 	if (!expect_true(x, dot != NULL, "a JWT visitor_token"))
@@ -280,7 +261,7 @@ static void widget_refresh_alg_none(struct case_ctx *x)
 	/* same claims, alg none, no signature */
 	snprintf(forged, sizeof(forged), "%s.%.*s.", hdr_b64,
 		 (int)(strchr(dot + 1, '.') ? strchr(dot + 1, '.') - dot - 1 : 0), dot + 1);
-	refresh(x, forged);
+	req_refresh(x, forged);
 	expect_status(x, 401, "invalid_token");
 }
 
@@ -289,11 +270,11 @@ static void widget_refresh_tampered(struct case_ctx *x)
 	char tok[4096], sid[128];
 	size_t n;
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	n = strlen(tok);
 	tok[n - 2] = tok[n - 2] == 'A' ? 'B' : 'A';
-	refresh(x, tok);
+	req_refresh(x, tok);
 	expect_status(x, 401, "invalid_token");
 }
 
@@ -301,11 +282,11 @@ static void widget_refresh_key_rotated(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!session_token(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!tenant_action(x, &x->t, "rotate/widget-key"))
 		return;
-	refresh(x, tok);
+	req_refresh(x, tok);
 	expect_status(x, 401, "invalid_token");
 }
 

@@ -15,24 +15,6 @@
 #define WS_PATH "/api/v1/ws/widget?token="
 #define WAIT_MS 3000
 
-/* A visitor session for the case's tenant: token and ids. */
-static bool new_session(struct case_ctx *x, char *tok, size_t tok_size, char *sid, size_t sid_size)
-{
-	char body[1024];
-	const char *h[] = {"Content-Type: application/json"};
-
-	snprintf(body, sizeof(body),
-		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", x->t.id,
-		 x->t.widget_key, x->t.origin);
-	req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
-	if (!expect_status(x, 201, NULL))
-		return false;
-	snprintf(tok, tok_size, "%s",
-		 data_str(x, "visitor_token") ? data_str(x, "visitor_token") : "");
-	snprintf(sid, sid_size, "%s", data_str(x, "session_id") ? data_str(x, "session_id") : "");
-	return true;
-}
-
 /* Whether the base URL has a scheme with a WebSocket counterpart. */
 static bool ws_base_ok(const struct case_ctx *x)
 {
@@ -132,7 +114,7 @@ static void ws_welcome(struct case_ctx *x)
 	struct wsclient *c;
 	json_t *w;
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	c = ws_open(x, tok, true);
 	if (c == NULL)
@@ -175,7 +157,7 @@ static void ws_expired_token(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!mock_clock_set(x, relay_now_ms(x) + 2 * 3600 * 1000))
 		return;
@@ -186,7 +168,7 @@ static void ws_suspended(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
@@ -197,7 +179,7 @@ static void ws_key_rotated(struct case_ctx *x)
 {
 	char tok[4096], sid[128];
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	if (!tenant_action(x, &x->t, "rotate/widget-key"))
 		return;
@@ -208,7 +190,7 @@ static void ws_no_upgrade(struct case_ctx *x)
 {
 	char tok[4096], sid[128], path[4400];
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
 	snprintf(path, sizeof(path), "%s%s", WS_PATH, tok);
 	req_raw(x, "GET", path, NULL, 0, NULL, 0);
@@ -222,7 +204,7 @@ static struct wsclient *ws_ready(struct case_ctx *x, char *conv, size_t conv_siz
 	struct wsclient *c;
 	json_t *w;
 
-	if (!new_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return NULL;
 	c = ws_open(x, tok, true);
 	if (c == NULL)

@@ -360,6 +360,38 @@ bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route
 	return expect_status(x, 200, NULL);
 }
 
+/* ---- visitor sessions */
+
+long req_visitor_session(struct case_ctx *x, const struct tenant *t)
+{
+	char body[1024];
+	const char *h[] = {"Content-Type: application/json"};
+
+	snprintf(body, sizeof(body),
+		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", t->id,
+		 t->widget_key, t->origin);
+	return req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
+}
+
+bool visitor_session(struct case_ctx *x, char *tok, size_t tok_size, char *sid, size_t sid_size)
+{
+	req_visitor_session(x, &x->t);
+	if (!expect_status(x, 201, NULL))
+		return false;
+	copy_str(tok, tok_size, data_str(x, "visitor_token"));
+	copy_str(sid, sid_size, data_str(x, "session_id"));
+	return true;
+}
+
+long req_refresh(struct case_ctx *x, const char *token)
+{
+	char auth[4200];
+	const char *h[1] = {auth};
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	return req_raw(x, "POST", "/api/v1/refresh/visitor-token", h, 1, NULL, 0);
+}
+
 /* ---- views */
 
 json_t *resp_data(struct case_ctx *x)

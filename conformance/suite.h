@@ -181,6 +181,18 @@ bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra);
  */
 bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route);
 
+/* ---- visitor sessions (§7) */
+
+/* POST /api/v1/create/visitor-session for t with its widget key and allowed origin. */
+long req_visitor_session(struct case_ctx *x, const struct tenant *t);
+/*
+ * A visitor session for the case's tenant: the visitor_token into tok and the
+ * session_id into sid. False unless 201 (the case is then marked broken).
+ */
+bool visitor_session(struct case_ctx *x, char *tok, size_t tok_size, char *sid, size_t sid_size);
+/* POST /api/v1/refresh/visitor-token with token as the Bearer credential. */
+long req_refresh(struct case_ctx *x, const char *token);
+
 /* ---- expectations: on a mismatch the case is marked broken with details; return true if met */
 
 /* Status and error.code (code NULL = a success envelope expected). */
