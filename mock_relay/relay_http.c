@@ -55,8 +55,9 @@ struct req_ctx {
 	bool too_large;
 	bool control; /* control-plane route: no journal entry */
 	bool dropped;
-	bool path_nul; /* the raw path holds %00: libmicrohttpd's decoded path is cut there */
-	char *body;    /* at most HTTP_BODY_MAX + 1 bytes */
+	bool journaled; /* its journal entry is written (journal_request) */
+	bool path_nul;  /* the raw path holds %00: libmicrohttpd's decoded path is cut there */
+	char *body;     /* at most HTTP_BODY_MAX + 1 bytes */
 	size_t body_len;
 	size_t body_cap;
 	size_t received; /* bytes seen, stored or not */
@@ -513,16 +514,34 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 }
 
 /* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */
+/*
+ * §10.3.1: the request's journal entry, written once: when its response is queued, before any
+ * byte of it is sent (so a client that waits for each response finds its calls in the journal
+ * in the order it made them), or when the connection ends without one (status 0).
+ */
+static void journal_request(struct relay_http *http, struct req_ctx *ctx, int status)
+{
+	if (ctx->journaled)
+		return;
+	ctx->journaled = true;
+	ctx->je.status = status;
+	ctx->je.duration_us = (mono_ns() - ctx->start_ns) / 1000;
+	if (!ctx->control)
+		journal_append(http->st->journal, &ctx->je);
+}
+
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_response *resp,
-				     int *status)
+				     struct req_ctx *ctx)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	char *body;
 	size_t len = 0, i;
 
-	if (resp->drop)
+	if (resp->drop) {
+		journal_request(ctx->http, ctx, 0);
 		return MHD_NO;
+	}
 	if (resp->raw != NULL) {
 		r = resp->raw;
 		resp->raw = NULL;
@@ -555,7 +574,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 	}
 	for (i = 0; i < resp->n_headers; i++)
 		(void)MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
-	*status = resp->status;
+	ctx->status = resp->status;
+	journal_request(ctx->http, ctx, resp->status);
 	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -614,7 +634,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		journal_copy(ctx->je.error_code, sizeof(ctx->je.error_code),
 			     relay_rc_code(resp.rc));
 	ctx->dropped = resp.drop;
-	ret = send_response(conn, &resp, &ctx->status);
+	ret = send_response(conn, &resp, ctx);
 	response_cleanup(&resp);
 	return ret;
 }
@@ -631,10 +651,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	if (ctx->started) {
-		ctx->je.status = ctx->dropped ? 0 : ctx->status;
-		ctx->je.duration_us = (mono_ns() - ctx->start_ns) / 1000;
-		if (!ctx->control)
-			journal_append(http->st->journal, &ctx->je);
+		journal_request(http, ctx, ctx->dropped ? 0 : ctx->status);
 		log_request(http->st->cfg.log_format, &ctx->je);
 	}
 	if (ctx->slot != NULL && ctx->slot->pending == ctx)

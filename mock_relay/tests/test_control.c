@@ -221,6 +221,51 @@ static void test_journal_is_bounded(void **state)
 	assert_int_equal(mock_stop(small), 0);
 }
 
+/*
+ * §10.3.1: an entry is written before its response is sent, so calls a client makes one
+ * after the other, each on a new connection (handled by different threads), are journaled
+ * in that order. Written at the end of the connection instead, they swapped now and then.
+ */
+static void test_journal_keeps_the_order_of_sequential_calls(void **state)
+{
+	enum { N = 400 };
+	static const char *const args[] = {"--journal-size", "1000", "--threads", "4", NULL};
+	struct mock *m = mock_start(args);
+	struct client_response resp;
+	struct client_request req = {.method = "GET"};
+	char path[64];
+	long status = 0;
+	json_t *env, *items;
+	int i;
+
+	(void)state;
+	assert_non_null(m);
+	for (i = 0; i < N; i++) {
+		struct relay_client *fresh = client_new(m->base_url); /* a new connection */
+
+		assert_non_null(fresh);
+		snprintf(path, sizeof(path), "/api/v1/order/%d", i);
+		req.path = path;
+		assert_int_equal(client_perform(fresh, &req, &resp), RELAY_OK);
+		assert_int_equal(resp.status, 404);
+		client_response_cleanup(&resp);
+		client_free(fresh);
+	}
+	env = mock_admin(m, "GET", "/__mock/journal?limit=1000", NULL, &status);
+	assert_int_equal(status, 200);
+	items = json_object_get(json_object_get(env, "data"), "items");
+	assert_int_equal(json_array_size(items), N);
+	for (i = 0; i < N; i++) {
+		/* newest first: item i is call N-1-i */
+		snprintf(path, sizeof(path), "/api/v1/order/%d", N - 1 - i);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_array_get(items, (size_t)i), "path")),
+				    path);
+	}
+	json_decref(env);
+	assert_int_equal(mock_stop(m), 0);
+}
+
 /* §2.10, §10.3.5: secrets and the admin key never reach the journal or the log. */
 static void test_secrets_absent_from_journal_and_log(void **state)
 {
@@ -436,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup(test_reset_forgets_everything, mock_shared_reset),
 		cmocka_unit_test_setup(test_journal_lists_requests_newest_first, mock_shared_reset),
 		cmocka_unit_test_setup(test_journal_is_bounded, mock_shared_reset),
+		cmocka_unit_test_setup(test_journal_keeps_the_order_of_sequential_calls,
+				       mock_shared_reset),
 		cmocka_unit_test_setup(test_journal_survives_invalid_utf8, mock_shared_reset),
 		cmocka_unit_test_setup(test_secrets_absent_from_journal_and_log, mock_shared_reset),
 		cmocka_unit_test_setup(test_fault_status_then_normal, mock_shared_reset),
