@@ -4,7 +4,7 @@
  *   bench-ws-hold PORT TOKENS_FILE
  *
  * Reads one visitor token per line, opens /api/v1/ws/widget?token=... for each
- * (handshake + welcome frame through the tests' wslay client), prints
+ * (handshake + welcome frame through lib/relay_wsclient, wslay framing), prints
  * "open N failed F in MS ms" on stdout, then holds every socket until stdin is
  * closed, and finally checks each socket is still open by sending an app-level
  * ping and waiting for its pong ("alive N"). Asserts nothing: scripts/bench_ws.sh
@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ws_client.h"
+#include "relay_wsclient.h"
 
 #define HOLD_MAX   20000
 #define TOKEN_LINE 8192
@@ -29,10 +29,26 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The next text message within 5 s (caller frees), or NULL. */
+static char *recv_text(struct wsclient *c)
+{
+	char *payload = NULL;
+	size_t len;
+	int op;
+
+	if (wsclient_recv(c, 5000, &op, &payload, &len) != WSCLIENT_GOT)
+		return NULL;
+	if (op != WSCLIENT_TEXT) {
+		free(payload);
+		return NULL;
+	}
+	return payload;
+}
+
 int main(int argc, char **argv)
 {
-	static struct ws_client *clients[HOLD_MAX];
-	static char line[TOKEN_LINE], path[TOKEN_LINE + 64];
+	static struct wsclient *clients[HOLD_MAX];
+	static char line[TOKEN_LINE], url[TOKEN_LINE + 96];
 	size_t n = 0, failed = 0, alive = 0, i;
 	long long t0;
 	FILE *f;
@@ -56,11 +72,12 @@ int main(int argc, char **argv)
 		line[strcspn(line, "\r\n")] = '\0';
 		if (line[0] == '\0')
 			continue;
-		snprintf(path, sizeof(path), "/api/v1/ws/widget?token=%s", line);
-		clients[n] = ws_client_connect(port, path, NULL, false, NULL, NULL, 0);
-		welcome = clients[n] != NULL ? ws_client_recv_text(clients[n], 5000) : NULL;
+		snprintf(url, sizeof(url), "ws://127.0.0.1:%d/api/v1/ws/widget?token=%s", port,
+			 line);
+		clients[n] = wsclient_connect(url, NULL, 5000, NULL);
+		welcome = clients[n] != NULL ? recv_text(clients[n]) : NULL;
 		if (welcome == NULL || strstr(welcome, "\"welcome\"") == NULL) {
-			ws_client_free(clients[n]);
+			wsclient_free(clients[n]);
 			clients[n] = NULL;
 			failed++;
 		}
@@ -79,14 +96,14 @@ int main(int argc, char **argv)
 
 		if (clients[i] == NULL)
 			continue;
-		if (ws_client_send_text(clients[i], "{\"type\":\"ping\"}", 15) == 0) {
-			pong = ws_client_recv_text(clients[i], 5000);
+		if (wsclient_send_text(clients[i], "{\"type\":\"ping\"}", 15) == RELAY_OK) {
+			pong = recv_text(clients[i]);
 			if (pong != NULL && strstr(pong, "\"pong\"") != NULL)
 				alive++;
 			free(pong);
 		}
-		ws_client_send_close(clients[i], 1000);
-		ws_client_free(clients[i]);
+		(void)!wsclient_close(clients[i], 1000);
+		wsclient_free(clients[i]);
 	}
 	printf("alive %zu\n", alive);
 	return 0;
