@@ -1,6 +1,8 @@
 /*
  * relay_buckets.c - per-tenant buckets (see relay_buckets.h).
  */
+#include <stdint.h>
+
 #include "relay_buckets.h"
 
 int bucket_head_init(struct bucket_head *b)
@@ -16,11 +18,18 @@ void bucket_head_destroy(struct bucket_head *b)
 enum relay_rc buckets_init(struct tenant_buckets *tb, struct bucket_head *(*bucket_new)(void),
 			   void (*bucket_free)(void *b))
 {
+	size_t i;
+
 	if (tb == NULL || bucket_new == NULL || bucket_free == NULL)
 		return RELAY_E_INVALID_ARGUMENT;
-	if (pthread_rwlock_init(&tb->lock, NULL) != 0)
-		return RELAY_E_NOMEM;
-	map_init(&tb->tenants);
+	for (i = 0; i < BUCKET_SHARDS; i++) {
+		if (pthread_rwlock_init(&tb->shards[i].lock, NULL) != 0) {
+			while (i-- > 0)
+				pthread_rwlock_destroy(&tb->shards[i].lock);
+			return RELAY_E_NOMEM;
+		}
+		map_init(&tb->shards[i].tenants);
+	}
 	tb->bucket_new = bucket_new;
 	tb->bucket_free = bucket_free;
 	return RELAY_OK;
@@ -28,30 +37,54 @@ enum relay_rc buckets_init(struct tenant_buckets *tb, struct bucket_head *(*buck
 
 void buckets_cleanup(struct tenant_buckets *tb)
 {
+	size_t i;
+
 	if (tb == NULL || tb->bucket_free == NULL)
 		return;
-	map_cleanup(&tb->tenants, tb->bucket_free);
-	pthread_rwlock_destroy(&tb->lock);
+	for (i = 0; i < BUCKET_SHARDS; i++) {
+		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
+		pthread_rwlock_destroy(&tb->shards[i].lock);
+	}
 }
 
 void buckets_reset(struct tenant_buckets *tb)
 {
-	pthread_rwlock_wrlock(&tb->lock);
-	map_cleanup(&tb->tenants, tb->bucket_free);
-	pthread_rwlock_unlock(&tb->lock);
+	size_t i;
+
+	/* every shard held at once: no operation sees some tenants reset and others not */
+	for (i = 0; i < BUCKET_SHARDS; i++)
+		pthread_rwlock_wrlock(&tb->shards[i].lock);
+	for (i = 0; i < BUCKET_SHARDS; i++)
+		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
+	for (i = BUCKET_SHARDS; i-- > 0;)
+		pthread_rwlock_unlock(&tb->shards[i].lock);
 }
 
-/* Adds an empty bucket for tenant_id unless one exists (exclusive lock held). */
-static int add_bucket(struct tenant_buckets *tb, const char *tenant_id)
+/* The shard of tenant_id (FNV-1a of the id). */
+static struct bucket_shard *shard_of(struct tenant_buckets *tb, const char *tenant_id)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+
+	for (p = tenant_id; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	return &tb->shards[h % BUCKET_SHARDS];
+}
+
+/* Adds an empty bucket for tenant_id unless one exists (sh held exclusively). */
+static int add_bucket(struct tenant_buckets *tb, struct bucket_shard *sh, const char *tenant_id)
 {
 	struct bucket_head *b;
 
-	if (map_get(&tb->tenants, tenant_id) != NULL)
+	if (map_get(&sh->tenants, tenant_id) != NULL)
 		return 1;
 	b = tb->bucket_new();
 	if (b == NULL)
 		return 0;
-	if (map_put(&tb->tenants, tenant_id, b) != RELAY_OK) {
+	b->shard = sh;
+	if (map_put(&sh->tenants, tenant_id, b) != RELAY_OK) {
 		tb->bucket_free(b);
 		return 0;
 	}
@@ -60,6 +93,7 @@ static int add_bucket(struct tenant_buckets *tb, const char *tenant_id)
 
 struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_id, int create)
 {
+	struct bucket_shard *sh = shard_of(tb, tenant_id);
 	struct bucket_head *b;
 	int attempt, ok;
 
@@ -68,18 +102,18 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 	 * adds it and the shared lock that uses it: try again rather than fail.
 	 */
 	for (attempt = 0; attempt < 4; attempt++) {
-		pthread_rwlock_rdlock(&tb->lock);
-		b = map_get(&tb->tenants, tenant_id);
+		pthread_rwlock_rdlock(&sh->lock);
+		b = map_get(&sh->tenants, tenant_id);
 		if (b != NULL) {
 			pthread_mutex_lock(&b->lock);
 			return b;
 		}
-		pthread_rwlock_unlock(&tb->lock);
+		pthread_rwlock_unlock(&sh->lock);
 		if (!create)
 			return NULL;
-		pthread_rwlock_wrlock(&tb->lock);
-		ok = add_bucket(tb, tenant_id);
-		pthread_rwlock_unlock(&tb->lock);
+		pthread_rwlock_wrlock(&sh->lock);
+		ok = add_bucket(tb, sh, tenant_id);
+		pthread_rwlock_unlock(&sh->lock);
 		if (!ok)
 			return NULL;
 	}
@@ -88,6 +122,9 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 
 void buckets_unlock(struct tenant_buckets *tb, struct bucket_head *b)
 {
+	struct bucket_shard *sh = b->shard;
+
+	(void)tb;
 	pthread_mutex_unlock(&b->lock);
-	pthread_rwlock_unlock(&tb->lock);
+	pthread_rwlock_unlock(&sh->lock);
 }
