@@ -4,11 +4,14 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "relay_hmac1.h"
 
@@ -44,68 +47,78 @@ static void hex_encode(const unsigned char *in, size_t len, char *out)
 
 /*
  * OpenSSL 3 looks an algorithm up by name (locks, hash tables) on every one-shot
- * EVP_sha256() call: SHA-256 is fetched once per process and each thread keeps its
- * own digest context, so the hot path takes no lock. HMAC is built on that context
- * (hmac_hex): EVP_MAC's HMAC copies its digest contexts through allocations and
- * parameter lists on every call, which cost more than the hashing.
+ * EVP_sha256()/HMAC() call: SHA-256 and HMAC are fetched once per process and each
+ * thread keeps its own digest and MAC contexts, so the hot path takes no lock.
  */
+struct hmac1_tls {
+	EVP_MD_CTX *md;
+	EVP_MAC_CTX *mac; /* digest set to SHA-256 once; the key is set per call */
+};
+
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
 static pthread_key_t tls_key;
 static int crypto_ready;
-static _Thread_local EVP_MD_CTX *tls_md;
+static _Thread_local struct hmac1_tls *tls_ctx;
 
-/* pthread key destructor: frees a thread's context when it exits. */
+/* pthread key destructor: frees a thread's contexts when it exits. */
 static void tls_free(void *p)
 {
-	EVP_MD_CTX_free(p);
+	struct hmac1_tls *t = p;
+
+	if (t == NULL)
+		return;
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->mac);
+	free(t);
 }
 
 static void crypto_init(void)
 {
 	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (sha256_md == NULL || pthread_key_create(&tls_key, tls_free) != 0)
+	hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (sha256_md == NULL || hmac_mac == NULL || pthread_key_create(&tls_key, tls_free) != 0)
 		return;
 	crypto_ready = 1;
 }
 
-/* This thread's digest context, made on first use; NULL when OpenSSL fails. */
-static EVP_MD_CTX *tls_get(void)
+/* This thread's contexts, made on first use; NULL when OpenSSL fails. */
+static struct hmac1_tls *tls_get(void)
 {
-	EVP_MD_CTX *md;
+	char digest[] = "SHA256";
+	OSSL_PARAM params[2];
+	struct hmac1_tls *t = NULL;
 
-	if (tls_md != NULL)
-		return tls_md;
+	if (tls_ctx != NULL)
+		return tls_ctx;
 	if (pthread_once(&crypto_once, crypto_init) != 0 || !crypto_ready)
-		return NULL;
-	md = EVP_MD_CTX_new();
-	if (md == NULL)
-		return NULL;
-	if (pthread_setspecific(tls_key, md) != 0) {
-		EVP_MD_CTX_free(md);
-		return NULL;
-	}
-	tls_md = md;
-	return md;
-}
-
-/* SHA-256 of a[0..alen) then b[0..blen) into out[32]; 1 on success. */
-static int sha256_two(EVP_MD_CTX *md, const void *a, size_t alen, const void *b, size_t blen,
-		      unsigned char out[32])
-{
-	unsigned int n = 0;
-
-	return EVP_DigestInit_ex2(md, sha256_md, NULL) == 1 && EVP_DigestUpdate(md, a, alen) == 1 &&
-	       EVP_DigestUpdate(md, b, blen) == 1 && EVP_DigestFinal_ex(md, out, &n) == 1 &&
-	       n == 32;
+		goto fail;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto fail;
+	t->md = EVP_MD_CTX_new();
+	t->mac = EVP_MAC_CTX_new(hmac_mac);
+	if (t->md == NULL || t->mac == NULL)
+		goto fail;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(t->mac, params) != 1 || pthread_setspecific(tls_key, t) != 0)
+		goto fail;
+	tls_ctx = t;
+	return t;
+fail:
+	tls_free(t);
+	return NULL;
 }
 
 enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_LEN + 1])
 {
-	unsigned char md[32];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
 	static const char empty_sha256_hex[HMAC1_HEX_LEN + 1] =
 		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-	EVP_MD_CTX *t;
+	struct hmac1_tls *t;
 
 	if (data == NULL && len > 0)
 		return RELAY_E_INVALID_ARGUMENT; /* reading len bytes of nothing would overflow */
@@ -115,47 +128,33 @@ enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_
 		return RELAY_OK;
 	}
 	t = tls_get();
-	if (t == NULL || !sha256_two(t, data, len, NULL, 0, md))
+	if (t == NULL || EVP_DigestInit_ex2(t->md, sha256_md, NULL) != 1 ||
+	    EVP_DigestUpdate(t->md, data, len) != 1 ||
+	    EVP_DigestFinal_ex(t->md, md, &md_len) != 1 || md_len != 32)
 		return RELAY_E_CRYPTO;
-	hex_encode(md, 32, out);
+	hex_encode(md, md_len, out);
 	return RELAY_OK;
 }
 
-/*
- * HMAC-SHA256(secret, msg) (RFC 2104) as lowercase hex into out: a key longer than
- * the 64-byte block is hashed first, then H((K ^ opad) || H((K ^ ipad) || msg)).
- */
+/* HMAC-SHA256(secret, msg) as lowercase hex into out. */
 static enum relay_rc hmac_hex(const char *secret, size_t secret_len, const char *msg,
 			      size_t msg_len, char out[HMAC1_HEX_LEN + 1])
 {
-	unsigned char key[64], pad[64], inner[32], mac[32];
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t mac_len = 0;
+	static const unsigned char nokey[1];
+	/* a NULL key would mean "keep the previous key": an empty one is passed as nokey, 0 */
+	const unsigned char *key = secret_len > 0 ? (const unsigned char *)secret : nokey;
 	enum relay_rc rc = RELAY_E_CRYPTO;
-	EVP_MD_CTX *t = tls_get();
-	size_t i;
+	struct hmac1_tls *t = tls_get();
 
-	memset(key, 0, sizeof(key));
-	if (t == NULL)
+	if (t == NULL || EVP_MAC_init(t->mac, key, secret_len, NULL) != 1 ||
+	    EVP_MAC_update(t->mac, (const unsigned char *)msg, msg_len) != 1 ||
+	    EVP_MAC_final(t->mac, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
 		goto out;
-	if (secret_len > sizeof(key)) {
-		if (!sha256_two(t, secret, secret_len, NULL, 0, key))
-			goto out;
-	} else if (secret_len > 0) {
-		memcpy(key, secret, secret_len);
-	}
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = key[i] ^ 0x36;
-	if (!sha256_two(t, pad, sizeof(pad), msg, msg_len, inner))
-		goto out;
-	for (i = 0; i < sizeof(pad); i++)
-		pad[i] = key[i] ^ 0x5c;
-	if (!sha256_two(t, pad, sizeof(pad), inner, sizeof(inner), mac))
-		goto out;
-	hex_encode(mac, sizeof(mac), out);
+	hex_encode(mac, mac_len, out);
 	rc = RELAY_OK;
 out:
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(pad, sizeof(pad));
-	OPENSSL_cleanse(inner, sizeof(inner));
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return rc;
 }
