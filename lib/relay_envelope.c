@@ -49,73 +49,23 @@ char *envelope_dump(json_t *env, size_t *len)
 	return out;
 }
 
-/*
- * s as a JSON string body (without the quotes) into out, as jansson's dump writes
- * it without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH: '"', '\\' and control
- * characters escaped, everything else as is. Returns the length; out NULL only
- * measures.
- */
-static size_t json_escape(const char *s, char *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char esc[6];
-	size_t n = 0, k;
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			if (out != NULL)
-				out[n] = (char)c;
-			n++;
-			continue;
-		}
-		esc[0] = '\\';
-		k = 2;
-		switch (c) {
-		case '"':
-		case '\\':
-			esc[1] = (char)c;
-			break;
-		case '\b':
-			esc[1] = 'b';
-			break;
-		case '\f':
-			esc[1] = 'f';
-			break;
-		case '\n':
-			esc[1] = 'n';
-			break;
-		case '\r':
-			esc[1] = 'r';
-			break;
-		case '\t':
-			esc[1] = 't';
-			break;
-		default: /* the other controls */
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			k = 6;
-		}
-		if (out != NULL)
-			memcpy(out + n, esc, k);
-		n += k;
-	}
-	return n;
-}
-
 char *envelope_success_text(int status, const char *data, size_t data_len, const char *message,
 			    size_t *len)
 {
 	char digits[11], *d = digits + sizeof(digits);
 	unsigned u = status < 0 ? 0u - (unsigned)status : (unsigned)status;
 	size_t dn, mn, total;
-	char *out, *p;
+	char *out = NULL, *p, *msg = NULL;
+	json_t *m;
 
-	if (message == NULL)
-		message = "";
 	if (data == NULL)
+		return NULL;
+	/* The message as a JSON string, quotes included: jansson escapes it. */
+	m = json_string(message != NULL ? message : "");
+	if (m != NULL)
+		msg = json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(m);
+	if (msg == NULL)
 		return NULL;
 	do { /* status in decimal, as jansson writes an integer */
 		*--d = (char)('0' + u % 10);
@@ -124,12 +74,12 @@ char *envelope_success_text(int status, const char *data, size_t data_len, const
 	if (status < 0)
 		*--d = '-';
 	dn = (size_t)(digits + sizeof(digits) - d);
-	mn = json_escape(message, NULL);
-	/* {"status_code": digits ,"data": data ,"message":" message "} and the NUL */
-	total = 15 + dn + 8 + data_len + 12 + mn + 2;
+	mn = strlen(msg);
+	/* {"status_code": digits ,"data": data ,"message": msg } and the NUL */
+	total = 15 + dn + 8 + data_len + 11 + mn + 1;
 	out = malloc(total + 1);
 	if (out == NULL)
-		return NULL;
+		goto out;
 	p = out;
 	memcpy(p, "{\"status_code\":", 15);
 	p += 15;
@@ -139,11 +89,14 @@ char *envelope_success_text(int status, const char *data, size_t data_len, const
 	p += 8;
 	memcpy(p, data, data_len);
 	p += data_len;
-	memcpy(p, ",\"message\":\"", 12);
-	p += 12;
-	p += json_escape(message, p);
-	memcpy(p, "\"}", 3);
+	memcpy(p, ",\"message\":", 11);
+	p += 11;
+	memcpy(p, msg, mn);
+	p += mn;
+	memcpy(p, "}", 2);
 	if (len != NULL)
 		*len = total;
+out:
+	free(msg);
 	return out;
 }

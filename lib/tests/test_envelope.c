@@ -135,6 +135,44 @@ static void test_envelope_dump_escapes_unicode_as_utf8(void **state)
 		    "{\"status_code\":200,\"data\":{},\"message\":\"caf\xc3\xa9 \\\"q\\\"\"}");
 }
 
+/* envelope_success_text writes, byte for byte, what envelope_dump writes for the same envelope. */
+static void test_success_text_equals_the_dumped_envelope(void **state)
+{
+	static const char *const messages[] = {
+		"Conversation fetched.",  "", "caf\xc3\xa9 \"q\" \\ /", "tab\tnl\ncr\r\x01\x1f",
+		"\xf0\x9f\x98\x80 emoji",
+	};
+	static const int statuses[] = {200, 201, 7, 65535};
+	json_t *data =
+		json_pack("{s:s, s:i, s:[s, n], s:{}}", "id", "c1", "n", 3, "a", "x\"y", "o");
+	char *data_text = json_dumps(data, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	size_t i, k, len = 0;
+
+	(void)state;
+	assert_non_null(data_text);
+	for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
+		for (k = 0; k < sizeof(statuses) / sizeof(statuses[0]); k++) {
+			char *want = envelope_dump(
+				envelope_success(statuses[k], json_incref(data), messages[i]),
+				NULL);
+			char *got = envelope_success_text(statuses[k], data_text, strlen(data_text),
+							  messages[i], &len);
+
+			assert_non_null(want);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+			assert_int_equal(len, strlen(want));
+			free(want);
+			free(got);
+		}
+	}
+	/* Not UTF-8: refused, as envelope_success refuses it. */
+	assert_null(envelope_success_text(200, data_text, strlen(data_text), "bad \xff", &len));
+	assert_null(envelope_success_text(200, NULL, 0, "x", &len));
+	free(data_text);
+	json_decref(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_error_envelope_local_errors_become_internal_error),
 		cmocka_unit_test(test_envelopes_refuse_invalid_utf8_without_leaking),
 		cmocka_unit_test(test_envelope_dump_escapes_unicode_as_utf8),
+		cmocka_unit_test(test_success_text_equals_the_dumped_envelope),
 	};
 
 	return cmocka_run_group_tests_name("envelope", tests, NULL, NULL);
