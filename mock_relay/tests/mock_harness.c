@@ -198,6 +198,22 @@ char *mock_log(const struct mock *m)
 	return buf;
 }
 
+char *mock_log_wait(const struct mock *m, const char *needle)
+{
+	struct timespec ts = {0, 10 * 1000000L};
+	int waited;
+
+	for (waited = 0; waited < 10000; waited += 10) {
+		char *log = mock_log(m);
+
+		if (log != NULL && strstr(log, needle) != NULL)
+			return log;
+		free(log);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 int mock_call(struct mock *m, const char *method, const char *path, const char *body, int admin,
 	      const char *const *headers, struct client_response *resp)
 {

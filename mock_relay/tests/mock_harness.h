@@ -69,6 +69,13 @@ int mock_shared_reset(void **state);
 char *mock_log(const struct mock *m);
 
 /*
+ * The mock's stderr once it contains needle (caller frees), polled for up to 10 s, or
+ * NULL. A request's log line is written after its answer went out (relay_log.h), so a
+ * client that has its answer must wait for the line.
+ */
+char *mock_log_wait(const struct mock *m, const char *needle);
+
+/*
  * A request with optional body (text, may be NULL) and up to 8 header lines.
  * With admin non-zero, X-Admin-Key: test-admin-key is added. resp needs
  * client_response_cleanup().

@@ -364,14 +364,16 @@ static void test_json_log_lines_content(void **state)
 	struct mock_tenant tn;
 	char *log, *line, *save = NULL;
 	int seen = 0;
-	struct timespec ts = {0, 100 * 1000000L};
 
 	(void)state;
 	assert_non_null(j);
 	assert_int_equal(mock_provision(j, "{\"tenant_name\":\"log\"}", &tn), 0);
 	expect(j, "GET", "/nope", NULL, 0, 404, "not_found");
-	nanosleep(&ts, NULL); /* the line is written when the request completes */
-	log = mock_log(j);
+	/* each line is written after its answer went out: wait for both */
+	log = mock_log_wait(j, "/api/v1/provision/tenant");
+	assert_non_null(log);
+	free(log);
+	log = mock_log_wait(j, "/nope");
 	assert_non_null(log);
 	for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		json_t *o = json_loads(line, 0, NULL);
@@ -420,26 +422,45 @@ static void *do_slow_call(void *arg)
 	return NULL;
 }
 
+/*
+ * Whether the mock's one fault rule is still armed: GET /__mock/faults lists it until
+ * a request takes it (the rule has times 1), which that request does in flight.
+ */
+static int fault_armed(struct mock *mm)
+{
+	long status = 0;
+	json_t *env = mock_admin(mm, "GET", "/__mock/faults", NULL, &status);
+	size_t n = json_array_size(json_object_get(json_object_get(env, "data"), "items"));
+
+	json_decref(env);
+	assert_int_equal(status, 200);
+	return n > 0;
+}
+
 /* Issue 3: SIGTERM lets an in-flight request finish, then exits 0. */
 static void test_sigterm_finishes_in_flight_requests(void **state)
 {
 	struct mock *s = mock_start(NULL);
 	struct slow_call c;
-	struct timespec ts = {0, 150 * 1000000L};
+	struct timespec ts = {0, 10 * 1000000L};
 	pthread_t t;
 	long status = 0;
 	json_t *env;
+	int waited;
 
 	(void)state;
 	assert_non_null(s);
 	env = mock_admin(s, "POST", "/__mock/faults",
-			 "{\"path_prefix\":\"/api/v1/fetch/tenants\",\"delay_ms\":600}", &status);
+			 "{\"path_prefix\":\"/api/v1/fetch/tenants\",\"delay_ms\":2000}", &status);
 	json_decref(env);
 	assert_int_equal(status, 201);
 	c.mm = s;
 	c.status = 0;
 	assert_int_equal(pthread_create(&t, NULL, do_slow_call, &c), 0);
-	nanosleep(&ts, NULL);
+	/* SIGTERM once the slow request is in flight (it took the fault), not after a guess */
+	for (waited = 0; waited < 10000 && fault_armed(s); waited += 10)
+		nanosleep(&ts, NULL);
+	assert_false(fault_armed(s));
 	kill(s->pid, SIGTERM);
 	pthread_join(t, NULL);
 	assert_int_equal(c.status, 200);
