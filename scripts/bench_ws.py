@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_signed import ADMIN, call, rss_kib, sign, start, wrk  # noqa: E402
+from bench_signed import ADMIN, call, rss_kib, sign, start, wrk, write_lua  # noqa: E402
 
 ORIGIN = "https://bench.example"
 T0 = time.time()
@@ -40,22 +40,6 @@ def threads(pid):
             if line.startswith("Threads:"):
                 return int(line.split()[1])
     return 0
-
-
-def signed_lua(reqs):
-    ts = int(time.time() * 1000)
-    lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    lua.write("local reqs = {}\n")
-    for tid, sk, cid in reqs:
-        h = sign(tid, sk, b"", ts)
-        path = "/api/v1/relay/fetch/conversation?conversation_id=" + cid
-        lua.write("reqs[#reqs+1] = wrk.format('GET', %s, {%s})\n" % (
-            json.dumps(path), ", ".join("[%s]=%s" % (json.dumps(k), json.dumps(v))
-                                       for k, v in h.items())))
-    lua.write("local i = 0\nfunction request()\n  i = i + 1\n"
-              "  return reqs[(i %% %d) + 1]\nend\n" % len(reqs))
-    lua.close()
-    return lua.name
 
 
 def main():
@@ -112,7 +96,7 @@ def main():
         sessions_s = time.time() - t0
 
         log("wrk baseline")
-        lua = signed_lua(reqs)
+        lua = write_lua(reqs, int(time.time() * 1000))
         rps0, lat0, bad0 = wrk(base + "/", a.seconds, a.connections, lua)
         os.unlink(lua)
         thr0, rss0 = threads(mock.pid), rss_kib(mock.pid)
@@ -123,7 +107,7 @@ def main():
         opened = hold.stdout.readline().strip()
         log(opened + "; wrk with the sockets open")
         thr1, rss1 = threads(mock.pid), rss_kib(mock.pid)
-        lua = signed_lua(reqs)
+        lua = write_lua(reqs, int(time.time() * 1000))
         rps1, lat1, bad1 = wrk(base + "/", a.seconds, a.connections, lua)
         os.unlink(lua)
         log("pinging and closing the sockets")
