@@ -5,6 +5,7 @@
  * the base URL's http:// becomes ws:// and https:// becomes wss://, verified unless
  * --insecure.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,17 @@
 #include "suite.h"
 
 #define WS_PATH "/api/v1/ws/widget?token="
-#define WAIT_MS 3000
+
+/*
+ * How long a frame or close the case expects may take: the per-request --timeout
+ * (10 s by default). Every wait below is for something that must come, so a
+ * generous wait costs nothing when it does; a busy relay (or TLS proxy) can take
+ * seconds.
+ */
+static int wait_ms(const struct case_ctx *x)
+{
+	return x->s->cfg.timeout_ms < INT_MAX ? (int)x->s->cfg.timeout_ms : INT_MAX;
+}
 
 /* Whether the base URL has a scheme with a WebSocket counterpart. */
 static bool ws_base_ok(const struct case_ctx *x)
@@ -76,7 +87,7 @@ static json_t *ws_next(struct case_ctx *x, struct wsclient *c)
 	int op = 0;
 	json_t *j = NULL;
 
-	if (wsclient_recv(c, WAIT_MS, &op, &text, &len) != WSCLIENT_GOT)
+	if (wsclient_recv(c, wait_ms(x), &op, &text, &len) != WSCLIENT_GOT)
 		return NULL;
 	if (op == WSCLIENT_TEXT) {
 		report_case_log(x->rc, "frame: %.300s", text);
@@ -88,7 +99,7 @@ static json_t *ws_next(struct case_ctx *x, struct wsclient *c)
 	return j;
 }
 
-/* Reads until the peer's close frame; its code, or 0 when none came within WAIT_MS. */
+/* Reads until the peer's close frame; its code, or 0 when none came within wait_ms(). */
 static int ws_wait_close(struct case_ctx *x, struct wsclient *c)
 {
 	for (;;) {
@@ -96,7 +107,7 @@ static int ws_wait_close(struct case_ctx *x, struct wsclient *c)
 		size_t len = 0;
 		int op = 0;
 
-		if (wsclient_recv(c, WAIT_MS, &op, &text, &len) != WSCLIENT_GOT)
+		if (wsclient_recv(c, wait_ms(x), &op, &text, &len) != WSCLIENT_GOT)
 			return 0;
 		if (op == WSCLIENT_CLOSE) {
 			report_case_log(x->rc, "close %d \"%.100s\"", wsclient_close_code(c), text);
