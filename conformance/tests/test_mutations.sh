@@ -157,6 +157,20 @@ for m in "${mutations[@]}"; do
 		else
 			printf '%-31s %-6s %s\n' "$m" "$st" "NOT PASSING: ${other:-$caught}"
 			sed -n '1,60p' "$tmp/$m.suite.out"
+			# the unmutated run must pass: show why each failed case failed
+			python3 - "$tmp/$m.json" <<'PY'
+import json, sys
+try:
+    cases = json.load(open(sys.argv[1]))["cases"]
+except (OSError, ValueError, KeyError):
+    sys.exit()
+for c in cases:
+    if c["verdict"] in ("FAIL", "XPASS"):
+        d = c.get("details") or {}
+        print(f"  {c['id']} {c['verdict']} ({c.get('duration_ms')} ms): {c.get('reason')}")
+        print(f"    actual: {str(d.get('actual'))[:600]}")
+        print("    log: " + str(d.get("log"))[-1500:].replace("\n", "\n         "))
+PY
 			failures=$((failures + 1))
 		fi
 	elif [ "$st" != 0 ] && [ "$st" != start ] && [ -n "$caught" ]; then
