@@ -27,7 +27,8 @@
 #define RX_MAX      64
 #define RX_BODY_MAX 65536
 
-enum rx_mode { RX_OK, RX_FAIL_FIRST, RX_REDIRECT, RX_SLOW };
+/* RX_HOLD_FIRST: the first request is recorded, then answered 500 once rx_release() ran. */
+enum rx_mode { RX_OK, RX_FAIL_FIRST, RX_REDIRECT, RX_SLOW, RX_HOLD_FIRST };
 
 struct rx_record {
 	char path[256];
@@ -49,6 +50,8 @@ struct receiver {
 	struct rx_record rec[RX_MAX];
 	int n;
 	int stray; /* requests to paths outside /api/v1/chat-callbacks/ (redirect targets) */
+	pthread_cond_t released_cv; /* RX_HOLD_FIRST */
+	int released;
 };
 
 static void sleep_ms(int ms);
@@ -147,8 +150,13 @@ static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *conn, const 
 		status = 500;
 	if (rx->mode == RX_REDIRECT)
 		status = 302;
+	if (rx->mode == RX_HOLD_FIRST && rx->n == 0)
+		status = 500;
 	rec->answered = status;
 	rx->n++;
+	if (rx->mode == RX_HOLD_FIRST && rec == &rx->rec[0])
+		while (!rx->released)
+			pthread_cond_wait(&rx->released_cv, &rx->lock);
 	pthread_mutex_unlock(&rx->lock);
 	if (rx->mode == RX_SLOW)
 		sleep_ms(1500); /* longer than the mock's --callback-timeout-ms */
@@ -178,6 +186,7 @@ static struct receiver *rx_start(enum rx_mode mode, int fail_first)
 
 	assert_non_null(rx);
 	pthread_mutex_init(&rx->lock, NULL);
+	pthread_cond_init(&rx->released_cv, NULL);
 	rx->mode = mode;
 	rx->fail_first = fail_first;
 	rx->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL,
@@ -193,8 +202,18 @@ static struct receiver *rx_start(enum rx_mode mode, int fail_first)
 static void rx_stop(struct receiver *rx)
 {
 	MHD_stop_daemon(rx->d);
+	pthread_cond_destroy(&rx->released_cv);
 	pthread_mutex_destroy(&rx->lock);
 	free(rx);
+}
+
+/* RX_HOLD_FIRST: the held first request gets its answer now. */
+static void rx_release(struct receiver *rx)
+{
+	pthread_mutex_lock(&rx->lock);
+	rx->released = 1;
+	pthread_cond_broadcast(&rx->released_cv);
+	pthread_mutex_unlock(&rx->lock);
 }
 
 static void rx_set_secret(struct receiver *rx, const char *secret)
@@ -398,13 +417,19 @@ static void test_callback_gives_up_after_attempts(void **state)
 	rx_stop(rx);
 }
 
-/* §9.2.2: every attempt is signed with the tenant's CURRENT secret. */
+/*
+ * §9.2.2: every attempt is signed with the tenant's CURRENT secret. The receiver
+ * holds its 500 to the first attempt until the secret is rotated, so the retry
+ * (which can only start after that answer) comes after the rotation however slow
+ * the machine is; the attempt timeout is long enough not to end the held attempt.
+ */
 static void test_callback_retry_signed_with_rotated_secret(void **state)
 {
-	static const char *const slow[] = {"--callback-backoff-ms", "700", NULL};
-	struct receiver *rx = rx_start(RX_FAIL_FIRST, 1);
+	static const char *const args[] = {"--callback-backoff-ms", "50", "--callback-timeout-ms",
+					   "600000", NULL};
+	struct receiver *rx = rx_start(RX_HOLD_FIRST, 0);
 	struct mock_tenant t;
-	struct mock *m = start_with_tenant(rx, slow, &t);
+	struct mock *m = start_with_tenant(rx, args, &t);
 	json_t *env;
 	long status;
 	char path[128];
@@ -419,6 +444,7 @@ static void test_callback_retry_signed_with_rotated_secret(void **state)
 	rx_set_secret(rx, json_string_value(
 				  json_object_get(json_object_get(env, "data"), "tenant_secret")));
 	json_decref(env);
+	rx_release(rx);
 	rx_wait(rx, 2);
 	assert_true(rx->rec[1].sig_valid);
 	assert_string_equal(rx->rec[1].body, rx->rec[0].body);
