@@ -247,12 +247,13 @@ static struct wsclient *fake_connect(struct fake *f, enum fake_mode mode,
 
 	fake_start(f, mode);
 	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/api/v1/ws/widget?token=t", f->port);
-	return wsclient_connect(url, "https://shop.demo.com", 3000, err);
+	return wsclient_connect(url, "https://shop.demo.com", 10000, err);
 }
 
 /*
- * The next wsclient_recv (2 s at most) gives want_op with the payload want; then (when
- * lost_after) the connection is over.
+ * The next wsclient_recv (10 s at most: the fake server is a thread that a busy
+ * machine may run late) gives want_op with the payload want; then (when lost_after)
+ * the connection is over.
  */
 static void expect_recv(struct wsclient *c, int want_op, const char *want, bool lost_after)
 {
@@ -260,7 +261,7 @@ static void expect_recv(struct wsclient *c, int want_op, const char *want, bool 
 	size_t len = 0;
 	int op = 0;
 
-	assert_int_equal(wsclient_recv(c, 2000, &op, &payload, &len), WSCLIENT_GOT);
+	assert_int_equal(wsclient_recv(c, 10000, &op, &payload, &len), WSCLIENT_GOT);
 	assert_int_equal(op, want_op);
 	assert_int_equal(len, strlen(want));
 	assert_string_equal(payload, want);
