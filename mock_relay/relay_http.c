@@ -515,9 +515,11 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 
 /* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */
 /*
- * §10.3.1: the request's journal entry, written once: when its response is queued, before any
- * byte of it is sent (so a client that waits for each response finds its calls in the journal
- * in the order it made them), or when the connection ends without one (status 0).
+ * §10.3.1: the request's journal entry and log line, written once: when its response is
+ * queued, before any byte of it is sent (so a client that waits for each response finds
+ * its calls in the journal in the order it made them, and, when no other request is in
+ * flight, its log line already written), or when the connection ends without one
+ * (status 0).
  */
 static void journal_request(struct relay_http *http, struct req_ctx *ctx, int status)
 {
@@ -528,6 +530,9 @@ static void journal_request(struct relay_http *http, struct req_ctx *ctx, int st
 	ctx->je.duration_us = (mono_ns() - ctx->start_ns) / 1000;
 	if (!ctx->control)
 		journal_append(http->st->journal, &ctx->je);
+	log_request(http->st->cfg.log_format, &ctx->je);
+	if (atomic_load(&http->inflight) == 1) /* this request alone (relay_log.h) */
+		log_flush();
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_response *resp,
@@ -650,10 +655,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (ctx == NULL)
 		return;
 	*con_cls = NULL;
-	if (ctx->started) {
+	if (ctx->started)
 		journal_request(http, ctx, ctx->dropped ? 0 : ctx->status);
-		log_request(http->st->cfg.log_format, &ctx->je);
-	}
 	if (ctx->slot != NULL && ctx->slot->pending == ctx)
 		ctx->slot->pending = NULL;
 	free(ctx->body);

@@ -9,9 +9,10 @@
  * shared between threads on the way in) and writes whole lines only, in one
  * write(2) of at most PIPE_BUF bytes: lines from different threads never
  * interleave. A buffer goes to stderr when the next line would not fit, when
- * log_flush() is called (relay_http calls it whenever no request is left in
- * flight, so a client that waits for each answer finds each line written), by a
- * flusher thread at most LOG_FLUSH_MS after its first line, and at log_stop().
+ * log_flush() is called (relay_http calls it before it queues the answer of the
+ * only request in flight, so a client that waits for each answer finds each line
+ * written, and when the last request in flight ends), by a flusher thread at most
+ * LOG_FLUSH_MS after its first line, and at log_stop().
  * Without log_start() (or when its thread cannot start) every line is written at
  * once.
  */
