@@ -285,31 +285,6 @@ void conv_remove(struct conv_store *s, const char *tenant_id, const char *conver
 	bucket_unlock(s, t);
 }
 
-enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char *conversation_id,
-			 json_t **conv)
-{
-	struct conv_tenant *t;
-	struct conversation *c;
-	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
-
-	if (s == NULL || tenant_id == NULL || conversation_id == NULL)
-		return rc;
-	t = bucket_lock(s, tenant_id, 0);
-	if (t == NULL)
-		return rc;
-	c = map_get(&t->convs, conversation_id);
-	if (c != NULL) {
-		rc = RELAY_OK;
-		if (conv != NULL) {
-			*conv = conversation_json(c);
-			if (*conv == NULL)
-				rc = RELAY_E_NOMEM;
-		}
-	}
-	bucket_unlock(s, t);
-	return rc;
-}
-
 enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
 			      const char *conversation_id, char **text, size_t *len)
 {
@@ -336,6 +311,24 @@ enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
 		}
 	}
 	bucket_unlock(s, t);
+	return rc;
+}
+
+enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char *conversation_id,
+			 json_t **conv)
+{
+	enum relay_rc rc;
+	char *text = NULL;
+	size_t len = 0;
+
+	rc = conv_fetch_text(s, tenant_id, conversation_id, &text, &len);
+	if (rc != RELAY_OK || conv == NULL)
+		goto out;
+	*conv = json_loadb(text, len, 0, NULL);
+	if (*conv == NULL)
+		rc = RELAY_E_NOMEM;
+out:
+	free(text);
 	return rc;
 }
 
