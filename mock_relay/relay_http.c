@@ -53,15 +53,13 @@ struct req_ctx {
 	char *query; /* raw query copy, NULL when none or over HTTP_QUERY_MAX */
 	bool started;
 	bool too_large;
-	bool control; /* control-plane route: no journal entry */
-	bool dropped;
+	bool control;   /* control-plane route: no journal entry */
 	bool journaled; /* its journal entry is written (journal_request) */
 	bool path_nul;  /* the raw path holds %00: libmicrohttpd's decoded path is cut there */
 	char *body;     /* at most HTTP_BODY_MAX + 1 bytes */
 	size_t body_len;
 	size_t body_cap;
 	size_t received; /* bytes seen, stored or not */
-	int status;
 	struct journal_entry je;
 };
 
@@ -513,7 +511,6 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 			     hmac1_step_name(HMAC1_STEP_BODY));
 }
 
-/* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */
 /*
  * §10.3.1: the request's journal entry and log line, written once: when its response is
  * queued, before any byte of it is sent (so a client that waits for each response finds
@@ -535,6 +532,7 @@ static void journal_request(struct relay_http *http, struct req_ctx *ctx, int st
 		log_flush();
 }
 
+/* Queues resp on conn; MHD_NO closes the connection (drop fault, or no memory). */
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_response *resp,
 				     struct req_ctx *ctx)
 {
@@ -579,7 +577,6 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 	}
 	for (i = 0; i < resp->n_headers; i++)
 		(void)MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
-	ctx->status = resp->status;
 	journal_request(ctx->http, ctx, resp->status);
 	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
 	MHD_destroy_response(r);
@@ -638,7 +635,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (resp.rc != RELAY_OK)
 		journal_copy(ctx->je.error_code, sizeof(ctx->je.error_code),
 			     relay_rc_code(resp.rc));
-	ctx->dropped = resp.drop;
 	ret = send_response(conn, &resp, ctx);
 	response_cleanup(&resp);
 	return ret;
@@ -656,7 +652,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	*con_cls = NULL;
 	if (ctx->started)
-		journal_request(http, ctx, ctx->dropped ? 0 : ctx->status);
+		journal_request(http, ctx, 0); /* no response was queued */
 	if (ctx->slot != NULL && ctx->slot->pending == ctx)
 		ctx->slot->pending = NULL;
 	free(ctx->body);
