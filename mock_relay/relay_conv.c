@@ -23,6 +23,8 @@ struct conversation {
 	char *visitor_display_name; /* NULL: null */
 	char *locale;
 	json_t *metadata;
+	char *mode;        /* NULL: none (relay API conversation) */
+	char *routing_key; /* NULL: none */
 	int64_t created_ms;
 	char *json; /* conversation_json() as compact text, made once: nothing in it changes */
 	size_t json_len;
@@ -122,6 +124,8 @@ static void conversation_free(void *p)
 	free(c->visitor_user_id);
 	free(c->visitor_display_name);
 	free(c->locale);
+	free(c->mode);
+	free(c->routing_key);
 	json_decref(c->metadata);
 	free(c->json);
 	free(c);
@@ -235,9 +239,13 @@ enum relay_rc conv_create(struct conv_store *s, const char *tenant_id, const str
 		f->visitor_display_name != NULL ? strdup(f->visitor_display_name) : NULL;
 	c->locale = strdup(f->locale != NULL ? f->locale : "fr");
 	c->metadata = f->metadata != NULL ? json_deep_copy(f->metadata) : json_object();
+	c->mode = f->mode != NULL ? strdup(f->mode) : NULL;
+	c->routing_key = f->routing_key != NULL ? strdup(f->routing_key) : NULL;
 	c->created_ms = now_ms;
 	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
-	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL))
+	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL) ||
+	    (f->mode != NULL && c->mode == NULL) ||
+	    (f->routing_key != NULL && c->routing_key == NULL))
 		goto out;
 	out = conversation_json(c);
 	if (out == NULL)
@@ -430,6 +438,88 @@ enum relay_rc conv_fetch_messages(struct conv_store *s, const char *tenant_id,
 	rc = RELAY_OK;
 out:
 	bucket_unlock(s, t);
+	json_decref(items);
+	return rc;
+}
+
+struct list_cls {
+	const struct conversation **convs;
+	size_t n;
+};
+
+static void list_take(void *cls, const char *key, void *value)
+{
+	struct list_cls *l = cls;
+
+	(void)key;
+	l->convs[l->n++] = value;
+}
+
+/* Newest first: created_ms descending, then id descending (ids are time-ordered). */
+static int list_cmp(const void *a, const void *b)
+{
+	const struct conversation *x = *(const struct conversation *const *)a;
+	const struct conversation *y = *(const struct conversation *const *)b;
+
+	if (x->created_ms != y->created_ms)
+		return x->created_ms > y->created_ms ? -1 : 1;
+	return -strcmp(x->id, y->id);
+}
+
+/* A conversation as listed by §10.6.1 (new reference, NULL when out of memory). */
+static json_t *list_item_json(const struct conversation *c)
+{
+	json_t *o = json_loadb(c->json, c->json_len, JSON_DECODE_ANY, NULL);
+
+	if (o == NULL)
+		return NULL;
+	if (json_object_set_new(o, "mode", c->mode != NULL ? json_string(c->mode) : json_null()) !=
+		    0 ||
+	    json_object_set_new(o, "routing_key",
+				c->routing_key != NULL ? json_string(c->routing_key)
+						       : json_null()) != 0 ||
+	    json_object_set_new(o, "message_count", json_integer((json_int_t)c->n_messages)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+enum relay_rc conv_list(struct conv_store *s, const char *tenant_id, size_t limit, json_t **page)
+{
+	struct conv_tenant *t;
+	struct list_cls l = {NULL, 0};
+	json_t *items = NULL, *out;
+	enum relay_rc rc = RELAY_E_NOMEM;
+	size_t i, total = 0;
+
+	if (s == NULL || tenant_id == NULL || page == NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	items = json_array();
+	if (items == NULL)
+		return RELAY_E_NOMEM;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t != NULL) {
+		total = map_count(&t->convs);
+		l.convs = malloc((total > 0 ? total : 1) * sizeof(*l.convs));
+		if (l.convs == NULL)
+			goto out;
+		map_each(&t->convs, list_take, &l);
+		qsort(l.convs, l.n, sizeof(*l.convs), list_cmp);
+		for (i = 0; i < l.n && i < limit; i++) {
+			if (json_array_append_new(items, list_item_json(l.convs[i])) != 0)
+				goto out;
+		}
+	}
+	out = json_pack("{s:O, s:I}", "items", items, "total", (json_int_t)total);
+	if (out == NULL)
+		goto out;
+	*page = out;
+	rc = RELAY_OK;
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	free(l.convs);
 	json_decref(items);
 	return rc;
 }

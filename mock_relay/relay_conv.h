@@ -34,6 +34,8 @@ struct conv_fields {
 	const char *visitor_display_name; /* NULL: null */
 	const char *locale;               /* NULL: "fr" */
 	json_t *metadata;                 /* borrowed object; NULL: {} */
+	const char *mode;                 /* the widget session's mode; NULL: none (relay API) */
+	const char *routing_key;          /* the widget session's queue; NULL: none */
 };
 
 /* New empty store; NULL when out of memory. Free with conv_store_free(). */
@@ -89,6 +91,18 @@ RELAY_WUR enum relay_rc conv_append_message(struct conv_store *s, const char *te
 RELAY_WUR enum relay_rc conv_fetch_messages(struct conv_store *s, const char *tenant_id,
 					    const char *conversation_id, size_t limit,
 					    size_t offset, json_t **page);
+
+#define CONV_LIST_LIMIT_MAX 1000 /* §10.6.1 */
+#define CONV_LIST_LIMIT_DEF 100
+
+/*
+ * §10.6.1 (control plane): the tenant's conversations, newest first (created_at, then
+ * id), at most limit: *page = {"items":[...],"total"}; each item is the conversation
+ * object followed by "mode", "routing_key" (null when none) and "message_count". An
+ * unknown tenant has none.
+ */
+RELAY_WUR enum relay_rc conv_list(struct conv_store *s, const char *tenant_id, size_t limit,
+				  json_t **page);
 
 /* Number of conversations the tenant holds (tests, diagnostics). */
 size_t conv_count(struct conv_store *s, const char *tenant_id);

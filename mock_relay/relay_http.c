@@ -583,6 +583,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 	return ret;
 }
 
+/* request_each_header() callback: one header into the journal entry cls. */
+static void journal_header(void *cls, const char *name, const char *value)
+{
+	journal_add_header(cls, name, value);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -630,6 +636,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	ctx->je.at_ms = req.now_ms;
 
 	dispatch(ctx, &req, &resp);
+	if (!ctx->control) /* §10.3.3: the headers as received, secrets redacted */
+		request_each_header(&req, journal_header, &ctx->je);
 	if (req.tenant_id[0] != '\0')
 		journal_copy(ctx->je.tenant_id, sizeof(ctx->je.tenant_id), req.tenant_id);
 	if (resp.rc != RELAY_OK)

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "relay_journal.h"
 
@@ -139,6 +140,66 @@ void journal_copy(char *dst, size_t size, const char *src)
 	dst[o] = '\0';
 }
 
+/* Headers whose value is a credential (§10.3.5): the name is kept, the value is not. */
+static bool header_secret(const char *name)
+{
+	static const char *const secret[] = {"X-Admin-Key", "Authorization", "Proxy-Authorization",
+					     "Cookie"};
+	size_t i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
+		if (strcasecmp(name, secret[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+void journal_add_header(struct journal_entry *e, const char *name, const char *value)
+{
+	char n[JOURNAL_HEADERS_MAX + 1], v[JOURNAL_HEADERS_MAX + 1];
+	size_t used, nl, vl;
+
+	if (e->headers_truncated || name == NULL)
+		return;
+	journal_copy(n, sizeof(n), name);
+	journal_copy(v, sizeof(v), header_secret(name) ? JOURNAL_REDACTED : value);
+	used = strlen(e->headers);
+	nl = strlen(n);
+	vl = strlen(v);
+	/* "Name: value\n"; sanitized text holds no control character, so no '\n' */
+	if (used + nl + 2 + vl + 1 > JOURNAL_HEADERS_MAX) {
+		e->headers_truncated = true;
+		return;
+	}
+	memcpy(e->headers + used, n, nl);
+	memcpy(e->headers + used + nl, ": ", 2);
+	memcpy(e->headers + used + nl + 2, v, vl);
+	e->headers[used + nl + 2 + vl] = '\n';
+	e->headers[used + nl + 2 + vl + 1] = '\0';
+}
+
+/* e->headers as [{"name","value"}...] in arrival order. */
+static json_t *headers_json(const struct journal_entry *e)
+{
+	const char *p = e->headers, *colon, *end;
+	json_t *arr = json_array(), *h;
+
+	while (arr != NULL && *p != '\0') {
+		end = strchr(p, '\n');
+		colon = strstr(p, ": ");
+		if (end == NULL || colon == NULL || colon > end)
+			break; /* not written by journal_add_header */
+		h = json_pack("{s:s%, s:s%}", "name", p, (size_t)(colon - p), "value", colon + 2,
+			      (size_t)(end - colon - 2));
+		if (json_array_append_new(arr, h) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+		p = end + 1;
+	}
+	return arr;
+}
+
 void journal_append(struct relay_journal *j, const struct journal_entry *e)
 {
 	uint64_t seq = atomic_fetch_add(&j->next, 1) + 1;
@@ -163,16 +224,19 @@ static json_t *entry_json(const struct journal_entry *e)
 {
 	json_t *obj, *h;
 
-	obj = json_pack("{s:I, s:I, s:s, s:s, s:i, s:o, s:o, s:I}", "id", (json_int_t)e->seq,
-			"at_ms", (json_int_t)e->at_ms, "method", e->method, "path", e->path,
-			"status", e->status, "error_code", str_or_null(e->error_code), "tenant_id",
-			str_or_null(e->tenant_id), "duration_us", (json_int_t)e->duration_us);
+	obj = json_pack("{s:I, s:I, s:s, s:s, s:i, s:o, s:o, s:I, s:o, s:b}", "id",
+			(json_int_t)e->seq, "at_ms", (json_int_t)e->at_ms, "method", e->method,
+			"path", e->path, "status", e->status, "error_code",
+			str_or_null(e->error_code), "tenant_id", str_or_null(e->tenant_id),
+			"duration_us", (json_int_t)e->duration_us, "headers", headers_json(e),
+			"headers_truncated", e->headers_truncated);
 	if (obj == NULL || !e->hmac1)
 		return obj;
-	h = json_pack("{s:o, s:s, s:o, s:o}", "timestamp",
+	h = json_pack("{s:o, s:s, s:o, s:o, s:o}", "timestamp",
 		      e->has_timestamp ? json_string(e->timestamp) : json_null(), "body_sha256",
 		      e->body_sha256, "signing_string", str_or_null(e->signing_string),
-		      "failed_step", str_or_null(e->failed_step));
+		      "failed_step", str_or_null(e->failed_step), "reason",
+		      str_or_null(e->failed_step[0] != '\0' ? e->detail : ""));
 	if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
 		json_decref(obj);
 		return NULL;

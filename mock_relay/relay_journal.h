@@ -24,6 +24,8 @@
 #define JOURNAL_PATH_MAX   256 /* longer paths are truncated */
 #define JOURNAL_DETAIL_MAX 127
 #define JOURNAL_TS_MAX     32 /* received X-Bloonio-Timestamp text, truncated */
+#define JOURNAL_HEADERS_MAX 1536 /* request headers as "Name: value\n" lines (§10.3.3) */
+#define JOURNAL_REDACTED    "[redacted]"
 
 /* One request. Fixed size: copying it never allocates. */
 struct journal_entry {
@@ -35,6 +37,8 @@ struct journal_entry {
 	char error_code[32];                  /* "" on success */
 	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
 	int64_t duration_us;
+	char headers[JOURNAL_HEADERS_MAX + 1]; /* "Name: value\n" lines, secrets redacted */
+	bool headers_truncated;                /* a header did not fit: it and later ones left out */
 	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
 	bool has_timestamp;                 /* the header came exactly once */
 	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
@@ -42,7 +46,7 @@ struct journal_entry {
 	char signing_string[HMAC1_SIGNING_STRING_MAX +
 			    1];              /* "" unless the timestamp passed 4.1.3 */
 	char failed_step[16];                /* "" when every step passed */
-	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (log only) */
+	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (hmac1.reason, static text) */
 };
 
 struct relay_journal;
@@ -64,6 +68,14 @@ void journal_append(struct relay_journal *j, const struct journal_entry *e);
  */
 RELAY_WUR enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id,
 					size_t limit, json_t **items, size_t *total);
+
+/*
+ * Appends one received header to e->headers (§10.3.3), both sanitized as by
+ * journal_copy(); the value of X-Admin-Key, Authorization, Proxy-Authorization and
+ * Cookie is replaced by JOURNAL_REDACTED (§10.3.5). A line that does not fit sets
+ * e->headers_truncated and it and every later header are left out.
+ */
+void journal_add_header(struct journal_entry *e, const char *name, const char *value);
 
 /*
  * Copies src into dst[size], truncating on a character boundary, always

@@ -37,4 +37,8 @@ void *map_remove(struct relay_map *m, const char *key);
 
 size_t map_count(const struct relay_map *m);
 
+/* Calls fn(cls, key, value) for every entry, in no particular order; fn must not modify m. */
+void map_each(const struct relay_map *m, void (*fn)(void *cls, const char *key, void *value),
+	      void *cls);
+
 #endif

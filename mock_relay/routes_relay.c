@@ -193,7 +193,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	struct tenant_snapshot t;
 	struct visitor_session v;
 	struct visitor_claims c;
-	struct conv_fields f = {NULL, NULL, "fr", NULL};
+	struct conv_fields f = {NULL, NULL, "fr", NULL, "bot", NULL};
 	const char *visitor, *email_hash;
 	size_t email_hash_len;
 	json_int_t ttl;

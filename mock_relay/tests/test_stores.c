@@ -22,7 +22,7 @@
 
 static struct conv_fields visitor_fields(void)
 {
-	struct conv_fields f = {"visitor-1", NULL, NULL, NULL};
+	struct conv_fields f = {"visitor-1", NULL, NULL, NULL, NULL, NULL};
 
 	return f;
 }
