@@ -21,9 +21,9 @@
 #include "relay_hmac1.h"
 #include "relay_rc.h"
 
-#define JOURNAL_PATH_MAX   256 /* longer paths are truncated */
-#define JOURNAL_DETAIL_MAX 127
-#define JOURNAL_TS_MAX     32 /* received X-Bloonio-Timestamp text, truncated */
+#define JOURNAL_PATH_MAX    256 /* longer paths are truncated */
+#define JOURNAL_DETAIL_MAX  127
+#define JOURNAL_TS_MAX      32   /* received X-Bloonio-Timestamp text, truncated */
 #define JOURNAL_HEADERS_MAX 1536 /* request headers as "Name: value\n" lines (§10.3.3) */
 #define JOURNAL_REDACTED    "[redacted]"
 
@@ -38,7 +38,7 @@ struct journal_entry {
 	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
 	int64_t duration_us;
 	char headers[JOURNAL_HEADERS_MAX + 1]; /* "Name: value\n" lines, secrets redacted */
-	bool headers_truncated;                /* a header did not fit: it and later ones left out */
+	bool headers_truncated;             /* a header did not fit: it and later ones left out */
 	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
 	bool has_timestamp;                 /* the header came exactly once */
 	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
