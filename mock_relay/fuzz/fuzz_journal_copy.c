@@ -5,8 +5,12 @@
  * its first NUL, as a decoded path or header value would be. The copy is always
  * NUL-terminated inside dst, valid UTF-8 without control characters (so the
  * journal always serializes), and equal to the source when the source was already
- * clean and fits.
+ * clean and fits. The same bytes, split at their first ':' into a header name and
+ * value, go through journal_add_header() (§10.3.3) twice: the entry's header text stays
+ * under its cap as "Name: value\n" lines, and the journal's JSON lists one header per
+ * line kept.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -61,6 +65,40 @@ static int clean(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* journal_add_header() with name/value taken from src; checks the entry and its JSON. */
+static void check_headers(const char *src)
+{
+	struct journal_entry *e = calloc(1, sizeof(*e));
+	struct relay_journal *j = journal_new(1);
+	char name[1024];
+	const char *colon = strchr(src, ':'), *p;
+	size_t lines = 0, total = 0, len;
+	json_t *items = NULL, *hs;
+
+	FUZZ_CHECK(e != NULL && j != NULL);
+	len = colon != NULL ? (size_t)(colon - src) : strlen(src);
+	memcpy(name, src, len);
+	name[len] = '\0';
+	journal_add_header(e, name, colon != NULL ? colon + 1 : "");
+	journal_add_header(e, name, colon != NULL ? colon + 1 : "");
+	len = strlen(e->headers);
+	FUZZ_CHECK(len <= JOURNAL_HEADERS_MAX);
+	for (p = e->headers; *p != '\0'; p++) {
+		FUZZ_CHECK((unsigned char)*p >= 0x20 || *p == '\n');
+		lines += *p == '\n';
+	}
+	FUZZ_CHECK(len == 0 || e->headers[len - 1] == '\n');
+	FUZZ_CHECK(lines == 2 || e->headers_truncated);
+	journal_append(j, e);
+	FUZZ_CHECK(journal_to_json(j, NULL, 1, &items, &total) == RELAY_OK);
+	hs = json_object_get(json_array_get(items, 0), "headers");
+	/* a name holding ": " splits early, but the count of lines is kept */
+	FUZZ_CHECK(json_array_size(hs) == lines);
+	json_decref(items);
+	journal_free(j);
+	free(e);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char src[1024], dst[257 + 8];
@@ -96,5 +134,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	journal_copy(dst, dsize, NULL);
 	FUZZ_CHECK(dst[0] == '\0');
+	check_headers(src);
 	return 0;
 }
