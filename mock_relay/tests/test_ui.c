@@ -77,6 +77,11 @@ static void test_ui_page_served_with_csp_of_its_own_script(void **state)
 	csp_source(resp.body, "<style>", "</style>", style, sizeof(style));
 	assert_non_null(strstr(csp, script));
 	assert_non_null(strstr(csp, style));
+	/* each in its own directive */
+	assert_memory_equal(strstr(csp, script) - strlen("script-src "), "script-src ",
+			    strlen("script-src "));
+	assert_memory_equal(strstr(csp, style) - strlen("style-src "), "style-src ",
+			    strlen("style-src "));
 	assert_non_null(strstr(csp, "default-src 'none'"));
 	assert_non_null(strstr(csp, "frame-ancestors 'none'"));
 	assert_null(strstr(csp, "unsafe-inline"));

@@ -14,6 +14,8 @@ the DOM that
     nowhere in the DOM;
   - the <script> path and tenant name render as text: no element was made from them and
     none of their code ran;
+  - a call made while the page is open appears without a reload, and the status
+    filter leaves only the matching rows;
   - the page fits a phone-width viewport without horizontal scrolling.
 It saves screenshots (1280x800 and 390x844) to --out, and the 1280x800 one also to
 --screenshot when given (the README's docs/ui.png is made that way).
@@ -334,6 +336,24 @@ def run(args, binary, mock, failures):
                 browser.screenshot(os.path.join(args.out, "ui.png"))
             if args.screenshot:
                 browser.screenshot(args.screenshot)
+
+        # live: a call made now appears without a reload (the page polls the journal)
+        browser.eval("window.loadedOnce = true")
+        stale_status, _, _ = mock.signed("/api/v1/relay/create/conversation", body, tid, secret,
+                                         FROZEN_MS - 45000)
+        check(stale_status == 401, "stale call answered %s, not 401" % stale_status)
+        browser.wait_for(
+            "[...document.querySelectorAll('#requests tbody .error-code')].some("
+            "c => c.textContent === 'stale_timestamp')", "the new call to appear live")
+        check(browser.eval("window.loadedOnce === true"), "the page reloaded")
+        # filters: status class 2xx leaves only the 201s
+        browser.eval("(() => { const s = document.getElementById('f-status'); s.value = '2';"
+                     " s.dispatchEvent(new Event('input')); })()")
+        shown = json.loads(browser.eval(ROWS_JS))
+        check(shown and all(r["status"].startswith("2") for r in shown) and len(shown) == 2,
+              "status filter 2xx shows %r" % [(r["path"], r["status"]) for r in shown])
+        browser.eval("(() => { const s = document.getElementById('f-status'); s.value = '';"
+                     " s.dispatchEvent(new Event('input')); })()")
 
         # the provision call: X-Admin-Key kept by name only
         prov = by_path.get("/api/v1/provision/tenant", [])
