@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "relay_rc.h"
 #include "relay_router.h"
 
 extern const unsigned char ui_page_html[]; /* the page, byte for byte */
@@ -26,7 +27,8 @@ extern const char ui_page_style_sha256[];  /* hex SHA-256 of the inline style's 
  * whose hashes are given (64 hex digits each), fetch to its own origin, nothing framed
  * or framing. false when a hash is not 64 hex digits.
  */
-bool ui_csp(const char *script_sha256_hex, const char *style_sha256_hex, char out[UI_CSP_MAX]);
+RELAY_WUR bool ui_csp(const char *script_sha256_hex, const char *style_sha256_hex,
+		      char out[UI_CSP_MAX]);
 
 extern const struct relay_route routes_ui[]; /* mock_ui.c: GET /__mock/ui */
 
