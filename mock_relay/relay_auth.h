@@ -8,7 +8,7 @@
 #ifndef RELAY_AUTH_H
 #define RELAY_AUTH_H
 
-#include "relay_http.h"
+#include "relay_req.h"
 #include "relay_rc.h"
 
 /*

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "relay_http.h"
+#include "relay_req.h"
 
 enum route_flags {
 	ROUTE_PUBLIC = 0,

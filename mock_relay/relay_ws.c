@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <microhttpd.h>
 #include <openssl/rand.h>
 #include <wslay/wslay.h>
 
@@ -617,7 +618,7 @@ size_t ws_hub_max(struct ws_hub *hub)
 	return hub == NULL ? 0 : hub->max_conns;
 }
 
-void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh,
+void ws_hub_adopt(struct ws_hub *hub, int sock, struct MHD_UpgradeResponseHandle *urh,
 		  const char *extra_in, size_t extra_in_size, const char *token, const char *origin)
 {
 	static const struct wslay_event_callbacks cbs = {

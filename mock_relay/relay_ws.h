@@ -17,7 +17,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include "relay_hmac1.h"
 #include "relay_ids.h"
@@ -66,6 +65,7 @@ typedef uint16_t (*ws_open_fn)(void *ctx, const char *token, const char *origin,
 
 struct ws_hub;
 struct relay_state;
+struct MHD_UpgradeResponseHandle; /* libmicrohttpd's, opaque here */
 
 /* Start the loop thread. NULL on failure. */
 struct ws_hub *ws_hub_new(size_t max_conns, ws_open_fn on_open, ws_text_fn on_text, void *ctx);
@@ -89,7 +89,7 @@ size_t ws_hub_max(struct ws_hub *hub);
  * MHD read past the request; token and origin (may be NULL) are handed to the
  * ws_open_fn. All three are copied.
  */
-void ws_hub_adopt(struct ws_hub *hub, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh,
+void ws_hub_adopt(struct ws_hub *hub, int sock, struct MHD_UpgradeResponseHandle *urh,
 		  const char *extra_in, size_t extra_in_size, const char *token,
 		  const char *origin);
 

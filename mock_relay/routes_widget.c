@@ -42,20 +42,15 @@ static void cors_headers(const struct relay_request *req, struct relay_response 
 /* §7.5.3-7.5.4: OPTIONS on the three widget paths. */
 static void handle_preflight(struct relay_request *req, struct relay_response *resp)
 {
-	struct MHD_Response *r;
-
 	(void)response_header(resp, "Vary", "Origin");
 	if (req->origin == NULL ||
 	    !store_any_tenant_allows_origin(req->st->store, req->origin, strlen(req->origin))) {
 		response_error(resp, RELAY_E_ORIGIN_NOT_ALLOWED, NULL, NULL);
 		return;
 	}
-	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	if (r == NULL) {
-		response_error(resp, RELAY_E_NOMEM, NULL, NULL);
+	response_empty(resp, 204);
+	if (resp->status != 204)
 		return;
-	}
-	response_raw(resp, 204, r);
 	(void)response_header(resp, "Access-Control-Allow-Origin", req->origin);
 	(void)response_header(resp, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 	(void)response_header(resp, "Access-Control-Allow-Headers", "Content-Type, Authorization");

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <microhttpd.h>
 #include <openssl/evp.h>
 
 #include "relay_callbacks.h"

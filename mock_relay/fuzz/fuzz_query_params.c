@@ -13,7 +13,7 @@
 
 #include "fuzz.h"
 #include "relay_fields.h"
-#include "relay_http.h"
+#include "relay_req.h"
 #include "relay_ids.h"
 
 static int id_char(char c)
