@@ -17,9 +17,6 @@
 #include <openssl/crypto.h>
 
 #include "relay_callbacks.h"
-#include "relay_conv.h"
-#include "relay_state.h"
-#include "relay_store.h"
 
 const char *const callbacks_events[CALLBACKS_EVENT_COUNT] = {
 	"conversation-started", "message-received", "ticket-created",
@@ -584,66 +581,4 @@ json_t *callbacks_list_json(struct callbacks *cb, const char *tenant_id, size_t 
 	}
 	pthread_mutex_unlock(&cb->lock);
 	return json_pack("{s:o}", "items", items);
-}
-
-void callbacks_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data)
-{
-	enum relay_rc rc;
-
-	if (st == NULL || st->callbacks == NULL) {
-		json_decref(data);
-		return;
-	}
-	/* No callback_url_base (or tenant gone): no delivery (§9.1.3). */
-	rc = callbacks_enqueue(st->callbacks, tenant_id, event, data, NULL, NULL);
-	(void)rc;
-}
-
-/* callbacks_lookup_fn over the tenant store: URL base and current secret, copied. */
-static bool store_lookup(void *ctx, const char *tenant_id, struct callbacks_tenant *out)
-{
-	struct relay_state *st = ctx;
-	struct tenant_snapshot *snap = calloc(1, sizeof(*snap));
-	char secret[KEY_STR_LEN + 1];
-	bool found = false;
-
-	if (snap == NULL)
-		return false;
-	if (store_tenant_snapshot(st->store, tenant_id, snap) != RELAY_OK)
-		goto out;
-	if (store_tenant_secret_copy(st->store, tenant_id, secret) != RELAY_OK)
-		goto out;
-	snprintf(out->url_base, sizeof(out->url_base), "%s", snap->callback_url_base);
-	snprintf(out->secret, sizeof(out->secret), "%s", secret);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	found = true;
-out:
-	free(snap);
-	return found;
-}
-
-struct callbacks *callbacks_new_for_state(struct relay_state *st)
-{
-	struct callbacks_config cfg;
-
-	callbacks_config_default(&cfg);
-	if (st->cfg.callback_attempts > 0)
-		cfg.attempts = st->cfg.callback_attempts;
-	if (st->cfg.callback_backoff_ms >= 0)
-		cfg.backoff_ms = st->cfg.callback_backoff_ms;
-	if (st->cfg.callback_timeout_ms > 0)
-		cfg.timeout_ms = st->cfg.callback_timeout_ms;
-	return callbacks_new(&cfg, &st->clock, store_lookup, st);
-}
-
-void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
-				 const char *conversation_id)
-{
-	json_t *conv = NULL;
-
-	if (st == NULL || st->callbacks == NULL)
-		return;
-	if (conv_fetch(st->conversations, tenant_id, conversation_id, &conv) != RELAY_OK)
-		return;
-	callbacks_emit(st, tenant_id, "conversation-started", conv);
 }

@@ -38,8 +38,6 @@
 #define CALLBACKS_PATH_PREFIX    "/api/v1/chat-callbacks/"
 #define CALLBACKS_EVENT_COUNT    9
 
-struct relay_state;
-
 struct callbacks_config {
 	int attempts;   /* attempts in all, 1-CALLBACKS_ATTEMPTS_MAX */
 	int backoff_ms; /* delay before attempt n+1 is backoff_ms × 2^(n−1) */
@@ -100,24 +98,5 @@ RELAY_WUR enum relay_rc callbacks_enqueue(struct callbacks *cb, const char *tena
  * NULL (§10.5.1). New reference, NULL when out of memory.
  */
 json_t *callbacks_list_json(struct callbacks *cb, const char *tenant_id, size_t limit);
-
-/*
- * The mock's worker: tenants from st->store, clock st->clock, attempts and backoff
- * from st->cfg. NULL on failure.
- */
-struct callbacks *callbacks_new_for_state(struct relay_state *st);
-
-/*
- * conversation-started for a conversation just created (§9.4): data is the
- * conversation object (§9.3.2), read back from the store.
- */
-void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
-				 const char *conversation_id);
-
-/*
- * The hook the route handlers call: queue event for tenant_id when the tenant has a
- * callback_url_base, silently do nothing otherwise (§9.1.3). data is stolen.
- */
-void callbacks_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data);
 
 #endif

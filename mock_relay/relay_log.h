@@ -20,11 +20,12 @@
 #define RELAY_LOG_H
 
 #include "relay_journal.h"
-#include "relay_state.h"
 
 #define LOG_LINE_MAX 1024 /* longer lines are truncated */
 #define LOG_BUF_MAX  4096 /* per thread; PIPE_BUF, so one write(2) is atomic on a pipe */
 #define LOG_FLUSH_MS 100  /* the longest a line waits in a buffer */
+
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
 /* Starts the flusher thread; false when it cannot (lines are then written at once). */
 bool log_start(void);

@@ -6,7 +6,7 @@
 
 #include <openssl/crypto.h>
 
-#include "relay_callbacks.h"
+#include "callbacks_emit.h"
 #include "relay_conv.h"
 #include "relay_faults.h"
 #include "relay_journal.h"
@@ -15,7 +15,7 @@
 #include "relay_sessions.h"
 #include "relay_state.h"
 #include "relay_store.h"
-#include "relay_ws.h"
+#include "ws_widget.h"
 
 void relay_config_defaults(struct relay_config *cfg)
 {
@@ -30,8 +30,21 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->callback_timeout_ms = CONFIG_CB_TIMEOUT_MS;
 }
 
+/* The delivery worker's settings: §9.5's defaults, overridden by the command line. */
+static void callbacks_config_for(const struct relay_config *cfg, struct callbacks_config *out)
+{
+	callbacks_config_default(out);
+	if (cfg->callback_attempts > 0)
+		out->attempts = cfg->callback_attempts;
+	if (cfg->callback_backoff_ms >= 0)
+		out->backoff_ms = cfg->callback_backoff_ms;
+	if (cfg->callback_timeout_ms > 0)
+		out->timeout_ms = cfg->callback_timeout_ms;
+}
+
 struct relay_state *relay_state_new(const struct relay_config *cfg)
 {
+	struct callbacks_config cb_cfg;
 	struct relay_state *st;
 
 	st = calloc(1, sizeof(*st));
@@ -54,8 +67,10 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 		relay_state_free(st);
 		return NULL;
 	}
-	st->callbacks = callbacks_new_for_state(st);
-	st->ws = ws_hub_new_for_state(st);
+	/* The worker and the hub read the stores through st (callbacks_emit, ws_widget). */
+	callbacks_config_for(&st->cfg, &cb_cfg);
+	st->callbacks = callbacks_new(&cb_cfg, &st->clock, callbacks_tenant_lookup, st);
+	st->ws = ws_hub_new(WS_MAX_CONNS, ws_widget_on_open, ws_widget_on_text, st);
 	if (st->callbacks == NULL || st->ws == NULL) {
 		relay_state_free(st);
 		return NULL;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "relay_clock.h"
+#include "relay_log.h"
 #include "relay_rc.h"
 
 #define CONFIG_BIND_MAX        64    /* textual IPv4 / IPv6 address */
@@ -25,8 +26,6 @@
 #define CONFIG_CB_ATTEMPTS     3    /* §9.5 */
 #define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
 #define CONFIG_CB_TIMEOUT_MS   5000 /* §9.5: whole-attempt timeout */
-
-enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
 /* What main.c parsed from the command line (see `mock-relay --help`). */
 struct relay_config {

@@ -28,7 +28,6 @@
 #include <openssl/rand.h>
 #include <wslay/wslay.h>
 
-#include "relay_state.h"
 #include "relay_ws.h"
 
 enum ws_cmd_kind { CMD_ADOPT, CMD_PUSH, CMD_CLOSE_TENANT, CMD_CLOSE_ALL };
@@ -728,28 +727,4 @@ json_t *ws_message_frame(const json_t *msg)
 			 json_object_get(msg, "id"), "role", json_object_get(msg, "role"),
 			 "content", json_object_get(msg, "content"), "created_at",
 			 json_object_get(msg, "created_at"));
-}
-
-void ws_push_message(struct relay_state *st, const char *tenant_id, const char *conversation_id,
-		     json_t *frame)
-{
-	char *text;
-
-	if (st == NULL || st->ws == NULL || frame == NULL || ws_hub_count(st->ws) == 0) {
-		json_decref(frame);
-		return;
-	}
-	text = json_dumps(frame, JSON_COMPACT);
-	json_decref(frame);
-	if (text == NULL)
-		return;
-	ws_hub_push(st->ws, tenant_id, conversation_id, text, strlen(text));
-	free(text);
-}
-
-void ws_close_tenant(struct relay_state *st, const char *tenant_id, int close_code)
-{
-	if (st == NULL || st->ws == NULL)
-		return;
-	ws_hub_close_tenant(st->ws, tenant_id, (uint16_t)close_code);
 }

@@ -6,8 +6,9 @@
  * command queue and an eventfd: adopting a socket after the HTTP upgrade, pushing
  * a frame to a conversation's sockets, closing a tenant's sockets, closing all.
  *
- * The hub knows frames, not the relay: what a client text frame means is decided
- * by the ws_text_fn hook (routes_ws.c), which runs on the loop thread.
+ * The hub knows frames, not the relay: what a socket gets and what a client text
+ * frame means are decided by the ws_open_fn and ws_text_fn hooks (ws_widget.c),
+ * which run on the loop thread.
  */
 #ifndef RELAY_WS_H
 #define RELAY_WS_H
@@ -64,7 +65,6 @@ typedef uint16_t (*ws_open_fn)(void *ctx, const char *token, const char *origin,
 			       struct ws_conn_info *ci, char **first_frame);
 
 struct ws_hub;
-struct relay_state;
 struct MHD_UpgradeResponseHandle; /* libmicrohttpd's, opaque here */
 
 /* Start the loop thread. NULL on failure. */
@@ -111,16 +111,5 @@ const char *ws_close_reason(uint16_t close_code);
  * {"type":"message","id","role","content","created_at"}. New reference or NULL.
  */
 json_t *ws_message_frame(const json_t *msg);
-
-/* The mock's hub (routes_ws.c): client frames handled against st. NULL on failure. */
-struct ws_hub *ws_hub_new_for_state(struct relay_state *st);
-
-/*
- * The hooks other modules call (§8.4, §2.6.3, §2.7.3). frame is stolen and sent
- * compact to every open socket of the conversation.
- */
-void ws_push_message(struct relay_state *st, const char *tenant_id, const char *conversation_id,
-		     json_t *frame);
-void ws_close_tenant(struct relay_state *st, const char *tenant_id, int close_code);
 
 #endif

@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_router.h"
-#include "relay_ws.h"
+#include "ws_widget.h"
 #include "relay_store.h"
 #include "relay_tenant.h"
 

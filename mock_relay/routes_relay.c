@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay_callbacks.h"
+#include "callbacks_emit.h"
 #include "relay_conv.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
@@ -18,7 +18,7 @@
 #include "relay_router.h"
 #include "relay_sessions.h"
 #include "relay_store.h"
-#include "relay_ws.h"
+#include "ws_widget.h"
 
 _Static_assert(sizeof(((struct relay_state *)0)->token_key) == TOKEN_KEY_LEN,
 	       "relay_state.token_key must hold TOKEN_KEY_LEN bytes");

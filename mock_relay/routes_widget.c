@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "relay_callbacks.h"
+#include "callbacks_emit.h"
 #include "relay_conv.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
