@@ -7,14 +7,14 @@
 #include <openssl/crypto.h>
 
 #include "callbacks_emit.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_faults.h"
 #include "relay_journal.h"
 #include "relay_jwt.h"
-#include "relay_operators.h"
-#include "relay_sessions.h"
+#include "operator_store.h"
+#include "session_store.h"
 #include "relay_state.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 #include "ws_widget.h"
 
 void relay_config_defaults(struct relay_config *cfg)

@@ -18,14 +18,14 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_fields.h"
 #include "relay_journal.h"
-#include "relay_operators.h"
+#include "operator_store.h"
 #include "relay_router.h"
 #include "relay_state.h"
-#include "relay_store.h"
-#include "relay_tenant.h"
+#include "tenant_store.h"
+#include "tenant_fields.h"
 
 #define NOW_MS   1781344800000LL
 #define BODY_MAX 65536 /* §1.7: relay_http never hands a handler more */

@@ -11,8 +11,8 @@
 
 #include "fuzz.h"
 #include "relay_origin.h"
-#include "relay_store.h"
-#include "relay_tenant.h"
+#include "tenant_store.h"
+#include "tenant_fields.h"
 
 #define NOW_MS 1781344800000LL /* 2026-06-13T10:00:00Z, fixed: deterministic */
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "relay_conv.h"
-#include "relay_operators.h"
-#include "relay_sessions.h"
+#include "conv_store.h"
+#include "operator_store.h"
+#include "session_store.h"
 
 #define NOW_MS   1782036000000LL
 #define TENANT_A "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0a"

@@ -1,12 +1,12 @@
 /*
- * relay_tenant.c - validation of tenant fields (SPEC.md §2.3, §3).
+ * tenant_fields.c - validation of tenant fields (SPEC.md §2.3, §3).
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "relay_tenant.h"
+#include "tenant_fields.h"
 
 void tenant_fields_init(struct tenant_fields *f)
 {

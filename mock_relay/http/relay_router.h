@@ -30,7 +30,7 @@ struct relay_route {
 };
 
 extern const struct relay_route routes_admin[];             /* routes_admin.c, §2 */
-extern const struct relay_route routes_control[];           /* mock_control.c, §10 */
+extern const struct relay_route routes_control[];           /* routes_control.c, §10 */
 extern const struct relay_route routes_relay[];             /* routes_relay.c, §6 */
 extern const struct relay_route routes_widget[];            /* routes_widget.c, §7 */
 extern const struct relay_route routes_callbacks_control[]; /* routes_callbacks_control.c, §10.5 */

@@ -19,13 +19,13 @@
 #include <strings.h>
 
 #include "callbacks_emit.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
 #include "relay_origin.h"
 #include "relay_router.h"
-#include "relay_sessions.h"
-#include "relay_store.h"
+#include "session_store.h"
+#include "tenant_store.h"
 
 #define ROUTING_KEY_MAX 128 /* §7.1.2, characters */
 #define ANY_LENGTH      ((size_t)-1)

@@ -11,8 +11,8 @@
 
 #include "relay_router.h"
 #include "ws_widget.h"
-#include "relay_store.h"
-#include "relay_tenant.h"
+#include "tenant_store.h"
+#include "tenant_fields.h"
 
 /* §1.2.3 message table. */
 #define MSG_PROVISIONED                                                                            \

@@ -1,5 +1,5 @@
 /*
- * relay_store.h - the tenant store (SPEC.md §2, §5, §4.7, §13).
+ * tenant_store.h - the tenant store (SPEC.md §2, §5, §4.7, §13).
  *
  * In memory: a hash map sharded by tenant_id (STORE_SHARDS shards, each behind a
  * pthread rwlock), so signed calls of different tenants never share a lock; each
@@ -12,8 +12,8 @@
  * in-memory representation: a SQLite backend can implement these same functions
  * later without any caller changing.
  */
-#ifndef RELAY_STORE_H
-#define RELAY_STORE_H
+#ifndef TENANT_STORE_H
+#define TENANT_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@
 
 #include "relay_ids.h"
 #include "relay_rc.h"
-#include "relay_tenant.h"
+#include "tenant_fields.h"
 
 #define STORE_SHARDS         64
 #define STORE_MAX_TENANTS    10000 /* §13: past it provision answers 507 capacity_exceeded */

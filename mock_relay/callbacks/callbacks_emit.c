@@ -7,9 +7,9 @@
 #include <openssl/crypto.h>
 
 #include "callbacks_emit.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_state.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 
 void callbacks_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data)
 {

@@ -11,13 +11,13 @@
 #include <string.h>
 
 #include "callbacks_emit.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
-#include "relay_operators.h"
+#include "operator_store.h"
 #include "relay_router.h"
-#include "relay_sessions.h"
-#include "relay_store.h"
+#include "session_store.h"
+#include "tenant_store.h"
 #include "ws_widget.h"
 
 _Static_assert(sizeof(((struct relay_state *)0)->token_key) == TOKEN_KEY_LEN,

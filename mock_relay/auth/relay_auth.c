@@ -7,7 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_auth.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 
 int auth_admin_key_ok(const struct relay_request *req)
 {

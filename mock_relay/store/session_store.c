@@ -1,12 +1,12 @@
 /*
- * relay_sessions.c - visitor sessions, sharded, bounded (SPEC.md §7).
+ * session_store.c - visitor sessions, sharded, bounded (SPEC.md §7).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relay_map.h"
-#include "relay_sessions.h"
+#include "session_store.h"
 
 #define SHARD_MAX (SESSIONS_MAX / SESSIONS_SHARDS)
 

@@ -1,5 +1,5 @@
 /*
- * relay_conv.h - conversations and their messages (SPEC.md §6.1, §6.2, §6.6, §13).
+ * conv_store.h - conversations and their messages (SPEC.md §6.1, §6.2, §6.6, §13).
  *
  * One bucket per tenant, each with its own mutex; a store-wide rwlock is held
  * shared by every operation and exclusively only by reset (and briefly when a
@@ -9,8 +9,8 @@
  * Results are JSON snapshots built under the lock (new references the caller
  * owns), so no pointer into the store ever escapes.
  */
-#ifndef RELAY_CONV_H
-#define RELAY_CONV_H
+#ifndef CONV_STORE_H
+#define CONV_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>

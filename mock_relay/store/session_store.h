@@ -1,5 +1,5 @@
 /*
- * relay_sessions.h - visitor sessions (SPEC.md §6.3, §7.1, §7.4, §8.1).
+ * session_store.h - visitor sessions (SPEC.md §6.3, §7.1, §7.4, §8.1).
  *
  * A session is created by create/visitor-session (widget) or mint/visitor-token
  * (backend) together with its conversation, and lives ~30 days, much longer than
@@ -11,8 +11,8 @@
  * order; when a shard is full, its oldest session is evicted if it is past the
  * 30-day age, otherwise the new one is refused with capacity_exceeded.
  */
-#ifndef RELAY_SESSIONS_H
-#define RELAY_SESSIONS_H
+#ifndef SESSION_STORE_H
+#define SESSION_STORE_H
 
 #include <stdint.h>
 

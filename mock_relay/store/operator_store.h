@@ -1,12 +1,12 @@
 /*
- * relay_operators.h - operators provisioned by a tenant's backend (SPEC.md §6.4, §6.5).
+ * operator_store.h - operators provisioned by a tenant's backend (SPEC.md §6.4, §6.5).
  *
  * Idempotent on (lowercased email, tenant): provisioning an existing email
  * refreshes the fields present instead of failing. Per-tenant buckets with their
- * own mutex, as in relay_conv.h; another tenant's operator is not found.
+ * own mutex, as in conv_store.h; another tenant's operator is not found.
  */
-#ifndef RELAY_OPERATORS_H
-#define RELAY_OPERATORS_H
+#ifndef OPERATOR_STORE_H
+#define OPERATOR_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_fields.h"
 
 int field_has_control(const char *s, size_t len)

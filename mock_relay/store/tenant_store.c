@@ -1,5 +1,5 @@
 /*
- * relay_store.c - in-memory tenant store (SPEC.md §2, §4.7, §5, §13).
+ * tenant_store.c - in-memory tenant store (SPEC.md §2, §4.7, §5, §13).
  *
  * Locking: order_mu (creation order, only taken by provision, listing and reset) ->
  * shard rwlock (read for lookups, write for changes) -> tenant mu (counters). Always
@@ -12,7 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_hmac1.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 
 #define SHARD_BUCKETS 256 /* per shard: 16384 chains for at most 10,000 tenants */
 #define SIG_BYTES     32

@@ -1,12 +1,12 @@
 /*
- * relay_conv.c - conversations and messages, per-tenant buckets (SPEC.md §6.1, §6.2).
+ * conv_store.c - conversations and messages, per-tenant buckets (SPEC.md §6.1, §6.2).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relay_buckets.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_map.h"
 
 struct message {

@@ -1,5 +1,5 @@
 /*
- * relay_operators.c - operators, idempotent on (email, tenant) (SPEC.md §6.4).
+ * operator_store.c - operators, idempotent on (email, tenant) (SPEC.md §6.4).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "relay_ids.h"
 #include "relay_map.h"
 #include "relay_buckets.h"
-#include "relay_operators.h"
+#include "operator_store.h"
 
 struct operator
 {

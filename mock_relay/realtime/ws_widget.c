@@ -8,12 +8,12 @@
 #include <openssl/crypto.h>
 
 #include "callbacks_emit.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_jwt.h"
 #include "relay_origin.h"
-#include "relay_sessions.h"
+#include "session_store.h"
 #include "relay_state.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 #include "ws_widget.h"
 
 /*
