@@ -52,7 +52,7 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 		return NULL;
 	st->cfg = *cfg;
 	relay_clock_init(&st->clock);
-	st->store = store_new();
+	st->store = tenant_store_new();
 	st->journal = journal_new(cfg->journal_size > 0 ? cfg->journal_size : 1);
 	st->faults = faults_new();
 	if (st->store == NULL || st->journal == NULL || st->faults == NULL) {
@@ -60,8 +60,8 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 		return NULL;
 	}
 	st->conversations = conv_store_new();
-	st->operators = operators_new();
-	st->sessions = sessions_new();
+	st->operators = operator_store_new();
+	st->sessions = session_store_new();
 	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
 	    token_key_generate(st->token_key) != RELAY_OK) {
 		relay_state_free(st);
@@ -84,13 +84,13 @@ void relay_state_free(struct relay_state *st)
 		return;
 	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
-	sessions_free(st->sessions);
-	operators_free(st->operators);
+	session_store_free(st->sessions);
+	operator_store_free(st->operators);
 	conv_store_free(st->conversations);
 	OPENSSL_cleanse(st->token_key, sizeof(st->token_key));
 	faults_free(st->faults);
 	journal_free(st->journal);
-	store_free(st->store);
+	tenant_store_free(st->store);
 	free(st);
 }
 
@@ -99,11 +99,11 @@ void relay_state_reset(struct relay_state *st)
 	/* Later modules' resets go first: they may refer to tenants. */
 	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);
-	sessions_reset(st->sessions);
-	operators_reset(st->operators);
+	session_store_reset(st->sessions);
+	operator_store_reset(st->operators);
 	conv_store_reset(st->conversations);
 	faults_reset(st->faults);
 	journal_reset(st->journal);
-	store_reset(st->store);
+	tenant_store_reset(st->store);
 	relay_clock_reset(&st->clock);
 }

@@ -1,5 +1,5 @@
 /*
- * relay_auth.c - HMAC#1 gate (SPEC.md §4.5) and the admin key check (§2.1).
+ * relay_auth.c - HMAC#1 gate (SPEC §4.5) and the admin key check (§2.1).
  */
 #include <stdint.h>
 #include <string.h>
@@ -102,7 +102,7 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		goto out;
 	}
 	/* Step 3: unknown tenant and wrong signature are the same answer (§4.3). */
-	known = store_tenant_auth(st->store, h.tenant_id, &ta) == RELAY_OK;
+	known = tenant_store_auth(st->store, h.tenant_id, &ta) == RELAY_OK;
 	rc = hmac1_verify_signature(&h, known ? ta.secret : NULL, known ? strlen(ta.secret) : 0,
 				    &v);
 	OPENSSL_cleanse(ta.secret, sizeof(ta.secret));
@@ -120,8 +120,8 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 	}
 	/* Step 5: replays, only when asked to (§4.7). */
 	if (st->cfg.reject_replays) {
-		rc = store_replay_check(st->store, h.tenant_id, v.timestamp_ms, h.signature,
-					req->now_ms);
+		rc = tenant_store_replay_check(st->store, h.tenant_id, v.timestamp_ms, h.signature,
+					       req->now_ms);
 		if (rc != RELAY_OK) {
 			failed = HMAC1_STEP_REPLAY;
 			detail = "this (tenant, timestamp, signature) was already received";
@@ -135,7 +135,7 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		}
 	}
 	/* Step 6: the tenant's fixed 60 s window (§5). */
-	rc = store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
+	rc = tenant_store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
 	if (rc == RELAY_E_TENANT_NOT_FOUND) {
 		rc = RELAY_E_INVALID_SIGNATURE;
 		failed = HMAC1_STEP_SIGNATURE;

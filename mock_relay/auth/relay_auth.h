@@ -1,5 +1,5 @@
 /*
- * relay_auth.h - the HMAC#1 gate of every /api/v1/relay/... route (SPEC.md §4, §5).
+ * relay_auth.h - the HMAC#1 gate of every /api/v1/relay/... route (SPEC §4, §5).
  *
  * Checks, in SPEC §4.5's order, first failure wins: headers, window, signature,
  * tenant status, replay (only with --reject-replays), rate limit. Step 7 (the body)

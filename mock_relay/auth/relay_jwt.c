@@ -1,5 +1,5 @@
 /*
- * relay_jwt.c - visitor and operator tokens over libjwt (SPEC.md §6.3, §6.5, §7.2).
+ * relay_jwt.c - visitor and operator tokens over libjwt (SPEC §6.3, §6.5, §7.2).
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * relay_jwt.h - visitor and operator tokens (SPEC.md §6.3, §6.5, §7.2).
+ * relay_jwt.h - visitor and operator tokens (SPEC §6.3, §6.5, §7.2).
  *
  * Both are HS256 JWTs made with libjwt and signed with the relay's own key (32
  * random bytes per process, kept in struct relay_state). Times in claims are Unix

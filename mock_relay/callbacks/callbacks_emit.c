@@ -33,9 +33,9 @@ bool callbacks_tenant_lookup(void *ctx, const char *tenant_id, struct callbacks_
 
 	if (snap == NULL)
 		return false;
-	if (store_tenant_snapshot(st->store, tenant_id, snap) != RELAY_OK)
+	if (tenant_store_snapshot(st->store, tenant_id, snap) != RELAY_OK)
 		goto out;
-	if (store_tenant_secret_copy(st->store, tenant_id, secret) != RELAY_OK)
+	if (tenant_store_secret_copy(st->store, tenant_id, secret) != RELAY_OK)
 		goto out;
 	snprintf(out->url_base, sizeof(out->url_base), "%s", snap->callback_url_base);
 	snprintf(out->secret, sizeof(out->secret), "%s", secret);
@@ -53,7 +53,7 @@ void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
 
 	if (st == NULL || st->callbacks == NULL)
 		return;
-	if (conv_fetch(st->conversations, tenant_id, conversation_id, &conv) != RELAY_OK)
+	if (conv_store_fetch(st->conversations, tenant_id, conversation_id, &conv) != RELAY_OK)
 		return;
 	callbacks_emit(st, tenant_id, "conversation-started", conv);
 }

@@ -1,5 +1,5 @@
 /*
- * callbacks_emit.h - the callbacks the route handlers ask for (SPEC.md §9.1.3, §9.4).
+ * callbacks_emit.h - the callbacks the route handlers ask for (SPEC §9.1.3, §9.4).
  *
  * The delivery worker (relay_callbacks) knows tenants only through a lookup hook;
  * this module is that hook over the mock's tenant store, and the calls the route

@@ -1,5 +1,5 @@
 /*
- * relay_callbacks.h - signed callbacks from the mock to tenant backends (SPEC.md §9, §10.5).
+ * relay_callbacks.h - signed callbacks from the mock to tenant backends (SPEC §9, §10.5).
  *
  *   POST {callback_url_base}/api/v1/chat-callbacks/<event>
  *   body {"event_id":"evt_…","event":"<event>","tenant_id":"…","occurred_at":"<RFC

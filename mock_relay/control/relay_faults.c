@@ -1,5 +1,5 @@
 /*
- * relay_faults.c - fault rules (SPEC.md §10.4).
+ * relay_faults.c - fault rules (SPEC §10.4).
  */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 /*
- * relay_faults.h - injected faults (SPEC.md §10.4).
+ * relay_faults.h - injected faults (SPEC §10.4).
  *
  * At most FAULTS_MAX rules. Each matches request paths by prefix and fires for the
  * next `times` matching requests: answer with an error status, delay the answer, or

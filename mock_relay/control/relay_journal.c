@@ -1,5 +1,5 @@
 /*
- * relay_journal.c - the request journal (SPEC.md §10.3).
+ * relay_journal.c - the request journal (SPEC §10.3).
  */
 #include <pthread.h>
 #include <stdatomic.h>

@@ -1,5 +1,5 @@
 /*
- * relay_journal.h - bounded ring of recent requests (SPEC.md §10.3).
+ * relay_journal.h - bounded ring of recent requests (SPEC §10.3).
  *
  * Each request the mock answers (control-plane calls excepted) leaves one entry:
  * method, path, status, error code, tenant and, for HMAC#1 calls, what the mock
@@ -40,7 +40,7 @@ struct journal_entry {
 	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
 	char body_sha256[HMAC1_HEX_LEN + 1];
 	char signing_string[HMAC1_SIGNING_STRING_MAX +
-			    1];              /* "" unless the timestamp passed 4.1.3 */
+			    1];              /* "" unless the timestamp passed §4.1.3 */
 	char failed_step[16];                /* "" when every step passed */
 	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (log only) */
 };

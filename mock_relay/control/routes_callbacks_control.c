@@ -1,5 +1,5 @@
 /*
- * routes_callbacks_control.c - the callback side of the control plane (SPEC.md §10.5).
+ * routes_callbacks_control.c - the callback side of the control plane (SPEC §10.5).
  *
  *   GET  /__mock/callbacks?tenant_id=&limit=   deliveries, newest first
  *   POST /__mock/callbacks/fire                 {"tenant_id","event","data"} → 202

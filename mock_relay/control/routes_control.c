@@ -1,5 +1,5 @@
 /*
- * routes_control.c - the mock's control plane behind X-Admin-Key (SPEC.md §10).
+ * routes_control.c - the mock's control plane behind X-Admin-Key (SPEC §10).
  *
  * Never faulted, rate-limited or journaled (ROUTE_CONTROL).
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_query_params.c - the query-string rules of SPEC.md §1.6.4-§1.6.5 on any bytes.
+ * fuzz_query_params.c - the query-string rules of SPEC §1.6.4-§1.6.5 on any bytes.
  *
  * The input (up to its first NUL) is used three ways: as a raw query string for
  * request_query_count() (a repeated name is a 400, §1.6.4), as an id value for

@@ -1,5 +1,5 @@
 /*
- * relay_http.c - libmicrohttpd glue (SPEC.md §1, §10.3, §10.4, §13).
+ * relay_http.c - libmicrohttpd glue (SPEC §1, §10.3, §10.4, §13).
  *
  * Per request: the URI log callback creates the request context (it sees the raw
  * URI, so the query string length can be checked), the access handler accumulates

@@ -1,5 +1,5 @@
 /*
- * relay_http.h - libmicrohttpd glue: the daemon (SPEC.md §1).
+ * relay_http.h - libmicrohttpd glue: the daemon (SPEC §1).
  *
  * relay_http owns the daemon. For every request it accumulates the body (capped at
  * HTTP_BODY_MAX: past it the answer is 413 payload_too_large and the rest is never

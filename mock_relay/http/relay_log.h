@@ -1,5 +1,5 @@
 /*
- * relay_log.h - one line per request on stderr (SPEC.md §10.3).
+ * relay_log.h - one line per request on stderr (SPEC §10.3).
  *
  * Method, path (never the query: it can carry a visitor token), status, tenant,
  * error code and duration in microseconds, as text or JSON. Secrets never reach

@@ -1,5 +1,5 @@
 /*
- * relay_req.h - the route handlers' API: one request in, one response out (SPEC.md §1).
+ * relay_req.h - the route handlers' API: one request in, one response out (SPEC §1).
  *
  * A handler reads a struct relay_request and fills a struct relay_response through
  * the response_* helpers below: the status and the envelope always come from the

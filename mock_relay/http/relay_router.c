@@ -1,5 +1,5 @@
 /*
- * relay_router.c - exact-path routing over every routes file (SPEC.md §1.6).
+ * relay_router.c - exact-path routing over every routes file (SPEC §1.6).
  */
 #include <string.h>
 

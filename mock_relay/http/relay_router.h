@@ -1,5 +1,5 @@
 /*
- * relay_router.h - the route table (SPEC.md §1.6).
+ * relay_router.h - the route table (SPEC §1.6).
  *
  * Each routes file exports one array terminated by an entry whose path is NULL and
  * is listed in relay_router.c. Paths match exactly (no prefixes, no patterns). An

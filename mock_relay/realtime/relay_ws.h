@@ -1,5 +1,5 @@
 /*
- * relay_ws.h - the widget WebSocket hub (SPEC.md §8).
+ * relay_ws.h - the widget WebSocket hub (SPEC §8).
  *
  * Every upgraded socket is driven by ONE event-loop thread (epoll) with wslay's
  * event API; no thread per socket. Other threads talk to the loop through a locked
@@ -107,7 +107,7 @@ void ws_hub_close_all(struct ws_hub *hub, uint16_t close_code);
 const char *ws_close_reason(uint16_t close_code);
 
 /*
- * The message frame of §8.2 for a stored message object (6.2.3):
+ * The message frame of §8.2 for a stored message object (§6.2.3):
  * {"type":"message","id","role","content","created_at"}. New reference or NULL.
  */
 json_t *ws_message_frame(const json_t *msg);

@@ -33,16 +33,16 @@ static uint16_t ws_decide(struct relay_state *st, const char *token, const char 
 
 	if (vc == NULL || vs == NULL || snap == NULL)
 		goto out;
-	/* 1: valid (7.2.5), unexpired (7.2.3), naming a live session of its tenant. */
+	/* 1: valid (§7.2.5), unexpired (§7.2.3), naming a live session of its tenant. */
 	if (token == NULL || strlen(token) > TOKEN_MAX_LEN)
 		goto out;
 	if (token_verify_visitor(st->token_key, TOKEN_KEY_LEN, token, now_ms, vc, &expired) !=
 		    RELAY_OK ||
 	    expired)
 		goto out;
-	if (store_tenant_snapshot(st->store, vc->tid, snap) != RELAY_OK)
+	if (tenant_store_snapshot(st->store, vc->tid, snap) != RELAY_OK)
 		goto out;
-	if (sessions_find(st->sessions, vc->tid, vc->sid, vs) != RELAY_OK)
+	if (session_store_find(st->sessions, vc->tid, vc->sid, vs) != RELAY_OK)
 		goto out;
 	/* 2: tenant suspended; 3: widget key rotated since the token was issued. */
 	code = WS_CLOSE_FORBIDDEN;
@@ -53,7 +53,7 @@ static uint16_t ws_decide(struct relay_state *st, const char *token, const char 
 		goto out;
 	/* 4: the token's origin is still allowed, and the browser's Origin is that one. */
 	if (vc->origin[0] != '\0') {
-		if (!store_tenant_origin_allowed(st->store, vc->tid, vc->origin,
+		if (!tenant_store_origin_allowed(st->store, vc->tid, vc->origin,
 						 strlen(vc->origin)))
 			goto out;
 		if (origin_hdr != NULL && (origin_normalize(origin_hdr, strlen(origin_hdr), norm,
@@ -113,7 +113,7 @@ static bool ws_rate_take(struct relay_state *st, struct ws_conn_info *ci, int64_
 	int64_t window = now_ms >= 0 ? now_ms / 60000 : -1 - (-1 - now_ms) / 60000;
 	int limit;
 
-	if (store_tenant_auth(st->store, ci->tenant_id, &auth) != RELAY_OK)
+	if (tenant_store_auth(st->store, ci->tenant_id, &auth) != RELAY_OK)
 		return false;
 	limit = auth.rate_limit_per_min;
 	OPENSSL_cleanse(auth.secret, sizeof(auth.secret));
@@ -165,8 +165,8 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 		goto out;
 	}
 	code = 0;
-	rc = conv_append_message(st->conversations, ci->tenant_id, ci->conversation_id, "visitor",
-				 content, content_len, now_ms, &msg);
+	rc = conv_store_append_message(st->conversations, ci->tenant_id, ci->conversation_id,
+				       "visitor", content, content_len, now_ms, &msg);
 	if (rc == RELAY_E_CAPACITY_EXCEEDED) {
 		*reply = frame_text(
 			json_pack("{s:s, s:s}", "type", "error", "code", "capacity_exceeded"));

@@ -1,5 +1,5 @@
 /*
- * ws_widget.h - the widget socket's protocol over the hub (SPEC.md §8).
+ * ws_widget.h - the widget socket's protocol over the hub (SPEC §8).
  *
  * The hub (relay_ws) moves frames; this module decides what they mean against the
  * mock's state: the checks of an upgraded socket and its welcome frame (§8.1.3,

@@ -1,5 +1,5 @@
 /*
- * relay_fields.c - body field and query id rules (SPEC.md §1.5, §1.6.5).
+ * relay_fields.c - body field and query id rules (SPEC §1.5, §1.6.5).
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * relay_fields.h - body field and query id rules shared by the relay-API and widget
- * routes (SPEC.md §1.5, §1.6.5, §6, §7).
+ * routes (SPEC §1.5, §1.6.5, §6, §7).
  *
  * Each reader returns 1 when the field satisfies its rule (absent counts as valid
  * unless FIELD_REQUIRED) and 0 when it does not; the caller answers 422 naming

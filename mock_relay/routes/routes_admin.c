@@ -1,5 +1,5 @@
 /*
- * routes_admin.c - admin tenant endpoints behind X-Admin-Key (SPEC.md §2).
+ * routes_admin.c - admin tenant endpoints behind X-Admin-Key (SPEC §2).
  *
  * The X-Admin-Key check runs in relay_http before these handlers (ROUTE_ADMIN).
  * Then, per §2.1.4: query parameters (400) -> body JSON (400) -> body fields (422)
@@ -68,7 +68,7 @@ static void provision(struct relay_request *req, struct relay_response *resp)
 		field_error(resp, rc, field, reason);
 		goto out;
 	}
-	rc = store_tenant_create(req->st->store, &f, req->now_ms, &data);
+	rc = tenant_store_create(req->st->store, &f, req->now_ms, &data);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		goto out;
@@ -101,7 +101,7 @@ static void update(struct relay_request *req, struct relay_response *resp)
 		field_error(resp, rc, field, reason);
 		goto out;
 	}
-	rc = store_tenant_update(req->st->store, id, &f, req->now_ms, &data);
+	rc = tenant_store_update(req->st->store, id, &f, req->now_ms, &data);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		goto out;
@@ -120,7 +120,7 @@ static void rotate_secret(struct relay_request *req, struct relay_response *resp
 
 	if (!tenant_param(req, resp, id))
 		return;
-	rc = store_tenant_rotate_secret(req->st->store, id, req->now_ms, secret);
+	rc = tenant_store_rotate_secret(req->st->store, id, req->now_ms, secret);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		return;
@@ -139,7 +139,7 @@ static void rotate_widget_key(struct relay_request *req, struct relay_response *
 
 	if (!tenant_param(req, resp, id))
 		return;
-	rc = store_tenant_rotate_widget_key(req->st->store, id, req->now_ms, key);
+	rc = tenant_store_rotate_widget_key(req->st->store, id, req->now_ms, key);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		return;
@@ -158,7 +158,7 @@ static void set_status(struct relay_request *req, struct relay_response *resp, b
 
 	if (!tenant_param(req, resp, id))
 		return;
-	rc = store_tenant_set_suspended(req->st->store, id, suspended, req->now_ms);
+	rc = tenant_store_set_suspended(req->st->store, id, suspended, req->now_ms);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		return;
@@ -192,7 +192,7 @@ static void fetch_tenant(struct relay_request *req, struct relay_response *resp)
 
 	if (!tenant_param(req, resp, id))
 		return;
-	rc = store_tenant_to_json(req->st->store, id, &data);
+	rc = tenant_store_to_json(req->st->store, id, &data);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		return;
@@ -211,7 +211,7 @@ static void fetch_tenants(struct relay_request *req, struct relay_response *resp
 	if (!request_int_param(req, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, resp) ||
 	    !request_int_param(req, "offset", 0, LIST_OFFSET_MAX, 0, &offset, resp))
 		return;
-	rc = store_tenant_list(req->st->store, (size_t)limit, (size_t)offset, &items, &total);
+	rc = tenant_store_list(req->st->store, (size_t)limit, (size_t)offset, &items, &total);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		return;

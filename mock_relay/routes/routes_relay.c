@@ -1,5 +1,5 @@
 /*
- * routes_relay.c - the relay API behind the HMAC#1 gate (SPEC.md §6).
+ * routes_relay.c - the relay API behind the HMAC#1 gate (SPEC §6).
  *
  * relay_http runs the gate (§4 steps 1-6) before these handlers, so req->tenant_id
  * is the verified tenant: body or query ids never select a tenant (§6.6.2). Each
@@ -65,13 +65,13 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 				 DISPLAY_NAME_MAX, &f.visitor_display_name, NULL)) {
 		invalid(resp, "visitor_display_name");
 	} else if (!field_string(body, "locale", 0, 1, 35, &f.locale, NULL) ||
-		   (f.locale != NULL && !conv_locale_valid(f.locale))) {
+		   (f.locale != NULL && !conv_store_locale_valid(f.locale))) {
 		invalid(resp, "locale");
 	} else if (!field_object(body, "metadata", &f.metadata)) {
 		invalid(resp, "metadata");
 	} else {
-		rc = conv_create(req->st->conversations, req->tenant_id, &f, req->now_ms, &conv,
-				 NULL);
+		rc = conv_store_create(req->st->conversations, req->tenant_id, &f, req->now_ms,
+				       &conv, NULL);
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {
@@ -95,7 +95,7 @@ static void handle_fetch_conversation(struct relay_request *req, struct relay_re
 	if (id == NULL)
 		return;
 	/* the object's text, kept since creation: no tree built or dumped per call */
-	rc = conv_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
+	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
 	if (rc != RELAY_OK)
 		response_error(resp, rc, NULL, NULL);
 	else
@@ -117,14 +117,14 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 	if (!field_string(body, "conversation_id", FIELD_REQUIRED, 1, 128, &conv_id, NULL)) {
 		invalid(resp, "conversation_id");
 	} else if (!field_string(body, "role", FIELD_REQUIRED, 1, 16, &role, NULL) ||
-		   !conv_role_valid(role)) {
+		   !conv_store_role_valid(role)) {
 		invalid(resp, "role");
 	} else if (!field_string(body, "content", FIELD_REQUIRED, 1, CONV_CONTENT_MAX, &content,
 				 &content_len)) {
 		invalid(resp, "content");
 	} else {
-		rc = conv_append_message(req->st->conversations, req->tenant_id, conv_id, role,
-					 content, content_len, req->now_ms, &msg);
+		rc = conv_store_append_message(req->st->conversations, req->tenant_id, conv_id,
+					       role, content, content_len, req->now_ms, &msg);
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {
@@ -152,8 +152,8 @@ static void handle_fetch_messages(struct relay_request *req, struct relay_respon
 			       resp) ||
 	    !request_int_param(req, "offset", 0, 2147483647LL, 0, &offset, resp))
 		return;
-	rc = conv_fetch_messages(req->st->conversations, req->tenant_id, id, (size_t)limit,
-				 (size_t)offset, &page);
+	rc = conv_store_fetch_messages(req->st->conversations, req->tenant_id, id, (size_t)limit,
+				       (size_t)offset, &page);
 	if (rc != RELAY_OK)
 		response_error(resp, rc, NULL, NULL);
 	else
@@ -224,7 +224,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 
 	memset(&v, 0, sizeof(v));
 	memset(&c, 0, sizeof(c));
-	rc = store_tenant_snapshot(st->store, req->tenant_id, &t);
+	rc = tenant_store_snapshot(st->store, req->tenant_id, &t);
 	if (rc == RELAY_OK)
 		rc = token_widget_key_hash(t.widget_public_key, v.wpk);
 	if (rc == RELAY_OK)
@@ -232,8 +232,8 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	if (rc != RELAY_OK)
 		goto fail;
 	f.visitor_user_id = visitor;
-	rc = conv_create(st->conversations, req->tenant_id, &f, req->now_ms, NULL,
-			 v.conversation_id);
+	rc = conv_store_create(st->conversations, req->tenant_id, &f, req->now_ms, NULL,
+			       v.conversation_id);
 	if (rc != RELAY_OK)
 		goto fail;
 	conv_made = true;
@@ -243,7 +243,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	memcpy(v.mode, "bot", 4);
 	v.created_ms = req->now_ms;
 	v.ttl_s = ttl;
-	rc = sessions_add(st->sessions, &v, req->now_ms);
+	rc = session_store_add(st->sessions, &v, req->now_ms);
 	if (rc != RELAY_OK)
 		goto fail;
 
@@ -255,7 +255,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	c.exp = c.iat + ttl;
 	rc = token_mint_visitor(st->token_key, sizeof(st->token_key), &c, &token);
 	if (rc != RELAY_OK) {
-		sessions_remove(st->sessions, v.session_id);
+		session_store_remove(st->sessions, v.session_id);
 		goto fail;
 	}
 	callbacks_emit_conversation(st, req->tenant_id, v.conversation_id); /* §9.4 */
@@ -264,7 +264,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	goto out;
 fail:
 	if (conv_made)
-		conv_remove(st->conversations, req->tenant_id, v.conversation_id);
+		conv_store_remove(st->conversations, req->tenant_id, v.conversation_id);
 	response_error(resp, rc, NULL, NULL);
 out:
 	free(token);
@@ -314,7 +314,7 @@ static void handle_provision_operator(struct relay_request *req, struct relay_re
 	f.has_display_name = json_object_get(body, "display_name") != NULL;
 	if (!field_string(body, "email", FIELD_REQUIRED, 1, OPERATOR_EMAIL_MAX, &email,
 			  &email_len) ||
-	    !operators_email_valid(email, email_len)) {
+	    !operator_store_email_valid(email, email_len)) {
 		invalid(resp, "email");
 	} else if (!field_string(body, "display_name", FIELD_NULLABLE, 1, DISPLAY_NAME_MAX,
 				 &f.display_name, NULL)) {
@@ -323,8 +323,8 @@ static void handle_provision_operator(struct relay_request *req, struct relay_re
 		invalid(resp, "routing_keys");
 	} else {
 		f.email = email;
-		rc = operators_provision(req->st->operators, req->tenant_id, &f, req->now_ms,
-					 &created, &op);
+		rc = operator_store_provision(req->st->operators, req->tenant_id, &f, req->now_ms,
+					      &created, &op);
 		if (rc != RELAY_OK)
 			response_error(resp, rc, NULL, NULL);
 		else if (created)
@@ -358,7 +358,7 @@ static void handle_mint_operator_token(struct relay_request *req, struct relay_r
 		invalid(resp, "ttl_seconds");
 		goto out;
 	}
-	rc = operators_find(req->st->operators, req->tenant_id, op_id);
+	rc = operator_store_find(req->st->operators, req->tenant_id, op_id);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 		goto out;

@@ -1,5 +1,5 @@
 /*
- * routes_widget.c - the public, CORS-gated widget calls (SPEC.md §7).
+ * routes_widget.c - the public, CORS-gated widget calls (SPEC §7).
  *
  * No HMAC#1 here: the widget proves itself with (tenant_id, widget_public_key) and
  * an allowed origin, then with its visitor token. Orders of checks:
@@ -35,7 +35,7 @@ static void cors_headers(const struct relay_request *req, struct relay_response 
 {
 	(void)response_header(resp, "Vary", "Origin");
 	if (req->origin != NULL &&
-	    store_any_tenant_allows_origin(req->st->store, req->origin, strlen(req->origin)))
+	    tenant_store_any_tenant_allows_origin(req->st->store, req->origin, strlen(req->origin)))
 		(void)response_header(resp, "Access-Control-Allow-Origin", req->origin);
 }
 
@@ -43,8 +43,8 @@ static void cors_headers(const struct relay_request *req, struct relay_response 
 static void handle_preflight(struct relay_request *req, struct relay_response *resp)
 {
 	(void)response_header(resp, "Vary", "Origin");
-	if (req->origin == NULL ||
-	    !store_any_tenant_allows_origin(req->st->store, req->origin, strlen(req->origin))) {
+	if (req->origin == NULL || !tenant_store_any_tenant_allows_origin(
+					   req->st->store, req->origin, strlen(req->origin))) {
 		response_error(resp, RELAY_E_ORIGIN_NOT_ALLOWED, NULL, NULL);
 		return;
 	}
@@ -134,7 +134,7 @@ static const char *session_fields(json_t *body, struct session_request *s)
 	if (!field_string(body, "origin", FIELD_REQUIRED, 0, ANY_LENGTH, &s->origin, NULL))
 		return "origin";
 	if (!field_string(body, "locale", 0, 1, 35, &s->locale, NULL) ||
-	    (s->locale != NULL && !conv_locale_valid(s->locale)))
+	    (s->locale != NULL && !conv_store_locale_valid(s->locale)))
 		return "locale";
 	if (!field_object(body, "metadata", &s->metadata))
 		return "metadata";
@@ -178,8 +178,8 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 		goto out;
 	}
 	rc = RELAY_E_INVALID_WIDGET_KEY;
-	if (!store_tenant_widget_key_matches(st->store, s.tenant_id, s.widget_key) ||
-	    store_tenant_snapshot(st->store, s.tenant_id, &t) != RELAY_OK)
+	if (!tenant_store_widget_key_matches(st->store, s.tenant_id, s.widget_key) ||
+	    tenant_store_snapshot(st->store, s.tenant_id, &t) != RELAY_OK)
 		goto fail;
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", t.tenant_id); /* journal */
 	rc = RELAY_E_TENANT_SUSPENDED;
@@ -188,7 +188,7 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	rc = RELAY_E_ORIGIN_NOT_ALLOWED;
 	if (origin_normalize(s.origin, strlen(s.origin), v.origin, sizeof(v.origin), NULL) !=
 		    RELAY_OK ||
-	    !store_tenant_origin_allowed(st->store, t.tenant_id, v.origin, strlen(v.origin)) ||
+	    !tenant_store_origin_allowed(st->store, t.tenant_id, v.origin, strlen(v.origin)) ||
 	    !origin_header_ok(req, v.origin))
 		goto fail;
 
@@ -211,16 +211,17 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	f.visitor_user_id = v.sub;
 	f.locale = v.locale;
 	f.metadata = s.metadata;
-	rc = conv_create(st->conversations, v.tenant_id, &f, req->now_ms, NULL, v.conversation_id);
+	rc = conv_store_create(st->conversations, v.tenant_id, &f, req->now_ms, NULL,
+			       v.conversation_id);
 	if (rc != RELAY_OK)
 		goto fail;
 	conv_made = true;
-	rc = sessions_add(st->sessions, &v, req->now_ms);
+	rc = session_store_add(st->sessions, &v, req->now_ms);
 	if (rc != RELAY_OK)
 		goto fail;
 	rc = session_token(st, &v, req->now_ms, &token, &exp_s);
 	if (rc != RELAY_OK) {
-		sessions_remove(st->sessions, v.session_id);
+		session_store_remove(st->sessions, v.session_id);
 		goto fail;
 	}
 	callbacks_emit_conversation(st, v.tenant_id, v.conversation_id); /* §9.4 */
@@ -229,7 +230,7 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	goto out;
 fail:
 	if (conv_made)
-		conv_remove(st->conversations, v.tenant_id, v.conversation_id);
+		conv_store_remove(st->conversations, v.tenant_id, v.conversation_id);
 	response_error(resp, rc, NULL, NULL);
 out:
 	free(token);
@@ -254,8 +255,8 @@ static void handle_widget_config(struct relay_request *req, struct relay_respons
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "widget_public_key", NULL);
 		return;
 	}
-	if (!store_tenant_widget_key_matches(st->store, tenant_id, key) ||
-	    store_tenant_snapshot(st->store, tenant_id, &t) != RELAY_OK) {
+	if (!tenant_store_widget_key_matches(st->store, tenant_id, key) ||
+	    tenant_store_snapshot(st->store, tenant_id, &t) != RELAY_OK) {
 		response_error(resp, RELAY_E_INVALID_WIDGET_KEY, NULL, NULL);
 		return;
 	}
@@ -266,7 +267,7 @@ static void handle_widget_config(struct relay_request *req, struct relay_respons
 	}
 	if (req->origin != NULL &&
 	    (!origin_header_ok(req, NULL) ||
-	     !store_tenant_origin_allowed(st->store, t.tenant_id, req->origin,
+	     !tenant_store_origin_allowed(st->store, t.tenant_id, req->origin,
 					  strlen(req->origin)))) {
 		response_error(resp, RELAY_E_ORIGIN_NOT_ALLOWED, NULL, NULL);
 		return;
@@ -305,8 +306,8 @@ static void handle_refresh(struct relay_request *req, struct relay_response *res
 	if (old == NULL ||
 	    token_verify_visitor(st->token_key, sizeof(st->token_key), old, req->now_ms, &c,
 				 NULL) != RELAY_OK ||
-	    store_tenant_snapshot(st->store, c.tid, &t) != RELAY_OK ||
-	    sessions_find(st->sessions, c.tid, c.sid, &v) != RELAY_OK)
+	    tenant_store_snapshot(st->store, c.tid, &t) != RELAY_OK ||
+	    session_store_find(st->sessions, c.tid, c.sid, &v) != RELAY_OK)
 		goto fail;
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", t.tenant_id);
 	rc = RELAY_E_TENANT_SUSPENDED;
@@ -322,7 +323,7 @@ static void handle_refresh(struct relay_request *req, struct relay_response *res
 	/* step 5: the origin is still allowed and the browser's Origin agrees */
 	rc = RELAY_E_ORIGIN_NOT_ALLOWED;
 	if (c.origin[0] != '\0' &&
-	    (!store_tenant_origin_allowed(st->store, t.tenant_id, c.origin, strlen(c.origin)) ||
+	    (!tenant_store_origin_allowed(st->store, t.tenant_id, c.origin, strlen(c.origin)) ||
 	     !origin_header_ok(req, c.origin)))
 		goto fail;
 	/* step 6: 30 days from creation */

@@ -1,5 +1,5 @@
 /*
- * routes_ws.c - GET /api/v1/ws/widget?token=<visitor JWT> (SPEC.md §8).
+ * routes_ws.c - GET /api/v1/ws/widget?token=<visitor JWT> (SPEC §8).
  *
  * The handler checks the HTTP side of the upgrade (400 when it is not a WebSocket
  * handshake, 507 over the socket cap) and answers 101. Everything about the token

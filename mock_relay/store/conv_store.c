@@ -1,5 +1,5 @@
 /*
- * conv_store.c - conversations and messages, per-tenant buckets (SPEC.md §6.1, §6.2).
+ * conv_store.c - conversations and messages, per-tenant buckets (SPEC §6.1, §6.2).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ struct conv_store {
 
 static const char *const roles[] = {"visitor", "operator", "bot", "system"};
 
-int conv_role_valid(const char *role)
+int conv_store_role_valid(const char *role)
 {
 	size_t i;
 
@@ -85,7 +85,7 @@ static int is_alnum(char c)
 	return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
-int conv_locale_valid(const char *locale)
+int conv_store_locale_valid(const char *locale)
 {
 	size_t len, i = 0, n;
 
@@ -212,8 +212,9 @@ static json_t *message_json(const struct conversation *c, const struct message *
 			 created);
 }
 
-enum relay_rc conv_create(struct conv_store *s, const char *tenant_id, const struct conv_fields *f,
-			  int64_t now_ms, json_t **conv, char id[PREFIXED_ID_MAX + 1])
+enum relay_rc conv_store_create(struct conv_store *s, const char *tenant_id,
+				const struct conv_fields *f, int64_t now_ms, json_t **conv,
+				char id[PREFIXED_ID_MAX + 1])
 {
 	struct conv_tenant *t = NULL;
 	struct conversation *c = NULL;
@@ -272,7 +273,7 @@ out:
 	return rc;
 }
 
-void conv_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id)
+void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id)
 {
 	struct conv_tenant *t;
 
@@ -285,8 +286,8 @@ void conv_remove(struct conv_store *s, const char *tenant_id, const char *conver
 	bucket_unlock(s, t);
 }
 
-enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
-			      const char *conversation_id, char **text, size_t *len)
+enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
+				    const char *conversation_id, char **text, size_t *len)
 {
 	struct conv_tenant *t;
 	struct conversation *c;
@@ -314,14 +315,14 @@ enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
 	return rc;
 }
 
-enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id, const char *conversation_id,
-			 json_t **conv)
+enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
+			       const char *conversation_id, json_t **conv)
 {
 	enum relay_rc rc;
 	char *text = NULL;
 	size_t len = 0;
 
-	rc = conv_fetch_text(s, tenant_id, conversation_id, &text, &len);
+	rc = conv_store_fetch_text(s, tenant_id, conversation_id, &text, &len);
 	if (rc != RELAY_OK || conv == NULL)
 		goto out;
 	*conv = json_loadb(text, len, 0, NULL);
@@ -332,10 +333,10 @@ out:
 	return rc;
 }
 
-enum relay_rc conv_append_message(struct conv_store *s, const char *tenant_id,
-				  const char *conversation_id, const char *role,
-				  const char *content, size_t content_len, int64_t now_ms,
-				  json_t **msg)
+enum relay_rc conv_store_append_message(struct conv_store *s, const char *tenant_id,
+					const char *conversation_id, const char *role,
+					const char *content, size_t content_len, int64_t now_ms,
+					json_t **msg)
 {
 	struct conv_tenant *t = NULL;
 	struct conversation *c;
@@ -396,9 +397,9 @@ out:
 	return rc;
 }
 
-enum relay_rc conv_fetch_messages(struct conv_store *s, const char *tenant_id,
-				  const char *conversation_id, size_t limit, size_t offset,
-				  json_t **page)
+enum relay_rc conv_store_fetch_messages(struct conv_store *s, const char *tenant_id,
+					const char *conversation_id, size_t limit, size_t offset,
+					json_t **page)
 {
 	struct conv_tenant *t;
 	struct conversation *c;
@@ -434,7 +435,7 @@ out:
 	return rc;
 }
 
-size_t conv_count(struct conv_store *s, const char *tenant_id)
+size_t conv_store_count(struct conv_store *s, const char *tenant_id)
 {
 	struct conv_tenant *t = bucket_lock(s, tenant_id, 0);
 	size_t n;

@@ -1,5 +1,5 @@
 /*
- * conv_store.h - conversations and their messages (SPEC.md §6.1, §6.2, §6.6, §13).
+ * conv_store.h - conversations and their messages (SPEC §6.1, §6.2, §6.6, §13).
  *
  * One bucket per tenant, each with its own mutex; a store-wide rwlock is held
  * shared by every operation and exclusively only by reset (and briefly when a
@@ -51,25 +51,26 @@ void conv_store_reset(struct conv_store *s);
  * "locale","metadata","status","created_at"} and id (may be NULL) its id.
  * RELAY_E_CAPACITY_EXCEEDED past CONV_MAX_PER_TENANT.
  */
-RELAY_WUR enum relay_rc conv_create(struct conv_store *s, const char *tenant_id,
-				    const struct conv_fields *f, int64_t now_ms, json_t **conv,
-				    char id[PREFIXED_ID_MAX + 1]);
+RELAY_WUR enum relay_rc conv_store_create(struct conv_store *s, const char *tenant_id,
+					  const struct conv_fields *f, int64_t now_ms,
+					  json_t **conv, char id[PREFIXED_ID_MAX + 1]);
 
-/* Forget a conversation (undo of conv_create when its session cannot be stored). */
-void conv_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id);
+/* Forget a conversation (undo of conv_store_create when its session cannot be stored). */
+void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id);
 
 /* The conversation object, or RELAY_E_CONVERSATION_NOT_FOUND (also another tenant's). */
-RELAY_WUR enum relay_rc conv_fetch(struct conv_store *s, const char *tenant_id,
-				   const char *conversation_id, json_t **conv);
+RELAY_WUR enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
+					 const char *conversation_id, json_t **conv);
 
 /*
  * The same object as compact JSON text (json_dumps with JSON_COMPACT |
  * JSON_PRESERVE_ORDER), serialized once when the conversation was created: on
  * RELAY_OK *text receives a copy the caller frees and *len (may be NULL) its length.
- * Errors as conv_fetch(), or RELAY_E_NOMEM.
+ * Errors as conv_store_fetch(), or RELAY_E_NOMEM.
  */
-RELAY_WUR enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant_id,
-					const char *conversation_id, char **text, size_t *len);
+RELAY_WUR enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
+					      const char *conversation_id, char **text,
+					      size_t *len);
 
 /*
  * Append a message (role and content already validated, content_len bytes of
@@ -77,27 +78,27 @@ RELAY_WUR enum relay_rc conv_fetch_text(struct conv_store *s, const char *tenant
  * {"id","conversation_id","role","content","created_at"}.
  * RELAY_E_CONVERSATION_NOT_FOUND, or RELAY_E_CAPACITY_EXCEEDED at CONV_MAX_MESSAGES.
  */
-RELAY_WUR enum relay_rc conv_append_message(struct conv_store *s, const char *tenant_id,
-					    const char *conversation_id, const char *role,
-					    const char *content, size_t content_len, int64_t now_ms,
-					    json_t **msg);
+RELAY_WUR enum relay_rc conv_store_append_message(struct conv_store *s, const char *tenant_id,
+						  const char *conversation_id, const char *role,
+						  const char *content, size_t content_len,
+						  int64_t now_ms, json_t **msg);
 
 /*
  * One page of messages, oldest first: *page = {"items":[...],"total","limit","offset"}.
  * RELAY_E_CONVERSATION_NOT_FOUND as above.
  */
-RELAY_WUR enum relay_rc conv_fetch_messages(struct conv_store *s, const char *tenant_id,
-					    const char *conversation_id, size_t limit,
-					    size_t offset, json_t **page);
+RELAY_WUR enum relay_rc conv_store_fetch_messages(struct conv_store *s, const char *tenant_id,
+						  const char *conversation_id, size_t limit,
+						  size_t offset, json_t **page);
 
 /* Number of conversations the tenant holds (tests, diagnostics). */
-size_t conv_count(struct conv_store *s, const char *tenant_id);
+size_t conv_store_count(struct conv_store *s, const char *tenant_id);
 
 /* 1 when role is visitor, operator, bot or system (§6.2.1). */
-int conv_role_valid(const char *role);
+int conv_store_role_valid(const char *role);
 
 /* 1 when locale matches ^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$ and is at most 35 bytes (§6.1.1). */
-int conv_locale_valid(const char *locale);
+int conv_store_locale_valid(const char *locale);
 
 /* Number of UTF-8 code points in s[0..len) (jansson strings are valid UTF-8). */
 size_t conv_utf8_chars(const char *s, size_t len);

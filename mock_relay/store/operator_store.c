@@ -1,5 +1,5 @@
 /*
- * operator_store.c - operators, idempotent on (email, tenant) (SPEC.md §6.4).
+ * operator_store.c - operators, idempotent on (email, tenant) (SPEC §6.4).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ struct operator_store {
 	struct tenant_buckets buckets; /* tenant id -> struct op_tenant */
 };
 
-int operators_email_valid(const char *email, size_t len)
+int operator_store_email_valid(const char *email, size_t len)
 {
 	size_t i, at = 0, n_at = 0;
 
@@ -86,7 +86,7 @@ static struct bucket_head *op_tenant_new(void)
 	return &t->head;
 }
 
-struct operator_store *operators_new(void)
+struct operator_store *operator_store_new(void)
 {
 	struct operator_store *s = calloc(1, sizeof(*s));
 
@@ -99,7 +99,7 @@ struct operator_store *operators_new(void)
 	return s;
 }
 
-void operators_free(struct operator_store *s)
+void operator_store_free(struct operator_store *s)
 {
 	if (s == NULL)
 		return;
@@ -107,7 +107,7 @@ void operators_free(struct operator_store *s)
 	free(s);
 }
 
-void operators_reset(struct operator_store *s)
+void operator_store_reset(struct operator_store *s)
 {
 	buckets_reset(&s->buckets);
 }
@@ -164,9 +164,9 @@ static enum relay_rc operator_apply(struct operator* o, const struct operator_fi
 	return RELAY_OK;
 }
 
-enum relay_rc operators_provision(struct operator_store *s, const char *tenant_id,
-				  const struct operator_fields *f, int64_t now_ms, bool *created,
-				  json_t **op)
+enum relay_rc operator_store_provision(struct operator_store *s, const char *tenant_id,
+				       const struct operator_fields *f, int64_t now_ms,
+				       bool *created, json_t **op)
 {
 	char email[OPERATOR_EMAIL_MAX + 1];
 	struct op_tenant *t = NULL;
@@ -177,7 +177,7 @@ enum relay_rc operators_provision(struct operator_store *s, const char *tenant_i
 	if (s == NULL || tenant_id == NULL || f == NULL || f->email == NULL || created == NULL)
 		return rc;
 	len = strlen(f->email);
-	if (!operators_email_valid(f->email, len))
+	if (!operator_store_email_valid(f->email, len))
 		return rc;
 	for (i = 0; i <= len; i++) {
 		char c = f->email[i];
@@ -235,8 +235,8 @@ out:
 	return rc;
 }
 
-enum relay_rc operators_find(struct operator_store *s, const char *tenant_id,
-			     const char *operator_id)
+enum relay_rc operator_store_find(struct operator_store *s, const char *tenant_id,
+				  const char *operator_id)
 {
 	struct op_tenant *t;
 	enum relay_rc rc = RELAY_E_OPERATOR_NOT_FOUND;

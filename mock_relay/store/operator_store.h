@@ -1,5 +1,5 @@
 /*
- * operator_store.h - operators provisioned by a tenant's backend (SPEC.md §6.4, §6.5).
+ * operator_store.h - operators provisioned by a tenant's backend (SPEC §6.4, §6.5).
  *
  * Idempotent on (lowercased email, tenant): provisioning an existing email
  * refreshes the fields present instead of failing. Per-tenant buckets with their
@@ -29,11 +29,11 @@ struct operator_fields {
 	json_t *routing_keys;     /* borrowed array of strings, deep-copied; NULL: null */
 };
 
-struct operator_store *operators_new(void);
-void operators_free(struct operator_store *s);
+struct operator_store *operator_store_new(void);
+void operator_store_free(struct operator_store *s);
 
 /* Forget every operator (§10.1). */
-void operators_reset(struct operator_store *s);
+void operator_store_reset(struct operator_store *s);
 
 /*
  * Create or refresh the operator (email, tenant_id). On RELAY_OK *created says
@@ -41,15 +41,15 @@ void operators_reset(struct operator_store *s);
  * "display_name","routing_keys","created_at"} (§6.4.3).
  * RELAY_E_CAPACITY_EXCEEDED past OPERATORS_MAX_PER_TENANT new operators.
  */
-RELAY_WUR enum relay_rc operators_provision(struct operator_store *s, const char *tenant_id,
-					    const struct operator_fields *f, int64_t now_ms,
-					    bool *created, json_t **op);
+RELAY_WUR enum relay_rc operator_store_provision(struct operator_store *s, const char *tenant_id,
+						 const struct operator_fields *f, int64_t now_ms,
+						 bool *created, json_t **op);
 
 /* RELAY_OK when operator_id belongs to tenant_id, else RELAY_E_OPERATOR_NOT_FOUND. */
-RELAY_WUR enum relay_rc operators_find(struct operator_store *s, const char *tenant_id,
-				       const char *operator_id);
+RELAY_WUR enum relay_rc operator_store_find(struct operator_store *s, const char *tenant_id,
+					    const char *operator_id);
 
 /* 1 when email passes §6.4.1 (≤ 254 bytes, one '@', both sides non-empty, no space/control). */
-int operators_email_valid(const char *email, size_t len);
+int operator_store_email_valid(const char *email, size_t len);
 
 #endif

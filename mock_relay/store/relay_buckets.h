@@ -1,6 +1,6 @@
 /*
  * relay_buckets.h - per-tenant buckets for the relay-API stores (conversations,
- * operators; SPEC.md §6.6).
+ * operators; SPEC §6.6).
  *
  * The tenant map is split in BUCKET_SHARDS shards by a hash of the tenant id,
  * each guarded by its own rwlock: an operation holds its tenant's shard shared,

@@ -1,5 +1,5 @@
 /*
- * session_store.c - visitor sessions, sharded, bounded (SPEC.md §7).
+ * session_store.c - visitor sessions, sharded, bounded (SPEC §7).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -48,7 +48,7 @@ static void unlink_node(struct session_shard *sh, struct session_node *n)
 		sh->newest = n->prev;
 }
 
-struct session_store *sessions_new(void)
+struct session_store *session_store_new(void)
 {
 	struct session_store *s = calloc(1, sizeof(*s));
 	size_t i;
@@ -74,7 +74,7 @@ static void shard_clear(struct session_shard *sh)
 	sh->newest = NULL;
 }
 
-void sessions_free(struct session_store *s)
+void session_store_free(struct session_store *s)
 {
 	size_t i;
 
@@ -87,7 +87,7 @@ void sessions_free(struct session_store *s)
 	free(s);
 }
 
-void sessions_reset(struct session_store *s)
+void session_store_reset(struct session_store *s)
 {
 	size_t i;
 
@@ -98,7 +98,8 @@ void sessions_reset(struct session_store *s)
 	}
 }
 
-enum relay_rc sessions_add(struct session_store *s, const struct visitor_session *v, int64_t now_ms)
+enum relay_rc session_store_add(struct session_store *s, const struct visitor_session *v,
+				int64_t now_ms)
 {
 	struct session_shard *sh;
 	struct session_node *n;
@@ -139,8 +140,8 @@ out:
 	return rc;
 }
 
-enum relay_rc sessions_find(struct session_store *s, const char *tenant_id, const char *session_id,
-			    struct visitor_session *out)
+enum relay_rc session_store_find(struct session_store *s, const char *tenant_id,
+				 const char *session_id, struct visitor_session *out)
 {
 	struct session_shard *sh;
 	struct session_node *n;
@@ -160,7 +161,7 @@ enum relay_rc sessions_find(struct session_store *s, const char *tenant_id, cons
 	return rc;
 }
 
-void sessions_remove(struct session_store *s, const char *session_id)
+void session_store_remove(struct session_store *s, const char *session_id)
 {
 	struct session_shard *sh;
 	struct session_node *n;
@@ -177,7 +178,7 @@ void sessions_remove(struct session_store *s, const char *session_id)
 	pthread_mutex_unlock(&sh->lock);
 }
 
-size_t sessions_count(struct session_store *s)
+size_t session_store_count(struct session_store *s)
 {
 	size_t i, n = 0;
 

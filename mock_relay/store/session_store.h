@@ -1,10 +1,10 @@
 /*
- * session_store.h - visitor sessions (SPEC.md §6.3, §7.1, §7.4, §8.1).
+ * session_store.h - visitor sessions (SPEC §6.3, §7.1, §7.4, §8.1).
  *
  * A session is created by create/visitor-session (widget) or mint/visitor-token
  * (backend) together with its conversation, and lives ~30 days, much longer than
  * its tokens. Tokens carry the session id (sid); refresh and the WebSocket
- * handshake find the session with sessions_find(), which also proves the session
+ * handshake find the session with session_store_find(), which also proves the session
  * belongs to the token's tenant.
  *
  * Sharded by session id (SESSIONS_SHARDS mutexes). Each shard keeps insertion
@@ -44,31 +44,31 @@ struct visitor_session {
 
 struct session_store;
 
-struct session_store *sessions_new(void);
-void sessions_free(struct session_store *s);
+struct session_store *session_store_new(void);
+void session_store_free(struct session_store *s);
 
 /* Forget every session (§10.1). */
-void sessions_reset(struct session_store *s);
+void session_store_reset(struct session_store *s);
 
 /*
  * Store a copy of *v (its session_id must be set and unique). now_ms decides which
  * old sessions may be evicted. RELAY_E_CAPACITY_EXCEEDED when full of live sessions.
  */
-RELAY_WUR enum relay_rc sessions_add(struct session_store *s, const struct visitor_session *v,
-				     int64_t now_ms);
+RELAY_WUR enum relay_rc session_store_add(struct session_store *s, const struct visitor_session *v,
+					  int64_t now_ms);
 
 /*
  * Copy the session session_id of tenant_id into *out. RELAY_E_INVALID_TOKEN when
  * there is none (unknown, forgotten by a reset, or another tenant's): the only
  * callers check tokens.
  */
-RELAY_WUR enum relay_rc sessions_find(struct session_store *s, const char *tenant_id,
-				      const char *session_id, struct visitor_session *out);
+RELAY_WUR enum relay_rc session_store_find(struct session_store *s, const char *tenant_id,
+					   const char *session_id, struct visitor_session *out);
 
 /* Remove a session (used when its conversation could not be created). */
-void sessions_remove(struct session_store *s, const char *session_id);
+void session_store_remove(struct session_store *s, const char *session_id);
 
 /* Sessions held in all (tests, diagnostics). */
-size_t sessions_count(struct session_store *s);
+size_t session_store_count(struct session_store *s);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * tenant_fields.c - validation of tenant fields (SPEC.md §2.3, §3).
+ * tenant_fields.c - validation of tenant fields (SPEC §2.3, §3).
  */
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /*
- * tenant_fields.h - tenant fields as the admin API accepts them (SPEC.md §2.3).
+ * tenant_fields.h - tenant fields as the admin API accepts them (SPEC §2.3).
  *
  * Parses and validates the JSON body of provision/tenant and update/tenant into a
- * struct tenant_fields, which relay_store copies into a tenant. Validation failures
+ * struct tenant_fields, which tenant_store copies into a tenant. Validation failures
  * name the offending field (error.field of the 422 envelope).
  */
 #ifndef TENANT_FIELDS_H

@@ -1,5 +1,5 @@
 /*
- * tenant_store.c - in-memory tenant store (SPEC.md §2, §4.7, §5, §13).
+ * tenant_store.c - in-memory tenant store (SPEC §2, §4.7, §5, §13).
  *
  * Locking: order_mu (creation order, only taken by provision, listing and reset) ->
  * shard rwlock (read for lookups, write for changes) -> tenant mu (counters). Always
@@ -22,8 +22,8 @@ struct replay_entry {
 	unsigned char sig[SIG_BYTES];
 };
 
-struct tenant {
-	struct tenant *next; /* shard chain */
+struct tenant_entry {
+	struct tenant_entry *next; /* shard chain */
 	char id[UUID_STR_LEN + 1];
 	char secret[KEY_STR_LEN + 1];
 	char widget_key[KEY_STR_LEN + 1];
@@ -51,10 +51,10 @@ struct tenant {
 
 struct shard {
 	pthread_rwlock_t lock;
-	struct tenant *buckets[SHARD_BUCKETS];
+	struct tenant_entry *buckets[SHARD_BUCKETS];
 };
 
-struct relay_store {
+struct tenant_store {
 	struct shard shards[STORE_SHARDS];
 	pthread_mutex_t order_mu;
 	char (*order)[UUID_STR_LEN + 1]; /* tenant ids in creation order, STORE_MAX_TENANTS */
@@ -72,7 +72,7 @@ static uint32_t hash_id(const char *id)
 	return h;
 }
 
-static struct shard *shard_of(struct relay_store *s, const char *id, size_t *bucket)
+static struct shard *shard_of(struct tenant_store *s, const char *id, size_t *bucket)
 {
 	uint32_t h = hash_id(id);
 
@@ -81,9 +81,9 @@ static struct shard *shard_of(struct relay_store *s, const char *id, size_t *buc
 }
 
 /* The tenant with id in sh (its lock held), or NULL. */
-static struct tenant *find_locked(struct shard *sh, size_t bucket, const char *id)
+static struct tenant_entry *find_locked(struct shard *sh, size_t bucket, const char *id)
 {
-	struct tenant *t;
+	struct tenant_entry *t;
 
 	for (t = sh->buckets[bucket]; t != NULL; t = t->next) {
 		if (strcmp(t->id, id) == 0)
@@ -101,7 +101,7 @@ static void free_origins(char **origins, size_t n)
 	free(origins);
 }
 
-static void tenant_free(struct tenant *t)
+static void tenant_free(struct tenant_entry *t)
 {
 	if (t == NULL)
 		return;
@@ -117,9 +117,9 @@ static void tenant_free(struct tenant *t)
 	free(t);
 }
 
-struct relay_store *store_new(void)
+struct tenant_store *tenant_store_new(void)
 {
-	struct relay_store *s;
+	struct tenant_store *s;
 	size_t i;
 
 	s = calloc(1, sizeof(*s));
@@ -137,9 +137,9 @@ struct relay_store *store_new(void)
 }
 
 /* Frees every tenant; the caller holds order_mu and every shard's write lock. */
-static void clear_locked(struct relay_store *s)
+static void clear_locked(struct tenant_store *s)
 {
-	struct tenant *t, *next;
+	struct tenant_entry *t, *next;
 	size_t i, b;
 
 	for (i = 0; i < STORE_SHARDS; i++) {
@@ -154,7 +154,7 @@ static void clear_locked(struct relay_store *s)
 	s->n_order = 0;
 }
 
-void store_reset(struct relay_store *s)
+void tenant_store_reset(struct tenant_store *s)
 {
 	size_t i;
 
@@ -167,7 +167,7 @@ void store_reset(struct relay_store *s)
 	pthread_mutex_unlock(&s->order_mu);
 }
 
-void store_free(struct relay_store *s)
+void tenant_store_free(struct tenant_store *s)
 {
 	size_t i;
 
@@ -181,7 +181,7 @@ void store_free(struct relay_store *s)
 	free(s);
 }
 
-size_t store_tenant_count(struct relay_store *s)
+size_t tenant_store_count(struct tenant_store *s)
 {
 	size_t n;
 
@@ -229,7 +229,7 @@ static enum relay_rc copy_origins(const struct tenant_fields *f, char ***out, si
 /*
  * Applies f to t. All allocations happen first, so a failure leaves t unchanged.
  */
-static enum relay_rc apply_fields(struct tenant *t, const struct tenant_fields *f)
+static enum relay_rc apply_fields(struct tenant_entry *t, const struct tenant_fields *f)
 {
 	char *name = NULL, *cb = NULL, *plan = NULL, *color = NULL, *stripe = NULL;
 	char **origins = NULL;
@@ -304,7 +304,7 @@ static json_t *str_or_null(const char *s)
 }
 
 /* §2.8.2: the tenant object, keys in SPEC order, never the secret. */
-static json_t *tenant_json(const struct tenant *t)
+static json_t *tenant_json(const struct tenant_entry *t)
 {
 	char created[RFC3339_LEN + 1], updated[RFC3339_LEN + 1];
 	json_t *obj, *origins;
@@ -336,7 +336,7 @@ static json_t *tenant_json(const struct tenant *t)
 }
 
 /* §2.2.2: exactly the seed's keys in the seed's order, the secret included (once). */
-static json_t *provision_json(const struct tenant *t)
+static json_t *provision_json(const struct tenant_entry *t)
 {
 	char created[RFC3339_LEN + 1];
 
@@ -346,11 +346,11 @@ static json_t *provision_json(const struct tenant *t)
 			 "rate_limit_per_min", t->rate_limit_per_min, "created_at", created);
 }
 
-enum relay_rc store_tenant_create(struct relay_store *s, const struct tenant_fields *f,
+enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fields *f,
 				  int64_t now_ms, json_t **data)
 {
 	enum relay_rc rc = RELAY_E_NOMEM;
-	struct tenant *t;
+	struct tenant_entry *t;
 	struct shard *sh;
 	json_t *out = NULL;
 	size_t bucket;
@@ -403,11 +403,11 @@ fail:
 }
 
 /* Looks tenant_id up and locks its shard (write when exclusive). NULL: unknown, unlocked. */
-static struct tenant *lock_tenant(struct relay_store *s, const char *tenant_id, bool exclusive,
-				  struct shard **out_sh)
+static struct tenant_entry *lock_tenant(struct tenant_store *s, const char *tenant_id,
+					bool exclusive, struct shard **out_sh)
 {
 	struct shard *sh;
-	struct tenant *t;
+	struct tenant_entry *t;
 	size_t bucket;
 
 	if (tenant_id == NULL)
@@ -426,11 +426,11 @@ static struct tenant *lock_tenant(struct relay_store *s, const char *tenant_id, 
 	return t;
 }
 
-enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_update(struct tenant_store *s, const char *tenant_id,
 				  const struct tenant_fields *f, int64_t now_ms, json_t **out)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	enum relay_rc rc;
 	json_t *obj = NULL;
 
@@ -453,12 +453,12 @@ enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
 }
 
 /* Replaces the key in `which` (the tenant's secret or widget key) and copies it out. */
-static enum relay_rc rotate(struct relay_store *s, const char *tenant_id, int64_t now_ms,
+static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64_t now_ms,
 			    bool secret, char out[KEY_STR_LEN + 1])
 {
 	char fresh[KEY_STR_LEN + 1];
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	enum relay_rc rc;
 
 	rc = ids_key(secret ? "sk_" : "pk_", fresh);
@@ -486,23 +486,23 @@ static enum relay_rc rotate(struct relay_store *s, const char *tenant_id, int64_
 	return RELAY_OK;
 }
 
-enum relay_rc store_tenant_rotate_secret(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_rotate_secret(struct tenant_store *s, const char *tenant_id,
 					 int64_t now_ms, char secret_out[KEY_STR_LEN + 1])
 {
 	return rotate(s, tenant_id, now_ms, true, secret_out);
 }
 
-enum relay_rc store_tenant_rotate_widget_key(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_rotate_widget_key(struct tenant_store *s, const char *tenant_id,
 					     int64_t now_ms, char key_out[KEY_STR_LEN + 1])
 {
 	return rotate(s, tenant_id, now_ms, false, key_out);
 }
 
-enum relay_rc store_tenant_set_suspended(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_set_suspended(struct tenant_store *s, const char *tenant_id,
 					 bool suspended, int64_t now_ms)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	enum relay_rc rc = RELAY_OK;
 
 	t = lock_tenant(s, tenant_id, true, &sh);
@@ -518,10 +518,10 @@ enum relay_rc store_tenant_set_suspended(struct relay_store *s, const char *tena
 	return rc;
 }
 
-enum relay_rc store_tenant_to_json(struct relay_store *s, const char *tenant_id, json_t **out)
+enum relay_rc tenant_store_to_json(struct tenant_store *s, const char *tenant_id, json_t **out)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	json_t *obj;
 
 	t = lock_tenant(s, tenant_id, false, &sh);
@@ -535,7 +535,7 @@ enum relay_rc store_tenant_to_json(struct relay_store *s, const char *tenant_id,
 	return RELAY_OK;
 }
 
-enum relay_rc store_tenant_list(struct relay_store *s, size_t limit, size_t offset, json_t **items,
+enum relay_rc tenant_store_list(struct tenant_store *s, size_t limit, size_t offset, json_t **items,
 				size_t *total)
 {
 	char(*ids)[UUID_STR_LEN + 1] = NULL;
@@ -559,7 +559,7 @@ enum relay_rc store_tenant_list(struct relay_store *s, size_t limit, size_t offs
 		goto out;
 	for (i = 0; i < n; i++) {
 		obj = NULL;
-		rc = store_tenant_to_json(s, ids[i], &obj);
+		rc = tenant_store_to_json(s, ids[i], &obj);
 		if (rc == RELAY_E_TENANT_NOT_FOUND)
 			continue; /* reset in between */
 		if (rc != RELAY_OK)
@@ -579,11 +579,11 @@ out:
 	return rc;
 }
 
-enum relay_rc store_tenant_auth(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 				struct tenant_auth *out)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
@@ -606,11 +606,11 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-enum relay_rc store_tenant_snapshot(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 				    struct tenant_snapshot *out)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
@@ -632,11 +632,11 @@ enum relay_rc store_tenant_snapshot(struct relay_store *s, const char *tenant_id
 	return RELAY_OK;
 }
 
-enum relay_rc store_tenant_secret_copy(struct relay_store *s, const char *tenant_id,
+enum relay_rc tenant_store_secret_copy(struct tenant_store *s, const char *tenant_id,
 				       char out[KEY_STR_LEN + 1])
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
@@ -646,10 +646,10 @@ enum relay_rc store_tenant_secret_copy(struct relay_store *s, const char *tenant
 	return RELAY_OK;
 }
 
-int store_tenant_widget_key_matches(struct relay_store *s, const char *tenant_id, const char *key)
+int tenant_store_widget_key_matches(struct tenant_store *s, const char *tenant_id, const char *key)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	int same;
 
 	if (key == NULL || strlen(key) != KEY_STR_LEN)
@@ -662,11 +662,11 @@ int store_tenant_widget_key_matches(struct relay_store *s, const char *tenant_id
 	return same;
 }
 
-int store_tenant_origin_allowed(struct relay_store *s, const char *tenant_id, const char *origin,
+int tenant_store_origin_allowed(struct tenant_store *s, const char *tenant_id, const char *origin,
 				size_t len)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	int ok;
 
 	if (origin == NULL)
@@ -679,10 +679,10 @@ int store_tenant_origin_allowed(struct relay_store *s, const char *tenant_id, co
 	return ok;
 }
 
-int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, size_t len)
+int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *origin, size_t len)
 {
 	char norm[ORIGIN_MAX_LEN + 1];
-	struct tenant *t;
+	struct tenant_entry *t;
 	size_t i, b, k;
 	int ok = 0;
 
@@ -713,12 +713,13 @@ static int hex_value(char c)
 	return -1;
 }
 
-enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id, int64_t timestamp_ms,
-				 const char *signature_hex, int64_t now_ms)
+enum relay_rc tenant_store_replay_check(struct tenant_store *s, const char *tenant_id,
+					int64_t timestamp_ms, const char *signature_hex,
+					int64_t now_ms)
 {
 	unsigned char sig[SIG_BYTES];
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	enum relay_rc rc = RELAY_OK;
 	size_t i, kept;
 
@@ -786,11 +787,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-enum relay_rc store_rate_limit_take(struct relay_store *s, const char *tenant_id, int64_t now_ms,
-				    struct rate_verdict *v)
+enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *tenant_id,
+					   int64_t now_ms, struct rate_verdict *v)
 {
 	struct shard *sh = NULL;
-	struct tenant *t;
+	struct tenant_entry *t;
 	enum relay_rc rc = RELAY_OK;
 	int64_t window, reset_ms, wait_ms;
 

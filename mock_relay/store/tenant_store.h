@@ -1,5 +1,5 @@
 /*
- * tenant_store.h - the tenant store (SPEC.md §2, §5, §4.7, §13).
+ * tenant_store.h - the tenant store (SPEC §2, §5, §4.7, §13).
  *
  * In memory: a hash map sharded by tenant_id (STORE_SHARDS shards, each behind a
  * pthread rwlock), so signed calls of different tenants never share a lock; each
@@ -30,7 +30,7 @@
 #define STORE_REPLAY_MAX     65536 /* §4.7, §13: live triples per tenant; past it 507 */
 #define STORE_RATE_WINDOW_MS 60000 /* §5: fixed window */
 
-struct relay_store;
+struct tenant_store;
 
 /* What the HMAC#1 gate needs, copied out under the lock. */
 struct tenant_auth {
@@ -63,14 +63,14 @@ struct rate_verdict {
 	int retry_after_s; /* seconds until then, at least 1 (Retry-After) */
 };
 
-/* New empty store, NULL when out of memory. Free with store_free(). */
-struct relay_store *store_new(void);
-void store_free(struct relay_store *s);
+/* New empty store, NULL when out of memory. Free with tenant_store_free(). */
+struct tenant_store *tenant_store_new(void);
+void tenant_store_free(struct tenant_store *s);
 
 /* Forget every tenant (§10.1). */
-void store_reset(struct relay_store *s);
+void tenant_store_reset(struct tenant_store *s);
 
-size_t store_tenant_count(struct relay_store *s);
+size_t tenant_store_count(struct tenant_store *s);
 
 /*
  * Provision a tenant from validated fields (§2.2) at now_ms: generates tenant_id,
@@ -79,66 +79,66 @@ size_t store_tenant_count(struct relay_store *s);
  * rate_limit_per_min, created_at in that order (§2.2.2).
  * RELAY_E_CAPACITY_EXCEEDED past STORE_MAX_TENANTS.
  */
-RELAY_WUR enum relay_rc store_tenant_create(struct relay_store *s, const struct tenant_fields *f,
+RELAY_WUR enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fields *f,
 					    int64_t now_ms, json_t **data);
 
 /*
  * Applies the fields present in f and sets updated_at (§2.4). On RELAY_OK *out (may
  * be NULL) is the updated tenant object. RELAY_E_TENANT_NOT_FOUND when unknown.
  */
-RELAY_WUR enum relay_rc store_tenant_update(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_update(struct tenant_store *s, const char *tenant_id,
 					    const struct tenant_fields *f, int64_t now_ms,
 					    json_t **out);
 
 /* §2.5: a new secret, copied into secret_out; the old one stops working at once. */
-RELAY_WUR enum relay_rc store_tenant_rotate_secret(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_rotate_secret(struct tenant_store *s, const char *tenant_id,
 						   int64_t now_ms,
 						   char secret_out[KEY_STR_LEN + 1]);
 
 /* §2.6: a new widget key, copied into key_out. */
-RELAY_WUR enum relay_rc store_tenant_rotate_widget_key(struct relay_store *s, const char *tenant_id,
-						       int64_t now_ms,
+RELAY_WUR enum relay_rc tenant_store_rotate_widget_key(struct tenant_store *s,
+						       const char *tenant_id, int64_t now_ms,
 						       char key_out[KEY_STR_LEN + 1]);
 
 /*
  * §2.7: suspend (suspended true) or reactivate (also resets nothing else).
  * RELAY_E_TENANT_ALREADY_SUSPENDED / RELAY_E_TENANT_ALREADY_ACTIVE when nothing would change.
  */
-RELAY_WUR enum relay_rc store_tenant_set_suspended(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_set_suspended(struct tenant_store *s, const char *tenant_id,
 						   bool suspended, int64_t now_ms);
 
 /*
  * §2.8: the tenant as JSON, never with the secret. *out is a new object (caller
  * owns it).
  */
-RELAY_WUR enum relay_rc store_tenant_to_json(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_to_json(struct tenant_store *s, const char *tenant_id,
 					     json_t **out);
 
 /*
  * §2.9: tenants in creation order from offset, at most limit. *items is a new array
  * (caller owns it), *total the number of tenants.
  */
-RELAY_WUR enum relay_rc store_tenant_list(struct relay_store *s, size_t limit, size_t offset,
+RELAY_WUR enum relay_rc tenant_store_list(struct tenant_store *s, size_t limit, size_t offset,
 					  json_t **items, size_t *total);
 
 /* Copies of one tenant's state. RELAY_E_TENANT_NOT_FOUND when unknown. */
-RELAY_WUR enum relay_rc store_tenant_auth(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 					  struct tenant_auth *out);
-RELAY_WUR enum relay_rc store_tenant_snapshot(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 					      struct tenant_snapshot *out);
 /* The current secret (for signing callbacks, §9.2); cleanse the copy after use. */
-RELAY_WUR enum relay_rc store_tenant_secret_copy(struct relay_store *s, const char *tenant_id,
+RELAY_WUR enum relay_rc tenant_store_secret_copy(struct tenant_store *s, const char *tenant_id,
 						 char out[KEY_STR_LEN + 1]);
 
 /* 1 when key is the tenant's current widget key (constant-time), 0 otherwise or unknown. */
-int store_tenant_widget_key_matches(struct relay_store *s, const char *tenant_id, const char *key);
+int tenant_store_widget_key_matches(struct tenant_store *s, const char *tenant_id, const char *key);
 
 /* 1 when the presented origin matches one of the tenant's allowed_origins (§3.3). */
-int store_tenant_origin_allowed(struct relay_store *s, const char *tenant_id, const char *origin,
+int tenant_store_origin_allowed(struct tenant_store *s, const char *tenant_id, const char *origin,
 				size_t len);
 
 /* 1 when some tenant (any) allows origin: CORS preflight (§7.5). */
-int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, size_t len);
+int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *origin, size_t len);
 
 /*
  * §4.7: records (timestamp, signature) for the tenant and returns
@@ -146,16 +146,16 @@ int store_any_tenant_allows_origin(struct relay_store *s, const char *origin, si
  * RELAY_E_CAPACITY_EXCEEDED when STORE_REPLAY_MAX live pairs are held (fails closed,
  * §13).
  */
-RELAY_WUR enum relay_rc store_replay_check(struct relay_store *s, const char *tenant_id,
-					   int64_t timestamp_ms, const char *signature_hex,
-					   int64_t now_ms);
+RELAY_WUR enum relay_rc tenant_store_replay_check(struct tenant_store *s, const char *tenant_id,
+						  int64_t timestamp_ms, const char *signature_hex,
+						  int64_t now_ms);
 
 /*
  * §5: counts one signed call in the tenant's fixed window floor(now_ms / 60000).
  * RELAY_OK when under the limit (the call is counted), RELAY_E_RATE_LIMITED when
  * not (not counted); *v is filled either way.
  */
-RELAY_WUR enum relay_rc store_rate_limit_take(struct relay_store *s, const char *tenant_id,
-					      int64_t now_ms, struct rate_verdict *v);
+RELAY_WUR enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *tenant_id,
+						     int64_t now_ms, struct rate_verdict *v);
 
 #endif
