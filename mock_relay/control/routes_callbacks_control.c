@@ -9,6 +9,7 @@
 #include "relay_callbacks.h"
 #include "relay_fields.h"
 #include "relay_router.h"
+#include "relay_text.h"
 
 #define CALLBACKS_LIST_DEF 100
 
@@ -22,7 +23,7 @@ static void callbacks_list(struct relay_request *req, struct relay_response *res
 	if (!request_int_param(req, "limit", 1, CALLBACKS_KEEP, CALLBACKS_LIST_DEF, &limit, resp))
 		return;
 	if (request_query_count(req, "tenant_id") > 1 ||
-	    (tenant_id != NULL && !field_query_id_valid(tenant_id))) {
+	    (tenant_id != NULL && !text_id_valid(tenant_id))) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "tenant_id", NULL);
 		return;
 	}

@@ -89,7 +89,7 @@ out:
 /* §10.3.2 GET /__mock/journal?tenant_id=&limit= */
 static void journal_get(struct relay_request *req, struct relay_response *resp)
 {
-	char tenant[REQUEST_ID_MAX + 1];
+	char tenant[TEXT_ID_MAX + 1];
 	long long limit = 0;
 	json_t *items = NULL;
 	size_t total = 0;

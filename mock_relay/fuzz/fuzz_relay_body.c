@@ -26,6 +26,7 @@
 #include "relay_state.h"
 #include "tenant_store.h"
 #include "tenant_fields.h"
+#include "relay_text.h"
 
 #define NOW_MS   1781344800000LL
 #define BODY_MAX 65536 /* §1.7: relay_http never hands a handler more */
@@ -182,7 +183,7 @@ static void check_accepted(size_t route, json_t *d)
 	case 0: /* §6.1.1 */
 		s = json_string_value(json_object_get(d, "visitor_user_id"));
 		FUZZ_CHECK(s != NULL && s[0] != '\0' && no_control(s));
-		FUZZ_CHECK(conv_utf8_chars(s, strlen(s)) <= 128);
+		FUZZ_CHECK(text_utf8_chars(s, strlen(s)) <= 128);
 		s = json_string_value(json_object_get(d, "locale"));
 		FUZZ_CHECK(s != NULL && conv_store_locale_valid(s));
 		FUZZ_CHECK(json_is_object(json_object_get(d, "metadata")));
@@ -192,7 +193,7 @@ static void check_accepted(size_t route, json_t *d)
 		FUZZ_CHECK(s != NULL && conv_store_role_valid(s));
 		s = json_string_value(json_object_get(d, "content"));
 		FUZZ_CHECK(s != NULL && s[0] != '\0');
-		FUZZ_CHECK(conv_utf8_chars(s, strlen(s)) <= CONV_CONTENT_MAX);
+		FUZZ_CHECK(text_utf8_chars(s, strlen(s)) <= CONV_CONTENT_MAX);
 		break;
 	case 2: /* §6.3 */
 	case 4: /* §6.5 */

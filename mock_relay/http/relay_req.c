@@ -77,11 +77,11 @@ static void bad_param(struct relay_response *resp, const char *name, const char 
 }
 
 bool request_id_param(const struct relay_request *r, const char *name, bool required,
-		      char out[REQUEST_ID_MAX + 1], struct relay_response *resp)
+		      char out[TEXT_ID_MAX + 1], struct relay_response *resp)
 {
 	unsigned count = request_query_count(r, name);
 	const char *v = request_query(r, name);
-	size_t i, len;
+	size_t len;
 
 	out[0] = '\0';
 	if (count == 0 || v == NULL) {
@@ -94,18 +94,11 @@ bool request_id_param(const struct relay_request *r, const char *name, bool requ
 		bad_param(resp, name, "is given more than once");
 		return false;
 	}
-	len = strlen(v);
-	for (i = 0; i < len && len <= REQUEST_ID_MAX; i++) {
-		char c = v[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			break;
-	}
-	if (len == 0 || len > REQUEST_ID_MAX || i != len) {
+	if (!text_id_valid(v)) {
 		bad_param(resp, name, "must be 1-128 characters of A-Z a-z 0-9 _ -");
 		return false;
 	}
+	len = strlen(v);
 	memcpy(out, v, len + 1);
 	return true;
 }

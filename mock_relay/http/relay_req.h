@@ -21,6 +21,7 @@
 #include "relay_journal.h"
 #include "relay_rc.h"
 #include "relay_state.h"
+#include "relay_text.h"
 
 #define HTTP_BODY_MAX     65536 /* §1.7: larger bodies get 413 */
 #define HTTP_QUERY_MAX    4096  /* §1.7: longer query strings get 400 */
@@ -77,15 +78,13 @@ unsigned request_query_count(const struct relay_request *r, const char *name);
 /* How many times the header name appears (case-insensitive). */
 unsigned request_header_count(const struct relay_request *r, const char *name);
 
-#define REQUEST_ID_MAX 128 /* §1.6.5 */
-
 /*
  * ?name= as an id (§1.6.5: 1-128 bytes of [A-Za-z0-9_-], given once) into
- * out[REQUEST_ID_MAX + 1]. Absent: returns false with a 400 when required, else
+ * out[TEXT_ID_MAX + 1]. Absent: returns false with a 400 when required, else
  * true with out = "". On failure sets a 400 malformed_request with error.field = name.
  */
 bool request_id_param(const struct relay_request *r, const char *name, bool required,
-		      char out[REQUEST_ID_MAX + 1], struct relay_response *resp);
+		      char out[TEXT_ID_MAX + 1], struct relay_response *resp);
 
 /* Value of the first header named name (case-insensitive), or NULL. Borrowed. */
 const char *request_header(const struct relay_request *r, const char *name);

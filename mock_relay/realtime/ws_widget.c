@@ -15,6 +15,7 @@
 #include "relay_state.h"
 #include "tenant_store.h"
 #include "ws_widget.h"
+#include "relay_text.h"
 
 /*
  * §8.1.3: decide what an upgraded socket gets. Returns 0 and fills *ci when the
@@ -157,7 +158,7 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	if (content == NULL)
 		goto out;
 	content_len = json_string_length(json_object_get(root, "content"));
-	chars = conv_utf8_chars(content, content_len);
+	chars = text_utf8_chars(content, content_len);
 	if (chars < 1 || chars > CONV_CONTENT_MAX)
 		goto out;
 	if (!ws_rate_take(st, ci, now_ms)) {

@@ -5,6 +5,7 @@
 
 #include "conv_store.h"
 #include "relay_fields.h"
+#include "relay_text.h"
 
 int field_has_control(const char *s, size_t len)
 {
@@ -35,7 +36,7 @@ int field_string(json_t *body, const char *name, unsigned flags, size_t min_char
 	if (!json_is_string(v))
 		return 0;
 	n = json_string_length(v);
-	chars = conv_utf8_chars(json_string_value(v), n);
+	chars = text_utf8_chars(json_string_value(v), n);
 	if (chars < min_chars || chars > max_chars)
 		return 0;
 	if ((flags & FIELD_NO_CONTROL) && field_has_control(json_string_value(v), n))
@@ -72,24 +73,5 @@ int field_object(json_t *body, const char *name, json_t **out)
 	if (!json_is_object(v))
 		return 0;
 	*out = v;
-	return 1;
-}
-
-int field_query_id_valid(const char *v)
-{
-	size_t i, n;
-
-	if (v == NULL)
-		return 0;
-	n = strlen(v);
-	if (n == 0 || n > QUERY_ID_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = v[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return 0;
-	}
 	return 1;
 }

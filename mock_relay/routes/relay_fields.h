@@ -20,8 +20,6 @@ enum field_flags {
 	FIELD_NO_CONTROL = 1u << 2 /* no C0 control char or DEL */
 };
 
-#define QUERY_ID_MAX 128 /* §1.6.5: ids in query parameters, bytes */
-
 /*
  * body[name] as a string of min..max characters. *out (borrowed from body) is the
  * value, or NULL when absent or null; *len (may be NULL) its length in bytes.
@@ -35,9 +33,6 @@ int field_int(json_t *body, const char *name, json_int_t min, json_int_t max, js
 
 /* body[name] as an object (borrowed; NULL when absent). */
 int field_object(json_t *body, const char *name, json_t **out);
-
-/* 1 when v is 1-QUERY_ID_MAX bytes of [A-Za-z0-9_-] (§1.6.5). */
-int field_query_id_valid(const char *v);
 
 /* 1 when s[0..len) holds a C0 control character or DEL. */
 int field_has_control(const char *s, size_t len);

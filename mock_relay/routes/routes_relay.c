@@ -19,6 +19,7 @@
 #include "session_store.h"
 #include "tenant_store.h"
 #include "ws_widget.h"
+#include "relay_text.h"
 
 _Static_assert(sizeof(((struct relay_state *)0)->token_key) == TOKEN_KEY_LEN,
 	       "relay_state.token_key must hold TOKEN_KEY_LEN bytes");
@@ -40,7 +41,7 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 {
 	const char *v = request_query(req, "conversation_id");
 
-	if (request_query_count(req, "conversation_id") > 1 || !field_query_id_valid(v)) {
+	if (request_query_count(req, "conversation_id") > 1 || !text_id_valid(v)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "conversation_id", NULL);
 		return NULL;
 	}
@@ -289,7 +290,7 @@ static int routing_keys_valid(json_t *body, bool *present, json_t **out)
 
 		if (!json_is_string(k))
 			return 0;
-		chars = conv_utf8_chars(json_string_value(k), json_string_length(k));
+		chars = text_utf8_chars(json_string_value(k), json_string_length(k));
 		if (chars < 1 || chars > ROUTING_KEY_MAX)
 			return 0;
 	}

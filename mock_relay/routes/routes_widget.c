@@ -26,6 +26,7 @@
 #include "relay_router.h"
 #include "session_store.h"
 #include "tenant_store.h"
+#include "relay_text.h"
 
 #define ROUTING_KEY_MAX 128 /* §7.1.2, characters */
 #define ANY_LENGTH      ((size_t)-1)
@@ -247,11 +248,11 @@ static void handle_widget_config(struct relay_request *req, struct relay_respons
 
 	cors_headers(req, resp);
 	/* §1.6.4: a parameter given twice is malformed. */
-	if (request_query_count(req, "tenant_id") > 1 || !field_query_id_valid(tenant_id)) {
+	if (request_query_count(req, "tenant_id") > 1 || !text_id_valid(tenant_id)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "tenant_id", NULL);
 		return;
 	}
-	if (request_query_count(req, "widget_public_key") > 1 || !field_query_id_valid(key)) {
+	if (request_query_count(req, "widget_public_key") > 1 || !text_id_valid(key)) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, "widget_public_key", NULL);
 		return;
 	}

@@ -100,7 +100,4 @@ int conv_store_role_valid(const char *role);
 /* 1 when locale matches ^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$ and is at most 35 bytes (§6.1.1). */
 int conv_store_locale_valid(const char *locale);
 
-/* Number of UTF-8 code points in s[0..len) (jansson strings are valid UTF-8). */
-size_t conv_utf8_chars(const char *s, size_t len);
-
 #endif

@@ -60,17 +60,10 @@ void buckets_reset(struct tenant_buckets *tb)
 		pthread_rwlock_unlock(&tb->shards[i].lock);
 }
 
-/* The shard of tenant_id (FNV-1a of the id). */
+/* The shard of tenant_id (map_shard(), the stores' one rule). */
 static struct bucket_shard *shard_of(struct tenant_buckets *tb, const char *tenant_id)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
-
-	for (p = tenant_id; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 16777619u;
-	}
-	return &tb->shards[h % BUCKET_SHARDS];
+	return &tb->shards[map_shard(tenant_id, BUCKET_SHARDS)];
 }
 
 /* Adds an empty bucket for tenant_id unless one exists (sh held exclusively). */

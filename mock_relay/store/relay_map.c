@@ -16,7 +16,7 @@ struct map_entry {
 	struct map_entry *next;
 };
 
-static uint64_t map_hash(const char *key)
+uint64_t map_hash(const char *key)
 {
 	uint64_t h = 14695981039346656037ULL;
 
@@ -145,4 +145,26 @@ void *map_remove(struct relay_map *m, const char *key)
 size_t map_count(const struct relay_map *m)
 {
 	return m->count;
+}
+
+int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, void *value),
+	     void *cls)
+{
+	const struct map_entry *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < m->n_buckets; i++) {
+		for (e = m->buckets[i]; e != NULL; e = e->next) {
+			r = fn(cls, e->key, e->value);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+size_t map_shard(const char *key, size_t n_shards)
+{
+	return (size_t)((map_hash(key) >> 32) % n_shards);
 }

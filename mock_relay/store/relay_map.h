@@ -1,5 +1,7 @@
 /*
- * relay_map.h - a string-keyed hash map for the mock's in-memory stores.
+ * relay_map.h - a string-keyed hash map for the mock's in-memory stores, and the
+ * one hash and shard rule of the stores' tenant-sharded maps (tenant_store,
+ * relay_buckets).
  *
  * Chained buckets, FNV-1a, doubling when the load reaches 1. Keys are copied;
  * values are borrowed pointers the caller owns. Not thread-safe: each store
@@ -9,6 +11,7 @@
 #define RELAY_MAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "relay_rc.h"
 
@@ -36,5 +39,21 @@ RELAY_WUR enum relay_rc map_put(struct relay_map *m, const char *key, void *valu
 void *map_remove(struct relay_map *m, const char *key);
 
 size_t map_count(const struct relay_map *m);
+
+/*
+ * Calls fn(cls, key, value) on every entry, in no particular order, until fn returns
+ * nonzero; returns that value, or 0. fn must not change m.
+ */
+int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, void *value),
+	     void *cls);
+
+/* FNV-1a (64 bits) of key: the hash of every map and shard rule of the stores. */
+uint64_t map_hash(const char *key);
+
+/*
+ * key's shard among n_shards (n_shards > 0): from the hash's high half, so the keys
+ * of one shard still spread over the buckets of that shard's map (the low bits).
+ */
+size_t map_shard(const char *key, size_t n_shards);
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "tenant_fields.h"
+#include "relay_text.h"
 
 void tenant_fields_init(struct tenant_fields *f)
 {
@@ -36,18 +37,6 @@ static int is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Number of UTF-8 characters in s[0..len) (jansson strings are valid UTF-8). */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	}
-	return n;
-}
-
 static int has_control(const char *s, size_t len)
 {
 	size_t i;
@@ -62,7 +51,7 @@ static int has_control(const char *s, size_t len)
 /* 1 when s has 1..max characters and no C0 control character or DEL (§2.3). */
 static int is_text(const char *s, size_t len, size_t max)
 {
-	if (len == 0 || utf8_chars(s, len) > max || memchr(s, '\0', len) != NULL)
+	if (len == 0 || text_utf8_chars(s, len) > max || memchr(s, '\0', len) != NULL)
 		return 0;
 	return !has_control(s, len);
 }
@@ -103,7 +92,7 @@ static enum relay_rc parse_name(const json_t *v, struct tenant_fields *f, const 
 		start++;
 	while (end > start && is_space((unsigned char)s[end - 1]))
 		end--;
-	if (end == start || utf8_chars(s + start, end - start) > TENANT_NAME_MAX_CHARS ||
+	if (end == start || text_utf8_chars(s + start, end - start) > TENANT_NAME_MAX_CHARS ||
 	    end - start > TENANT_NAME_MAX_BYTES)
 		return bad(field, reason, "tenant_name",
 			   "tenant_name must be 1-200 characters after trimming");

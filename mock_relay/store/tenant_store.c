@@ -12,10 +12,10 @@
 #include <openssl/crypto.h>
 
 #include "relay_hmac1.h"
+#include "relay_map.h"
 #include "tenant_store.h"
 
-#define SHARD_BUCKETS 256 /* per shard: 16384 chains for at most 10,000 tenants */
-#define SIG_BYTES     32
+#define SIG_BYTES 32
 
 struct replay_entry {
 	int64_t timestamp_ms;
@@ -23,7 +23,6 @@ struct replay_entry {
 };
 
 struct tenant_entry {
-	struct tenant_entry *next; /* shard chain */
 	char id[UUID_STR_LEN + 1];
 	char secret[KEY_STR_LEN + 1];
 	char widget_key[KEY_STR_LEN + 1];
@@ -51,7 +50,7 @@ struct tenant_entry {
 
 struct shard {
 	pthread_rwlock_t lock;
-	struct tenant_entry *buckets[SHARD_BUCKETS];
+	struct relay_map tenants; /* tenant id -> struct tenant_entry (owned) */
 };
 
 struct tenant_store {
@@ -61,35 +60,10 @@ struct tenant_store {
 	size_t n_order;
 };
 
-static uint32_t hash_id(const char *id)
+/* The shard of id (map_shard(), the stores' one rule). */
+static struct shard *shard_of(struct tenant_store *s, const char *id)
 {
-	uint32_t h = 2166136261u;
-
-	while (*id != '\0') {
-		h ^= (unsigned char)*id++;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-static struct shard *shard_of(struct tenant_store *s, const char *id, size_t *bucket)
-{
-	uint32_t h = hash_id(id);
-
-	*bucket = (h / STORE_SHARDS) % SHARD_BUCKETS;
-	return &s->shards[h % STORE_SHARDS];
-}
-
-/* The tenant with id in sh (its lock held), or NULL. */
-static struct tenant_entry *find_locked(struct shard *sh, size_t bucket, const char *id)
-{
-	struct tenant_entry *t;
-
-	for (t = sh->buckets[bucket]; t != NULL; t = t->next) {
-		if (strcmp(t->id, id) == 0)
-			return t;
-	}
-	return NULL;
+	return &s->shards[map_shard(id, STORE_SHARDS)];
 }
 
 static void free_origins(char **origins, size_t n)
@@ -117,6 +91,12 @@ static void tenant_free(struct tenant_entry *t)
 	free(t);
 }
 
+/* tenant_free() for map_cleanup(). */
+static void tenant_free_value(void *t)
+{
+	tenant_free(t);
+}
+
 struct tenant_store *tenant_store_new(void)
 {
 	struct tenant_store *s;
@@ -130,8 +110,10 @@ struct tenant_store *tenant_store_new(void)
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < STORE_SHARDS; i++)
+	for (i = 0; i < STORE_SHARDS; i++) {
 		pthread_rwlock_init(&s->shards[i].lock, NULL);
+		map_init(&s->shards[i].tenants);
+	}
 	pthread_mutex_init(&s->order_mu, NULL);
 	return s;
 }
@@ -139,18 +121,10 @@ struct tenant_store *tenant_store_new(void)
 /* Frees every tenant; the caller holds order_mu and every shard's write lock. */
 static void clear_locked(struct tenant_store *s)
 {
-	struct tenant_entry *t, *next;
-	size_t i, b;
+	size_t i;
 
-	for (i = 0; i < STORE_SHARDS; i++) {
-		for (b = 0; b < SHARD_BUCKETS; b++) {
-			for (t = s->shards[i].buckets[b]; t != NULL; t = next) {
-				next = t->next;
-				tenant_free(t);
-			}
-			s->shards[i].buckets[b] = NULL;
-		}
-	}
+	for (i = 0; i < STORE_SHARDS; i++)
+		map_cleanup(&s->shards[i].tenants, tenant_free_value);
 	s->n_order = 0;
 }
 
@@ -353,7 +327,6 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 	struct tenant_entry *t;
 	struct shard *sh;
 	json_t *out = NULL;
-	size_t bucket;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -386,11 +359,14 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 		rc = RELAY_E_CAPACITY_EXCEEDED;
 		goto fail;
 	}
-	sh = shard_of(s, t->id, &bucket);
+	sh = shard_of(s, t->id);
 	pthread_rwlock_wrlock(&sh->lock);
-	t->next = sh->buckets[bucket];
-	sh->buckets[bucket] = t;
+	rc = map_put(&sh->tenants, t->id, t);
 	pthread_rwlock_unlock(&sh->lock);
+	if (rc != RELAY_OK) { /* out of memory (a fresh UUIDv7 is never present) */
+		pthread_mutex_unlock(&s->order_mu);
+		goto fail;
+	}
 	memcpy(s->order[s->n_order], t->id, sizeof(t->id));
 	s->n_order++;
 	pthread_mutex_unlock(&s->order_mu);
@@ -408,16 +384,15 @@ static struct tenant_entry *lock_tenant(struct tenant_store *s, const char *tena
 {
 	struct shard *sh;
 	struct tenant_entry *t;
-	size_t bucket;
 
 	if (tenant_id == NULL)
 		return NULL;
-	sh = shard_of(s, tenant_id, &bucket);
+	sh = shard_of(s, tenant_id);
 	if (exclusive)
 		pthread_rwlock_wrlock(&sh->lock);
 	else
 		pthread_rwlock_rdlock(&sh->lock);
-	t = find_locked(sh, bucket, tenant_id);
+	t = map_get(&sh->tenants, tenant_id);
 	if (t == NULL) {
 		pthread_rwlock_unlock(&sh->lock);
 		return NULL;
@@ -679,11 +654,24 @@ int tenant_store_origin_allowed(struct tenant_store *s, const char *tenant_id, c
 	return ok;
 }
 
+/* map_each() callback: 1 when the tenant's allowed_origins hold cls (normalized). */
+static int tenant_allows_origin(void *cls, const char *key, void *value)
+{
+	const struct tenant_entry *t = value;
+	size_t k;
+
+	(void)key;
+	for (k = 0; k < t->n_origins; k++) {
+		if (strcmp(t->origins[k], cls) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *origin, size_t len)
 {
 	char norm[ORIGIN_MAX_LEN + 1];
-	struct tenant_entry *t;
-	size_t i, b, k;
+	size_t i;
 	int ok = 0;
 
 	/* Normalize once (§3.2); stored origins are already normalized, so the scan is strcmp. */
@@ -691,12 +679,7 @@ int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *or
 		return 0;
 	for (i = 0; i < STORE_SHARDS && !ok; i++) {
 		pthread_rwlock_rdlock(&s->shards[i].lock);
-		for (b = 0; b < SHARD_BUCKETS && !ok; b++) {
-			for (t = s->shards[i].buckets[b]; t != NULL && !ok; t = t->next) {
-				for (k = 0; k < t->n_origins && !ok; k++)
-					ok = strcmp(t->origins[k], norm) == 0;
-			}
-		}
+		ok = map_each(&s->shards[i].tenants, tenant_allows_origin, norm);
 		pthread_rwlock_unlock(&s->shards[i].lock);
 	}
 	return ok;

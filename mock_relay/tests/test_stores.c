@@ -15,6 +15,7 @@
 #include "conv_store.h"
 #include "operator_store.h"
 #include "session_store.h"
+#include "relay_text.h"
 
 #define NOW_MS   1782036000000LL
 #define TENANT_A "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0a"
@@ -146,7 +147,7 @@ static void test_locale_and_role_rules(void **state)
 	assert_true(conv_store_role_valid("system"));
 	assert_false(conv_store_role_valid("admin"));
 	assert_false(conv_store_role_valid("Visitor"));
-	assert_int_equal(conv_utf8_chars("\xc3\xa9t\xc3\xa9", 5), 3);
+	assert_int_equal(text_utf8_chars("\xc3\xa9t\xc3\xa9", 5), 3);
 }
 
 static void test_operator_idempotent_on_lowercased_email(void **state)
