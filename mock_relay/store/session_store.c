@@ -25,15 +25,10 @@ struct session_store {
 	struct session_shard shards[SESSIONS_SHARDS];
 };
 
+/* The shard of session_id (map_shard(), the stores' one rule). */
 static struct session_shard *shard_of(struct session_store *s, const char *session_id)
 {
-	uint32_t h = 2166136261u;
-
-	while (*session_id != '\0') {
-		h ^= (unsigned char)*session_id++;
-		h *= 16777619u;
-	}
-	return &s->shards[h % SESSIONS_SHARDS];
+	return &s->shards[map_shard(session_id, SESSIONS_SHARDS)];
 }
 
 static void unlink_node(struct session_shard *sh, struct session_node *n)
