@@ -166,5 +166,17 @@ int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, vo
 
 size_t map_shard(const char *key, size_t n_shards)
 {
-	return (size_t)((map_hash(key) >> 32) % n_shards);
+	uint64_t h = map_hash(key);
+
+	/*
+	 * FNV-1a alone spreads keys that differ in their last bytes over its low bits
+	 * only; MurmurHash3's 64-bit finalizer mixes every bit into every other, so the
+	 * shard is neither clustered nor tied to the map's bucket (h % n_buckets).
+	 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)(h % n_shards);
 }

@@ -51,8 +51,9 @@ int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, vo
 uint64_t map_hash(const char *key);
 
 /*
- * key's shard among n_shards (n_shards > 0): from the hash's high half, so the keys
- * of one shard still spread over the buckets of that shard's map (the low bits).
+ * key's shard among n_shards (n_shards > 0): map_hash() through a 64-bit finalizer,
+ * so keys differing only in their last bytes spread over the shards, and the keys of
+ * one shard still spread over the buckets of that shard's map.
  */
 size_t map_shard(const char *key, size_t n_shards);
 
