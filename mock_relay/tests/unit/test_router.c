@@ -52,50 +52,45 @@ static void test_router_relay_api_routes_are_hmac1(void **state)
 		assert_true(strncmp(r->path, "/__mock/", 8) == 0 && (r->flags & ROUTE_CONTROL));
 }
 
+/* router_match(method, path) refuses with want; allow receives the Allow value. */
+static void assert_refused(const char *method, const char *path, enum relay_rc want,
+			   char allow[ROUTER_ALLOW_MAX])
+{
+	enum relay_rc rc = RELAY_OK;
+
+	assert_null(router_match(method, path, &rc, allow));
+	assert_int_equal(rc, want);
+}
+
 static void test_router_unknown_path_is_404(void **state)
 {
 	char allow[ROUTER_ALLOW_MAX];
-	enum relay_rc rc = RELAY_OK;
 
 	(void)state;
-	assert_null(router_match("GET", "/nope", &rc, allow));
-	assert_int_equal(rc, RELAY_E_NOT_FOUND);
+	assert_refused("GET", "/nope", RELAY_E_NOT_FOUND, allow);
 	assert_string_equal(allow, "");
 	/* Exact paths only: no prefix, no trailing slash, no case folding. */
-	rc = RELAY_OK;
-	assert_null(router_match("POST", "/api/v1/provision/tenant/", &rc, allow));
-	assert_int_equal(rc, RELAY_E_NOT_FOUND);
-	rc = RELAY_OK;
-	assert_null(router_match("POST", "/api/v1/provision", &rc, allow));
-	assert_int_equal(rc, RELAY_E_NOT_FOUND);
-	rc = RELAY_OK;
-	assert_null(router_match("POST", "/API/v1/provision/tenant", &rc, allow));
-	assert_int_equal(rc, RELAY_E_NOT_FOUND);
-	rc = RELAY_OK;
-	assert_null(router_match("GET", "", &rc, allow));
-	assert_int_equal(rc, RELAY_E_NOT_FOUND);
+	assert_refused("POST", "/api/v1/provision/tenant/", RELAY_E_NOT_FOUND, allow);
+	assert_refused("POST", "/api/v1/provision", RELAY_E_NOT_FOUND, allow);
+	assert_refused("POST", "/API/v1/provision/tenant", RELAY_E_NOT_FOUND, allow);
+	assert_refused("GET", "", RELAY_E_NOT_FOUND, allow);
 }
 
 static void test_router_known_path_other_method_is_405_with_allow(void **state)
 {
 	char allow[ROUTER_ALLOW_MAX];
-	enum relay_rc rc = RELAY_OK;
 
 	(void)state;
-	assert_null(router_match("GET", "/api/v1/provision/tenant", &rc, allow));
-	assert_int_equal(rc, RELAY_E_METHOD_NOT_ALLOWED);
+	assert_refused("GET", "/api/v1/provision/tenant", RELAY_E_METHOD_NOT_ALLOWED, allow);
 	assert_string_equal(allow, "POST");
 	/* A path with two methods lists both, each once. */
-	rc = RELAY_OK;
-	assert_null(router_match("DELETE", "/__mock/clock", &rc, allow));
-	assert_int_equal(rc, RELAY_E_METHOD_NOT_ALLOWED);
+	assert_refused("DELETE", "/__mock/clock", RELAY_E_METHOD_NOT_ALLOWED, allow);
 	assert_non_null(strstr(allow, "GET"));
 	assert_non_null(strstr(allow, "PUT"));
 	assert_int_equal(strlen(allow), strlen("GET, PUT"));
 	/* Methods are case-sensitive (RFC 9110 §9.1). */
-	rc = RELAY_OK;
-	assert_null(router_match("post", "/api/v1/provision/tenant", &rc, allow));
-	assert_int_equal(rc, RELAY_E_METHOD_NOT_ALLOWED);
+	assert_refused("post", "/api/v1/provision/tenant", RELAY_E_METHOD_NOT_ALLOWED, allow);
+	assert_string_equal(allow, "POST");
 }
 
 int main(void)
