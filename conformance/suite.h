@@ -95,7 +95,11 @@ struct case_ctx {
 	bool has_sig;
 };
 
-/* Case tables, each ended by a row with id NULL (cases_*.c). */
+/*
+ * Case tables, each ended by a row with id NULL: cases_<name>[] is
+ * conformance/cases/<name>.c and holds exactly the cases whose id starts "<name>."
+ * (ctest conformance_case_files checks it).
+ */
 extern const struct suite_case cases_envelope[];
 extern const struct suite_case cases_admin[];
 extern const struct suite_case cases_origin[];
@@ -103,12 +107,10 @@ extern const struct suite_case cases_hmac1[];
 extern const struct suite_case cases_ratelimit[];
 extern const struct suite_case cases_relay[];
 extern const struct suite_case cases_widget[];
+extern const struct suite_case cases_cors[];
 extern const struct suite_case cases_hostile[];
 extern const struct suite_case cases_ws[];
-extern const struct suite_case cases_more[];
 extern const struct suite_case cases_callback[];
-/* cases_mutation_gaps.c: rules the mutation test found uncovered (sdk/backend helper) */
-extern const struct suite_case cases_mutation_gaps[];
 
 /* ---- requests (each replaces the case's last exchange; returns the HTTP status, 0 on none) */
 
@@ -185,6 +187,9 @@ bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route
 
 /* POST /api/v1/create/visitor-session for t with its widget key and allowed origin. */
 long req_visitor_session(struct case_ctx *x, const struct tenant *t);
+/* The same with origin in the body and, unless NULL, an Origin header origin_header. */
+long req_visitor_session_from(struct case_ctx *x, const struct tenant *t, const char *origin,
+			      const char *origin_header);
 /*
  * A visitor session for the case's tenant: the visitor_token into tok and the
  * session_id into sid. False unless 201 (the case is then marked broken).

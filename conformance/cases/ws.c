@@ -1,5 +1,5 @@
 /*
- * cases_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3).
+ * ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3).
  *
  * Sockets go through lib/relay_wsclient (ws:// or wss:// on any host, wslay framing):
  * the base URL's http:// becomes ws:// and https:// becomes wss://, verified unless

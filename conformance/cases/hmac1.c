@@ -1,5 +1,5 @@
 /*
- * cases_hmac1.c - HMAC#1 signing, each rejection step, the window and replays
+ * hmac1.c - HMAC#1 signing, each rejection step, the window and replays
  * (SPEC.md §4). The signed call is POST /api/v1/relay/create/conversation.
  */
 #include <ctype.h>
@@ -337,6 +337,50 @@ static void hmac1_rotation_immediate(struct case_ctx *x)
 	expect_status(x, 401, "invalid_signature");
 }
 
+/* Classic bug: signing with the secret without its "sk_" prefix (§4.3.1: the whole string). */
+static void hmac1_secret_without_prefix(struct case_ctx *x)
+{
+	struct tenant bare = x->t;
+
+	if (strncmp(x->t.secret, "sk_", 3) != 0) {
+		case_skip(x, "the tenant secret has no sk_ prefix");
+		return;
+	}
+	memmove(bare.secret, bare.secret + 3, strlen(bare.secret) - 2);
+	req_signed(x, &bare, "POST", ROUTE, BODY);
+	expect_status(x, 401, "invalid_signature");
+}
+
+/* Observation (§4.2.5, Known deviations): the query string is not signed. */
+static void hmac1_query_not_signed(struct case_ctx *x)
+{
+	char path[256], h[3][160], ts[32];
+	const char *lines[3] = {h[0], h[1], h[2]};
+	struct hmac1_signed sig;
+	const char *id;
+
+	req_signed(x, &x->t, "POST", ROUTE, BODY);
+	if (!expect_status(x, 201, NULL))
+		return;
+	id = data_str(x, "id");
+	snprintf(path, sizeof(path), "/api/v1/relay/fetch/messages?conversation_id=%s&limit=1",
+		 id ? id : "");
+	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
+	if (!sign_headers(x, &x->t, ts, NULL, 0, h, &sig))
+		return;
+	req_raw(x, "GET", path, lines, 3, NULL, 0);
+	if (!expect_status(x, 200, NULL))
+		return;
+	/* the same three headers on another query */
+	path[strlen(path) - 1] = '2';
+	req_raw(x, "GET", path, lines, 3, NULL, 0);
+	if (x->resp.status == 200)
+		case_info(x, "the query string is not covered by the signature: the same signed "
+			     "headers were accepted on another query (documented formula, §4.2.5)");
+	else
+		case_info(x, "the same signed headers on another query got %ld", x->resp.status);
+}
+
 #define H(id, sec, prov, title)                                                                    \
 	{                                                                                          \
 		id, sec, prov, NEED_TENANT, title, hmac1_headers_edit                              \
@@ -436,4 +480,10 @@ const struct suite_case cases_hmac1[] = {
 	{"hmac1.rotation.old-secret", "4.8.1", REPORT_DOCUMENTED, NEED_ADMIN | NEED_TENANT,
 	 "Signatures with the old secret fail right after rotation: no grace window (TM)",
 	 hmac1_rotation_immediate},
+	{"hmac1.signature.secret-without-prefix", "4.3.1", REPORT_DOCUMENTED, NEED_TENANT,
+	 "Signing with the secret minus its sk_ prefix is refused with 401 (the whole string "
+	 "is the key, AUTH)",
+	 hmac1_secret_without_prefix},
+	{"hmac1.query.not-signed", "4.2.5", REPORT_INFERRED, NEED_TENANT,
+	 "Observation: the query string is not part of the signed string", hmac1_query_not_signed},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -1,5 +1,5 @@
 /*
- * cases_relay.c - the relay API: conversations, messages, token minting, operators
+ * relay.c - the relay API: conversations, messages, token minting, operators
  * and tenant isolation (SPEC.md §6).
  */
 #include <stdio.h>
@@ -356,6 +356,31 @@ static void relay_isolation(struct case_ctx *x)
 	expect_status(x, 404, "conversation_not_found");
 }
 
+static void relay_content_too_long(struct case_ctx *x)
+{
+	size_t n = 10001;
+	char *body;
+	const char *conv;
+	char id[128];
+	int off;
+
+	req_signed(x, &x->t, "POST", CREATE_CONV, "{\"visitor_user_id\":\"user-123\"}");
+	if (!expect_status(x, 201, NULL))
+		return;
+	conv = data_str(x, "id");
+	snprintf(id, sizeof(id), "%s", conv ? conv : "");
+	body = malloc(n + 256);
+	if (body == NULL)
+		return;
+	off = snprintf(body, 256, "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"",
+		       id);
+	memset(body + off, 'a', n);
+	strcpy(body + off + n, "\"}");
+	req_signed(x, &x->t, "POST", SEND_MSG, body);
+	free(body);
+	expect_status(x, 422, "validation_failed");
+}
+
 const struct suite_case cases_relay[] = {
 	{"relay.conversation.create", "6.1.2", REPORT_INFERRED, NEED_TENANT,
 	 "create/conversation answers 201 with the conversation object", relay_conversation_create},
@@ -403,4 +428,6 @@ const struct suite_case cases_relay[] = {
 	 "Posting into another tenant's conversation is 404", relay_isolation},
 	{"relay.isolation.operator-token", "6.6.1", REPORT_DOCUMENTED, NEED_ADMIN | NEED_TENANT,
 	 "Tenant B cannot mint a token for tenant A's operator (TEN)", relay_isolation},
+	{"relay.message.content-too-long", "6.2.1", REPORT_INFERRED, NEED_TENANT,
+	 "content over 10,000 chars is 422", relay_content_too_long},
 	{NULL, NULL, 0, 0, NULL, NULL}};

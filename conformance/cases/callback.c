@@ -1,5 +1,5 @@
 /*
- * cases_callback.c - signed callbacks from the relay to the tenant backend (SPEC.md §9).
+ * callback.c - signed callbacks from the relay to the tenant backend (SPEC.md §9).
  *
  * Each case starts a small receiver (libmicrohttpd bound to --callback-listen, by
  * default 127.0.0.1 on a free port), points a fresh tenant's callback_url_base at it
