@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define PROVISION "/api/v1/provision/tenant"
 #define PROVISION_MESSAGE                                                                          \

@@ -21,7 +21,8 @@
 #include <microhttpd.h>
 
 #include "relay_clock.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define RECV_MAX      32
 #define RECV_BODY_MAX 65536

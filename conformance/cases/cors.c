@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define SESSION "/api/v1/create/visitor-session"
 

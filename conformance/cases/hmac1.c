@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define ROUTE "/api/v1/relay/create/conversation"
 #define BODY  "{\"visitor_user_id\":\"user-123\"}"

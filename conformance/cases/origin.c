@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 static void origin_store_normalized(struct case_ctx *x)
 {

@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define CREATE_CONV "/api/v1/relay/create/conversation"
 #define BODY        "{\"visitor_user_id\":\"user-123\"}"

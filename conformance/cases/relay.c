@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "relay_clock.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define CREATE_CONV "/api/v1/relay/create/conversation"
 #define SEND_MSG    "/api/v1/relay/send/message"

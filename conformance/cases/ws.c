@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "relay_wsclient.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define WS_PATH "/api/v1/ws/widget?token="
 
