@@ -136,7 +136,7 @@ static bool build_payload(struct backend *b, const char *event, const char *reus
 static long send_callback(struct backend *b, struct callback *cb, enum spoil spoil)
 {
 	static const char wrong_secret[] = "sk_WRONGwrongWRONGwrongWRONGwrongWRONGwrongWRO";
-	char h_tenant[300], h_ts[64], h_sig[128];
+	char hl[3][HMAC1_HEADER_LINE_MAX];
 	const char *headers[4];
 	struct client_request req;
 	const char *secret = b->secret;
@@ -174,13 +174,12 @@ static long send_callback(struct backend *b, struct callback *cb, enum spoil spo
 					cb->sig.signature[i] = (char)(cb->sig.signature[i] - 32);
 			}
 		}
-		snprintf(h_tenant, sizeof(h_tenant), "%s: %s", HMAC1_HEADER_TENANT, b->tenant_id);
-		snprintf(h_ts, sizeof(h_ts), "%s: %s", HMAC1_HEADER_TIMESTAMP, cb->sig.timestamp);
-		snprintf(h_sig, sizeof(h_sig), "%s: %s", HMAC1_HEADER_SIGNATURE, cb->sig.signature);
-		headers[n++] = h_tenant;
+		if (hmac1_header_lines(b->tenant_id, &cb->sig, hl) != RELAY_OK)
+			return 0;
+		headers[n++] = hl[0];
 		if (spoil != SPOIL_NO_TIMESTAMP)
-			headers[n++] = h_ts;
-		headers[n++] = h_sig;
+			headers[n++] = hl[1];
+		headers[n++] = hl[2];
 	}
 	if (spoil == SPOIL_BODY_ALTERED) {
 		/* Same length, one byte changed after signing: "fr" -> "en" or a digit. */

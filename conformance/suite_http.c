@@ -12,8 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "suite_fixtures.h"
 
 /* ---- last exchange */
@@ -142,16 +140,14 @@ long req_admin(struct case_ctx *x, const char *method, const char *path, const c
 }
 
 bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		  size_t body_len, char h[3][160], struct hmac1_signed *sig)
+		  size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX], struct hmac1_signed *sig)
 {
 	if (hmac1_sign_text(t->secret, strlen(t->secret), ts_text, body, body_len, sig) !=
-	    RELAY_OK) {
+		    RELAY_OK ||
+	    hmac1_header_lines(t->id, sig, h) != RELAY_OK) {
 		report_case_verdict(x->rc, REPORT_FAIL, "suite error: cannot sign");
 		return false;
 	}
-	snprintf(h[0], 160, "%s: %s", HMAC1_HEADER_TENANT, t->id);
-	snprintf(h[1], 160, "%s: %s", HMAC1_HEADER_TIMESTAMP, sig->timestamp);
-	snprintf(h[2], 160, "%s: %s", HMAC1_HEADER_SIGNATURE, sig->signature);
 	return true;
 }
 
@@ -396,10 +392,8 @@ void case_info(struct case_ctx *x, const char *fmt, ...)
 json_t *jwt_part(const char *token, int part)
 {
 	const char *start = token, *end;
-	char *b64 = NULL;
 	unsigned char *raw = NULL;
-	size_t len, padded;
-	int n;
+	size_t len, n;
 	json_t *out = NULL;
 
 	if (token == NULL)
@@ -412,29 +406,12 @@ json_t *jwt_part(const char *token, int part)
 	}
 	end = strchr(start, '.');
 	len = end ? (size_t)(end - start) : strlen(start);
-	padded = (len + 3) / 4 * 4;
-	b64 = malloc(padded + 1);
-	raw = malloc(padded + 1);
-	if (b64 == NULL || raw == NULL)
-		goto out;
-	for (size_t i = 0; i < len; i++) {
-		char c = start[i];
-
-		if (c == '+' || c == '/' || c == '=')
-			goto out; /* base64url has none of these */
-		b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-	}
-	for (size_t i = len; i < padded; i++)
-		b64[i] = '=';
-	b64[padded] = '\0';
-	n = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)padded);
-	if (n < 0)
-		goto out;
-	/* EVP_DecodeBlock counts padding bytes as zeros */
-	n -= (int)(padded - len);
-	out = json_loadb((const char *)raw, (size_t)n, 0, NULL);
-out:
-	free(b64);
+	raw = malloc(IDS_BASE64URL_DECODED_MAX(len) + 1);
+	if (raw == NULL)
+		return NULL;
+	if (ids_base64url_decode(start, len, raw, IDS_BASE64URL_DECODED_MAX(len) + 1, &n) ==
+	    RELAY_OK)
+		out = json_loadb((const char *)raw, n, 0, NULL);
 	free(raw);
 	return out;
 }

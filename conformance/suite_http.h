@@ -31,9 +31,9 @@ long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *metho
 long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
 		const char *body);
 
-/* Computes the three header lines into h[3] (each 160 bytes) and the values into sig. */
+/* Computes the three header lines into h (hmac1_header_lines()) and the values into sig. */
 bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		  size_t body_len, char h[3][160], struct hmac1_signed *sig);
+		  size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX], struct hmac1_signed *sig);
 
 /*
  * A signed request built before it is sent, so a case can edit it: h[0] is the
@@ -42,7 +42,7 @@ bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_tex
  * there is a body), with room for two more.
  */
 struct signed_parts {
-	char h[3][160];
+	char h[3][HMAC1_HEADER_LINE_MAX];
 	struct hmac1_signed sig;
 	const char *lines[6];
 	size_t n;

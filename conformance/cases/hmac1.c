@@ -90,7 +90,7 @@ static void hmac1_headers_edit(struct case_ctx *x)
 {
 	const char *id = x->meta->id;
 	struct signed_parts p;
-	char extra[160];
+	char extra[HMAC1_HEADER_LINE_MAX];
 
 	if (!parts_init(x, &p, relay_now_ms(x)))
 		return;
@@ -101,7 +101,8 @@ static void hmac1_headers_edit(struct case_ctx *x)
 	else if (strcmp(id, "hmac1.headers.missing-signature") == 0)
 		drop_header(&p, 2);
 	else if (strcmp(id, "hmac1.headers.empty-signature") == 0)
-		snprintf(p.h[2], 160, "%s;", HMAC1_HEADER_SIGNATURE); /* curl: empty value */
+		/* "Name;" is how curl sends an empty value */
+		snprintf(p.h[2], sizeof(p.h[2]), "%s;", HMAC1_HEADER_SIGNATURE);
 	else if (strcmp(id, "hmac1.headers.duplicated-timestamp") == 0) {
 		snprintf(extra, sizeof(extra), "%s", p.h[1]);
 		p.lines[p.n++] = extra;
@@ -115,17 +116,20 @@ static void hmac1_headers_edit(struct case_ctx *x)
 	else if (strcmp(id, "hmac1.headers.signature-not-hex") == 0)
 		p.h[2][strlen(p.h[2]) - 1] = 'g';
 	else if (strcmp(id, "hmac1.headers.timestamp-not-digits") == 0)
-		snprintf(p.h[1], 160, "%s: %sZ", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: %sZ", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.timestamp-17-digits") == 0)
-		snprintf(p.h[1], 160, "%s: 0000%s", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: 0000%s", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.timestamp-negative") == 0)
-		snprintf(p.h[1], 160, "%s: -%s", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: -%s", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.tenant-id-129-bytes") == 0) {
 		char long_id[130];
 
 		memset(long_id, 'a', 129);
 		long_id[129] = '\0';
-		snprintf(p.h[0], 160, "%s: %s", HMAC1_HEADER_TENANT, long_id);
+		snprintf(p.h[0], sizeof(p.h[0]), "%s: %s", HMAC1_HEADER_TENANT, long_id);
 	}
 	parts_send(x, &p, BODY);
 	expect_status(x, 401, "missing_signature");
@@ -198,7 +202,7 @@ static void hmac1_signature_not_revealed(struct case_ctx *x)
 	if (!parts_init(x, &p, relay_now_ms(x)))
 		return;
 	snprintf(good, sizeof(good), "%s", p.sig.signature);
-	snprintf(p.h[2], 160, "%s: %064d", HMAC1_HEADER_SIGNATURE, 0);
+	snprintf(p.h[2], sizeof(p.h[2]), "%s: %064d", HMAC1_HEADER_SIGNATURE, 0);
 	parts_send(x, &p, BODY);
 	if (!expect_status(x, 401, "invalid_signature"))
 		return;
@@ -355,7 +359,7 @@ static void hmac1_secret_without_prefix(struct case_ctx *x)
 /* Observation (§4.2.5, Known deviations): the query string is not signed. */
 static void hmac1_query_not_signed(struct case_ctx *x)
 {
-	char path[256], h[3][160], ts[32];
+	char path[256], h[3][HMAC1_HEADER_LINE_MAX], ts[32];
 	const char *lines[3] = {h[0], h[1], h[2]};
 	struct hmac1_signed sig;
 	const char *id;
