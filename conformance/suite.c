@@ -112,10 +112,10 @@ static int case_setup(void **state)
 	x->s = g_suite;
 	x->meta = meta;
 	snprintf(section, sizeof(section), "§%s", meta->section);
-	x->rc = report_case_begin(g_suite->report, meta->id, section, meta->title, meta->prov);
+	x->rcase = report_case_begin(g_suite->report, meta->id, section, meta->title, meta->prov);
 	x->cl = client_new(g_suite->cfg.base_url);
 	client_set_insecure(x->cl, g_suite->cfg.insecure);
-	if (x->rc == NULL || x->cl == NULL) {
+	if (x->rcase == NULL || x->cl == NULL) {
 		client_free(x->cl);
 		free(x);
 		return -1;
@@ -189,9 +189,9 @@ static void case_run(void **state)
 	/* a shared tenant (no admin key) may run into its own rate limit */
 	if (!x->t.provisioned && x->resp.status == 429 && strncmp(x->meta->id, "ratelimit.", 10))
 		case_skip(x, "rate limited on the shared tenant: rerun later or give --admin-key");
-	v = report_case_end(x->s->report, x->rc);
+	v = report_case_end(x->s->report, x->rcase);
 	if (v == REPORT_FAIL || v == REPORT_XPASS)
-		fail_msg("%s: %s", x->meta->id, report_case_reason(x->rc));
+		fail_msg("%s: %s", x->meta->id, report_case_reason(x->rcase));
 	if (v == REPORT_SKIP)
 		skip();
 }
@@ -201,7 +201,7 @@ static bool case_selected(const struct suite_case *c, const char *filter)
 	return filter == NULL || fnmatch(filter, c->id, 0) == 0;
 }
 
-/* "§4.4" / "4.4.2" → 4 (0 when none). */
+/* A row's section "4.4.2" → 4 (0 when none). */
 static int section_number(const char *section)
 {
 	const char *p = section;
@@ -367,7 +367,7 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 		close(devnull);
 	report_print_summary(s->report);
 	status = report_exit_status(s->report);
-	/* a run that already failed keeps 1 (SPEC §12.1.1) */
+	/* a run that already failed keeps 1 (SPEC.md §12.1.1) */
 	if (report_write_files(s->report, &o->files) != RELAY_OK)
 		status = status ? status : 2;
 	return status;

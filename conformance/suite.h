@@ -58,7 +58,7 @@ struct suite {
 };
 
 /* One tenant's credentials. */
-struct tenant {
+struct suite_tenant {
 	char id[HMAC1_TENANT_MAX + 1];
 	char secret[HMAC1_SECRET_MAX + 1];
 	char widget_key[256];
@@ -70,8 +70,8 @@ struct case_ctx;
 typedef void (*case_fn)(struct case_ctx *ctx);
 
 struct suite_case {
-	const char *id;      /* SPEC §12.2 grammar */
-	const char *section; /* "§4.4" or "4.4.2" */
+	const char *id;      /* SPEC.md §12.2 grammar */
+	const char *section; /* the SPEC.md rule without its "§" ("4.4.2"), shown as "§4.4.2" */
 	enum report_provenance prov;
 	unsigned needs;
 	const char *title; /* the requirement */
@@ -81,9 +81,9 @@ struct suite_case {
 struct case_ctx {
 	struct suite *s;
 	const struct suite_case *meta;
-	struct report_case *rc;
+	struct report_case *rcase;
 	struct relay_client *cl;
-	struct tenant t; /* the case's tenant, when it needs one */
+	struct suite_tenant t; /* the case's tenant, when it needs one */
 	bool clock_frozen;
 	bool failed_hard;     /* a request could not be made at all */
 	bool waited_for_rate; /* already waited once for the shared tenant's rate window */

@@ -63,8 +63,9 @@ static bool mock_clock_change(struct case_ctx *x, const char *method, const char
 	snprintf(body, sizeof(body), "{\"%s\":%lld}", key, (long long)ms);
 	x->clock_frozen = true;
 	if (req_admin(x, method, path, body) != 200) {
-		report_case_verdict(x->rc, REPORT_SKIP, "mock clock could not be %s (status %ld)",
-				    what, x->resp.status);
+		report_case_verdict(x->rcase, REPORT_SKIP,
+				    "mock clock could not be %s (status %ld)", what,
+				    x->resp.status);
 		return false;
 	}
 	return true;
@@ -93,7 +94,7 @@ static void copy_str(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
+bool tenant_provision(struct case_ctx *x, struct suite_tenant *t, const char *extra)
 {
 	char body[4096];
 	json_t *d;
@@ -104,18 +105,18 @@ bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
 		 "[\"https://shop.demo.com\",\"app://bloonio_chat_flutter\"]%s%s}",
 		 x->meta->id, ++x->s->n_tenants, extra ? "," : "", extra ? extra : "");
 	if (req_admin(x, "POST", "/api/v1/provision/tenant", body) != 201) {
-		report_case_verdict(x->rc, REPORT_FAIL,
+		report_case_verdict(x->rcase, REPORT_FAIL,
 				    "could not provision a tenant: status %ld (expected 201)",
 				    x->resp.status);
-		report_case_actual_response(x->rc, x->resp.status, resp_error_code(x), x->resp.body,
-					    x->resp.body_len);
-		report_case_curl(x->rc, x->curl);
+		report_case_actual_response(x->rcase, x->resp.status, resp_error_code(x),
+					    x->resp.body, x->resp.body_len);
+		report_case_curl(x->rcase, x->curl);
 		return false;
 	}
 	d = resp_data(x);
 	if (!json_is_string(json_object_get(d, "tenant_id")) ||
 	    !json_is_string(json_object_get(d, "tenant_secret"))) {
-		report_case_verdict(x->rc, REPORT_FAIL,
+		report_case_verdict(x->rcase, REPORT_FAIL,
 				    "provision response lacks data.tenant_id/tenant_secret");
 		return false;
 	}
@@ -127,7 +128,7 @@ bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra)
 	return true;
 }
 
-void tenant_given(struct case_ctx *x, struct tenant *t)
+void tenant_given(struct case_ctx *x, struct suite_tenant *t)
 {
 	const struct suite_config *cfg = &x->s->cfg;
 
@@ -138,7 +139,7 @@ void tenant_given(struct case_ctx *x, struct tenant *t)
 }
 
 long req_admin_tenant(struct case_ctx *x, const char *method, const char *route,
-		      const struct tenant *t, const char *body)
+		      const struct suite_tenant *t, const char *body)
 {
 	char path[256];
 
@@ -146,7 +147,7 @@ long req_admin_tenant(struct case_ctx *x, const char *method, const char *route,
 	return req_admin(x, method, path, body);
 }
 
-bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route)
+bool tenant_action(struct case_ctx *x, const struct suite_tenant *t, const char *route)
 {
 	req_admin_tenant(x, "POST", route, t, NULL);
 	return expect_status(x, 200, NULL);
@@ -154,7 +155,7 @@ bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route
 
 /* ---- visitor sessions */
 
-long req_visitor_session_from(struct case_ctx *x, const struct tenant *t, const char *origin,
+long req_visitor_session_from(struct case_ctx *x, const struct suite_tenant *t, const char *origin,
 			      const char *origin_header)
 {
 	char body[1024], hdr[400];
@@ -172,7 +173,7 @@ long req_visitor_session_from(struct case_ctx *x, const struct tenant *t, const 
 	return req_raw(x, "POST", "/api/v1/create/visitor-session", h, n, body, strlen(body));
 }
 
-long req_visitor_session(struct case_ctx *x, const struct tenant *t)
+long req_visitor_session(struct case_ctx *x, const struct suite_tenant *t)
 {
 	return req_visitor_session_from(x, t, t->origin, NULL);
 }

@@ -35,26 +35,26 @@ long mock_clock_get(struct relay_client *cl, const struct suite_config *cfg, int
  * https://shop.demo.com and app://bloonio_chat_flutter. On failure the case is
  * marked broken and false returned.
  */
-bool tenant_provision(struct case_ctx *x, struct tenant *t, const char *extra);
+bool tenant_provision(struct case_ctx *x, struct suite_tenant *t, const char *extra);
 /* The tenant given on the command line (--tenant-id, --tenant-secret, ...) into t. */
-void tenant_given(struct case_ctx *x, struct tenant *t);
+void tenant_given(struct case_ctx *x, struct suite_tenant *t);
 
 /* req_admin() to /api/v1/<route>?tenant_id=<t's id> ("fetch/tenant", "update/tenant", ...). */
 long req_admin_tenant(struct case_ctx *x, const char *method, const char *route,
-		      const struct tenant *t, const char *body);
+		      const struct suite_tenant *t, const char *body);
 /*
  * POST /api/v1/<route>?tenant_id=<t's id> with the admin key and no body: a tenant
  * action of §2.5-§2.7 ("suspend/tenant", "rotate/widget-key", ...). True when it
  * answered 200, else the case is marked broken; the answer is the last exchange.
  */
-bool tenant_action(struct case_ctx *x, const struct tenant *t, const char *route);
+bool tenant_action(struct case_ctx *x, const struct suite_tenant *t, const char *route);
 
 /* ---- visitor sessions (§7) */
 
 /* POST /api/v1/create/visitor-session for t with its widget key and allowed origin. */
-long req_visitor_session(struct case_ctx *x, const struct tenant *t);
+long req_visitor_session(struct case_ctx *x, const struct suite_tenant *t);
 /* The same with origin in the body and, unless NULL, an Origin header origin_header. */
-long req_visitor_session_from(struct case_ctx *x, const struct tenant *t, const char *origin,
+long req_visitor_session_from(struct case_ctx *x, const struct suite_tenant *t, const char *origin,
 			      const char *origin_header);
 /*
  * A visitor session for the case's tenant: the visitor_token into tok and the

@@ -90,11 +90,11 @@ static void envelope_invariant(struct case_ctx *x, const char *method, const cha
 	why = envelope_problem(x);
 	if (why == NULL)
 		return;
-	report_case_verdict(x->rc, x->resp.status < 400 ? REPORT_FAIL : REPORT_WARN,
+	report_case_verdict(x->rcase, x->resp.status < 400 ? REPORT_FAIL : REPORT_WARN,
 			    "envelope broken on %s %s (%ld): %s (§1.2/§1.3, checked on every "
 			    "response)",
 			    method, path, x->resp.status, why);
-	report_case_expected(x->rc, "an envelope {status_code, data, message[, error]}");
+	report_case_expected(x->rcase, "an envelope {status_code, data, message[, error]}");
 	broken_details(x);
 }
 
@@ -114,12 +114,13 @@ long req_raw(struct case_ctx *x, const char *method, const char *path, const cha
 	x->curl = curl_masked(x, &rq);
 	rc = client_perform(x->cl, &rq, &x->resp);
 	if (rc != RELAY_OK) {
-		report_case_log(x->rc, "%s %s: no HTTP response (%s)", method, path, x->resp.error);
+		report_case_log(x->rcase, "%s %s: no HTTP response (%s)", method, path,
+				x->resp.error);
 		x->failed_hard = true;
 		return 0;
 	}
 	x->json = client_response_json(&x->resp);
-	report_case_log(x->rc, "%s %s -> %ld %s", method, path, x->resp.status,
+	report_case_log(x->rcase, "%s %s -> %ld %s", method, path, x->resp.status,
 			resp_error_code(x) ? resp_error_code(x) : "");
 	envelope_invariant(x, method, path);
 	return x->resp.status;
@@ -139,20 +140,21 @@ long req_admin(struct case_ctx *x, const char *method, const char *path, const c
 	return req_raw(x, method, path, h, n, body, body ? strlen(body) : 0);
 }
 
-bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		  size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX], struct hmac1_signed *sig)
+bool sign_headers(struct case_ctx *x, const struct suite_tenant *t, const char *ts_text,
+		  const void *body, size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX],
+		  struct hmac1_signed *sig)
 {
 	if (hmac1_sign_text(t->secret, strlen(t->secret), ts_text, body, body_len, sig) !=
 		    RELAY_OK ||
 	    hmac1_header_lines(t->id, sig, h) != RELAY_OK) {
-		report_case_verdict(x->rc, REPORT_FAIL, "suite error: cannot sign");
+		report_case_verdict(x->rcase, REPORT_FAIL, "suite error: cannot sign");
 		return false;
 	}
 	return true;
 }
 
-bool sign_parts(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		size_t body_len, struct signed_parts *p)
+bool sign_parts(struct case_ctx *x, const struct suite_tenant *t, const char *ts_text,
+		const void *body, size_t body_len, struct signed_parts *p)
 {
 	if (!sign_headers(x, t, ts_text, body, body_len, p->h, &p->sig))
 		return false;
@@ -176,8 +178,8 @@ long req_parts(struct case_ctx *x, const struct signed_parts *p, const char *met
 	return status;
 }
 
-long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
-		   const char *body, int64_t ts_ms)
+long req_signed_at(struct case_ctx *x, const struct suite_tenant *t, const char *method,
+		   const char *path, const char *body, int64_t ts_ms)
 {
 	char ts[32];
 	struct signed_parts p;
@@ -199,7 +201,7 @@ long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *metho
 		long wait_s = ra ? strtol(ra, NULL, 10) : 60;
 		struct timespec pause = {.tv_sec = wait_s < 1 ? 1 : wait_s > 61 ? 61 : wait_s};
 
-		report_case_log(x->rc, "rate limited on the shared tenant: waiting %lld s",
+		report_case_log(x->rcase, "rate limited on the shared tenant: waiting %lld s",
 				(long long)pause.tv_sec);
 		nanosleep(&pause, NULL);
 		x->waited_for_rate = true;
@@ -208,8 +210,8 @@ long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *metho
 	return status;
 }
 
-long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
-		const char *body)
+long req_signed(struct case_ctx *x, const struct suite_tenant *t, const char *method,
+		const char *path, const char *body)
 {
 	return req_signed_at(x, t, method, path, body, relay_now_ms(x));
 }
@@ -245,12 +247,12 @@ const char *data_str(struct case_ctx *x, const char *key)
 
 static void broken_details(struct case_ctx *x)
 {
-	report_case_actual_response(x->rc, x->resp.status, resp_error_code(x), x->resp.body,
+	report_case_actual_response(x->rcase, x->resp.status, resp_error_code(x), x->resp.body,
 				    x->resp.body_len);
 	if (x->curl)
-		report_case_curl(x->rc, x->curl);
+		report_case_curl(x->rcase, x->curl);
 	if (x->has_sig)
-		report_case_hmac1(x->rc, &x->sig);
+		report_case_hmac1(x->rcase, &x->sig);
 }
 
 static void broken_v(struct case_ctx *x, const char *fmt, va_list ap)
@@ -259,11 +261,11 @@ static void broken_v(struct case_ctx *x, const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (x->failed_hard && x->resp.status == 0)
-		report_case_verdict(x->rc, REPORT_FAIL, "%s (no HTTP response: %s)", buf,
+		report_case_verdict(x->rcase, REPORT_FAIL, "%s (no HTTP response: %s)", buf,
 				    x->resp.error);
 	else
-		report_case_broken(x->rc, "%s", buf);
-	report_case_expected(x->rc, "%s", buf);
+		report_case_broken(x->rcase, "%s", buf);
+	report_case_expected(x->rcase, "%s", buf);
 	broken_details(x);
 }
 
@@ -288,11 +290,11 @@ bool expect_status(struct case_ctx *x, long status, const char *code)
 		return true;
 	if (x->resp.status == status && code != NULL && x->meta->prov == REPORT_DOCUMENTED) {
 		/* the status is documented, every error code is [inferred] (§1.4.2) */
-		report_case_verdict(x->rc, REPORT_WARN,
+		report_case_verdict(x->rcase, REPORT_WARN,
 				    "status %ld as documented, but error.code %s (expected %s, "
 				    "[inferred] §1.4.2)",
 				    status, got ? got : "(none)", code);
-		report_case_expected(x->rc, "%ld %s", status, code);
+		report_case_expected(x->rcase, "%ld %s", status, code);
 		broken_details(x);
 		return false;
 	}
@@ -349,11 +351,11 @@ bool expect_no_5xx(struct case_ctx *x)
 		return expect_true(x, false, "an HTTP response (the relay closed the connection)");
 	if (x->resp.status >= 500) {
 		/* never a 5xx for bad input: a documented 500 meaning, so FAIL */
-		report_case_verdict(x->rc, REPORT_FAIL,
+		report_case_verdict(x->rcase, REPORT_FAIL,
 				    "got %ld for bad input: a relay never answers 5xx to bad "
 				    "input (§1.4, 500 = internal error)",
 				    x->resp.status);
-		report_case_expected(x->rc, "a 4xx with an error envelope");
+		report_case_expected(x->rcase, "a 4xx with an error envelope");
 		broken_details(x);
 		return false;
 	}
@@ -366,7 +368,7 @@ static void case_verdict_v(struct case_ctx *x, enum report_verdict v, const char
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	report_case_verdict(x->rc, v, "%s", buf);
+	report_case_verdict(x->rcase, v, "%s", buf);
 }
 
 void case_skip(struct case_ctx *x, const char *fmt, ...)

@@ -25,15 +25,16 @@ long req_raw(struct case_ctx *x, const char *method, const char *path, const cha
 long req_admin(struct case_ctx *x, const char *method, const char *path, const char *body);
 
 /* Signed with HMAC#1 for tenant t at ts_ms (the three headers, built here). */
-long req_signed_at(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
-		   const char *body, int64_t ts_ms);
+long req_signed_at(struct case_ctx *x, const struct suite_tenant *t, const char *method,
+		   const char *path, const char *body, int64_t ts_ms);
 /* Signed at the relay's now. */
-long req_signed(struct case_ctx *x, const struct tenant *t, const char *method, const char *path,
-		const char *body);
+long req_signed(struct case_ctx *x, const struct suite_tenant *t, const char *method,
+		const char *path, const char *body);
 
 /* Computes the three header lines into h (hmac1_header_lines()) and the values into sig. */
-bool sign_headers(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		  size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX], struct hmac1_signed *sig);
+bool sign_headers(struct case_ctx *x, const struct suite_tenant *t, const char *ts_text,
+		  const void *body, size_t body_len, char h[3][HMAC1_HEADER_LINE_MAX],
+		  struct hmac1_signed *sig);
 
 /*
  * A signed request built before it is sent, so a case can edit it: h[0] is the
@@ -52,8 +53,8 @@ struct signed_parts {
  * Signs body (body_len bytes, NULL for none) for tenant t with the timestamp text ts_text,
  * sent as written. False (the case FAILs) when it cannot sign.
  */
-bool sign_parts(struct case_ctx *x, const struct tenant *t, const char *ts_text, const void *body,
-		size_t body_len, struct signed_parts *p);
+bool sign_parts(struct case_ctx *x, const struct suite_tenant *t, const char *ts_text,
+		const void *body, size_t body_len, struct signed_parts *p);
 /* Sends p's header lines with body; the case's HMAC#1 details become p's. */
 long req_parts(struct case_ctx *x, const struct signed_parts *p, const char *method,
 	       const char *path, const void *body, size_t body_len);

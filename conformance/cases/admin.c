@@ -188,7 +188,7 @@ static void admin_provision_created_at(struct case_ctx *x)
 
 static void admin_provision_unique(struct case_ctx *x)
 {
-	struct tenant a, b;
+	struct suite_tenant a, b;
 
 	if (!tenant_provision(x, &a, NULL) || !tenant_provision(x, &b, NULL))
 		return;
@@ -345,7 +345,7 @@ static void admin_fetch_tenants_bad_limit(struct case_ctx *x)
 
 static void admin_rotate_secret_old_invalid(struct case_ctx *x)
 {
-	struct tenant old = x->t;
+	struct suite_tenant old = x->t;
 
 	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;

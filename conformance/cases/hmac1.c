@@ -172,13 +172,13 @@ static void hmac1_signature_reserialized(struct case_ctx *x)
 	if (!sign_parts(x, &x->t, ts, signed_body, strlen(signed_body), &p))
 		return;
 	parts_send(x, &p, BODY);
-	report_case_log(x->rc, "signed bytes: %s; sent bytes: %s", signed_body, BODY);
+	report_case_log(x->rcase, "signed bytes: %s; sent bytes: %s", signed_body, BODY);
 	expect_status(x, 401, "invalid_signature");
 }
 
 static void hmac1_signature_wrong_secret(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	other.secret[strlen(other.secret) - 1] ^= 1;
 	req_signed(x, &other, "POST", ROUTE, BODY);
@@ -187,7 +187,7 @@ static void hmac1_signature_wrong_secret(struct case_ctx *x)
 
 static void hmac1_signature_unknown_tenant(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	snprintf(other.id, sizeof(other.id), "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
 	req_signed(x, &other, "POST", ROUTE, BODY);
@@ -251,7 +251,7 @@ static void hmac1_window_edge(struct case_ctx *x)
 	if (!mock_clock_set(x, t))
 		return;
 	req_signed_at(x, &x->t, "POST", ROUTE, BODY, past ? t - off : t + off);
-	report_case_log(x->rc, "mock clock frozen at %lld, timestamp %s", (long long)t,
+	report_case_log(x->rcase, "mock clock frozen at %lld, timestamp %s", (long long)t,
 			x->sig.timestamp);
 	if (off == 30000)
 		expect_status(x, 201, NULL);
@@ -275,7 +275,7 @@ static void hmac1_order_headers_first(struct case_ctx *x)
 
 static void hmac1_order_window_before_tenant(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	snprintf(other.id, sizeof(other.id), "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
 	req_signed_at(x, &other, "POST", ROUTE, BODY, relay_now_ms(x) - 3600000);
@@ -284,7 +284,7 @@ static void hmac1_order_window_before_tenant(struct case_ctx *x)
 
 static void hmac1_order_signature_before_status(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
@@ -334,7 +334,7 @@ static void hmac1_replay(struct case_ctx *x)
 
 static void hmac1_rotation_immediate(struct case_ctx *x)
 {
-	struct tenant old = x->t;
+	struct suite_tenant old = x->t;
 
 	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
@@ -345,7 +345,7 @@ static void hmac1_rotation_immediate(struct case_ctx *x)
 /* Classic bug: signing with the secret without its "sk_" prefix (§4.3.1: the whole string). */
 static void hmac1_secret_without_prefix(struct case_ctx *x)
 {
-	struct tenant bare = x->t;
+	struct suite_tenant bare = x->t;
 
 	if (strncmp(x->t.secret, "sk_", 3) != 0) {
 		case_skip(x, "the tenant secret has no sk_ prefix");

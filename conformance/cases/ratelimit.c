@@ -30,7 +30,7 @@ static bool rate_window_start(struct case_ctx *x)
 	return true;
 }
 
-static bool rate_tenant(struct case_ctx *x, struct tenant *t, int limit)
+static bool rate_tenant(struct case_ctx *x, struct suite_tenant *t, int limit)
 {
 	char extra[64];
 
@@ -39,7 +39,7 @@ static bool rate_tenant(struct case_ctx *x, struct tenant *t, int limit)
 }
 
 /* Two more signed calls for t: the second must be over the limit (429 rate_limited). */
-static bool rate_limit_reached(struct case_ctx *x, const struct tenant *t)
+static bool rate_limit_reached(struct case_ctx *x, const struct suite_tenant *t)
 {
 	req_signed(x, t, "POST", CREATE_CONV, BODY);
 	req_signed(x, t, "POST", CREATE_CONV, BODY);
@@ -48,7 +48,7 @@ static bool rate_limit_reached(struct case_ctx *x, const struct tenant *t)
 
 static void ratelimit_exceeded(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 
 	if (!rate_tenant(x, &t, 3))
 		return;
@@ -63,7 +63,7 @@ static void ratelimit_exceeded(struct case_ctx *x)
 
 static void ratelimit_headers(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 	const char *lim, *rem, *reset, *retry;
 	int64_t now;
 
@@ -93,7 +93,7 @@ static void ratelimit_headers(struct case_ctx *x)
 
 static void ratelimit_admin_not_counted(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 
 	if (!rate_tenant(x, &t, 1))
 		return;
@@ -108,7 +108,7 @@ static void ratelimit_admin_not_counted(struct case_ctx *x)
 
 static void ratelimit_window_resets(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 
 	if (!rate_tenant(x, &t, 1))
 		return;
@@ -122,7 +122,7 @@ static void ratelimit_window_resets(struct case_ctx *x)
 
 static void ratelimit_update_applies(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 
 	if (!rate_tenant(x, &t, 1))
 		return;
@@ -137,7 +137,7 @@ static void ratelimit_update_applies(struct case_ctx *x)
 
 static void ratelimit_per_tenant(struct case_ctx *x)
 {
-	struct tenant a, b;
+	struct suite_tenant a, b;
 
 	if (!rate_tenant(x, &a, 1) || !tenant_provision(x, &b, "\"rate_limit_per_min\":1"))
 		return;
@@ -149,7 +149,7 @@ static void ratelimit_per_tenant(struct case_ctx *x)
 
 static void ratelimit_no_headers_before_step6(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	other.secret[strlen(other.secret) - 1] ^= 1;
 	req_signed(x, &other, "POST", CREATE_CONV, BODY);
@@ -163,7 +163,7 @@ static void ratelimit_no_headers_before_step6(struct case_ctx *x)
 
 static void ratelimit_widget_not_counted(struct case_ctx *x)
 {
-	struct tenant t;
+	struct suite_tenant t;
 
 	if (!tenant_provision(x, &t, "\"rate_limit_per_min\":1"))
 		return;

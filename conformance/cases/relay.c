@@ -28,7 +28,8 @@ static bool has_prefix_hex32(const char *s, const char *prefix)
 }
 
 /* Creates a conversation for t; its id into out. */
-static bool make_conversation(struct case_ctx *x, const struct tenant *t, char *out, size_t size)
+static bool make_conversation(struct case_ctx *x, const struct suite_tenant *t, char *out,
+			      size_t size)
 {
 	req_signed(x, t, "POST", CREATE_CONV,
 		   "{\"visitor_user_id\":\"user-123\",\"visitor_display_name\":\"Mary\","
@@ -235,8 +236,8 @@ static bool provision_operator(struct case_ctx *x, const char *body, long status
 	char real[1024];
 	const char *at = strstr(body, "EMAIL");
 
-	if (owner != x->rc) {
-		owner = x->rc;
+	if (owner != x->rcase) {
+		owner = x->rcase;
 		snprintf(email, sizeof(email), "merchant-%lld-%u@shop.example",
 			 (long long)relay_clock_real_ms(), ++run_counter);
 	}
@@ -324,7 +325,7 @@ static void relay_operator_token_unknown(struct case_ctx *x)
 
 static void relay_isolation(struct case_ctx *x)
 {
-	struct tenant b;
+	struct suite_tenant b;
 	char id[128], path[256], body[512];
 	const char *which = x->meta->id;
 
