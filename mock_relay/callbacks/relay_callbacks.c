@@ -137,19 +137,19 @@ static enum relay_rc flight_start(struct callbacks *cb, struct inflight *f, stru
 	CURL *easy = NULL;
 	size_t i;
 	const char *lines[5];
-	char ts_line[64], sig_line[128], tid_line[64 + HMAC1_TENANT_MAX];
+	char hl[3][HMAC1_HEADER_LINE_MAX];
 
 	rc = hmac1_sign(t->secret, strlen(t->secret), now_ms, d->body, d->body_len, &sig);
 	if (rc != RELAY_OK)
 		goto out;
+	rc = hmac1_header_lines(d->tenant_id, &sig, hl);
+	if (rc != RELAY_OK)
+		goto out;
 	rc = RELAY_E_NOMEM;
-	snprintf(tid_line, sizeof(tid_line), "%s: %s", HMAC1_HEADER_TENANT, d->tenant_id);
-	snprintf(ts_line, sizeof(ts_line), "%s: %s", HMAC1_HEADER_TIMESTAMP, sig.timestamp);
-	snprintf(sig_line, sizeof(sig_line), "%s: %s", HMAC1_HEADER_SIGNATURE, sig.signature);
 	lines[0] = "Content-Type: application/json";
-	lines[1] = tid_line;
-	lines[2] = ts_line;
-	lines[3] = sig_line;
+	lines[1] = hl[0];
+	lines[2] = hl[1];
+	lines[3] = hl[2];
 	lines[4] = "Expect:";
 	for (i = 0; i < 5; i++) {
 		nh = curl_slist_append(h, lines[i]);

@@ -1,5 +1,5 @@
 /*
- * cases_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3).
+ * ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3).
  *
  * Sockets go through lib/relay_wsclient (ws:// or wss:// on any host, wslay framing):
  * the base URL's http:// becomes ws:// and https:// becomes wss://, verified unless
@@ -11,7 +11,8 @@
 #include <string.h>
 
 #include "relay_wsclient.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define WS_PATH "/api/v1/ws/widget?token="
 
@@ -65,12 +66,12 @@ static struct wsclient *ws_open(struct case_ctx *x, const char *token, bool want
 			  x->s->cfg.base_url);
 		return NULL;
 	}
-	report_case_log(x->rc, "GET /api/v1/ws/widget?token=<%zu bytes> (WebSocket upgrade, %s)",
+	report_case_log(x->rcase, "GET /api/v1/ws/widget?token=<%zu bytes> (WebSocket upgrade, %s)",
 			strlen(token), strncmp(url, "wss:", 4) == 0 ? "wss" : "ws");
 	c = wsclient_connect_opts(url, &opt, &err);
 	if (c == NULL) {
-		report_case_log(x->rc, "no socket: %s (HTTP %d) %.200s", err.text, err.http_status,
-				err.body);
+		report_case_log(x->rcase, "no socket: %s (HTTP %d) %.200s", err.text,
+				err.http_status, err.body);
 		if (want_101)
 			expect_true(x, false,
 				    "the upgrade answered 101 (§8.1.3), got %d: %s %.200s",
@@ -90,10 +91,10 @@ static json_t *ws_next(struct case_ctx *x, struct wsclient *c)
 	if (wsclient_recv(c, wait_ms(x), &op, &text, &len) != WSCLIENT_GOT)
 		return NULL;
 	if (op == WSCLIENT_TEXT) {
-		report_case_log(x->rc, "frame: %.300s", text);
+		report_case_log(x->rcase, "frame: %.300s", text);
 		j = json_loadb(text, len, 0, NULL);
 	} else {
-		report_case_log(x->rc, "close %d \"%.100s\"", wsclient_close_code(c), text);
+		report_case_log(x->rcase, "close %d \"%.100s\"", wsclient_close_code(c), text);
 	}
 	free(text);
 	return j;
@@ -110,11 +111,12 @@ static int ws_wait_close(struct case_ctx *x, struct wsclient *c)
 		if (wsclient_recv(c, wait_ms(x), &op, &text, &len) != WSCLIENT_GOT)
 			return 0;
 		if (op == WSCLIENT_CLOSE) {
-			report_case_log(x->rc, "close %d \"%.100s\"", wsclient_close_code(c), text);
+			report_case_log(x->rcase, "close %d \"%.100s\"", wsclient_close_code(c),
+					text);
 			free(text);
 			return wsclient_close_code(c);
 		}
-		report_case_log(x->rc, "frame: %.300s", text);
+		report_case_log(x->rcase, "frame: %.300s", text);
 		free(text);
 	}
 }
@@ -339,7 +341,7 @@ static void ws_send_expect_close(struct case_ctx *x, const void *data, size_t le
 
 	if (c == NULL)
 		return;
-	report_case_log(x->rc, "sending a %zu-byte text frame", len);
+	report_case_log(x->rcase, "sending a %zu-byte text frame", len);
 	/* the relay may close before reading all of it: a failed send is not the verdict */
 	(void)!wsclient_send_text(c, data, len);
 	got = ws_wait_close(x, c);

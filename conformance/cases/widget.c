@@ -1,40 +1,22 @@
 /*
- * cases_widget.c - visitor sessions, origins as presented, the visitor JWT, refresh,
- * widget-config and CORS (SPEC.md §3, §7).
+ * widget.c - visitor sessions, origins as presented, the visitor JWT, refresh and
+ * widget-config (SPEC.md §3, §7); CORS is cors.c.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define SESSION         "/api/v1/create/visitor-session"
 #define REFRESH         "/api/v1/refresh/visitor-token"
 #define SESSION_MESSAGE "Visitor session created."
 
-/* POST create/visitor-session for the case's tenant with body origin and an optional Origin header.
- */
-static long session(struct case_ctx *x, const char *origin, const char *origin_header)
-{
-	char body[1024], hdr[400];
-	const char *h[2];
-	size_t n = 0;
-
-	snprintf(body, sizeof(body),
-		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\"}", x->t.id,
-		 x->t.widget_key, origin);
-	h[n++] = "Content-Type: application/json";
-	if (origin_header != NULL) {
-		snprintf(hdr, sizeof(hdr), "Origin: %s", origin_header);
-		h[n++] = hdr;
-	}
-	return req_raw(x, "POST", SESSION, h, n, body, strlen(body));
-}
-
 static void widget_session_create(struct case_ctx *x)
 {
 	json_t *cfg;
 
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	if (!expect_status(x, 201, NULL) || !expect_envelope(x))
 		return;
 	cfg = json_object_get(resp_data(x), "widget_config");
@@ -50,7 +32,7 @@ static void widget_session_create(struct case_ctx *x)
 
 static void widget_session_message(struct case_ctx *x)
 {
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	if (!expect_status(x, 201, NULL))
 		return;
 	expect_true(x,
@@ -82,7 +64,7 @@ static void widget_origin(struct case_ctx *x)
 	for (size_t i = 0; i < sizeof(presented) / sizeof(presented[0]); i++) {
 		if (strcmp(presented[i].id, x->meta->id) != 0)
 			continue;
-		session(x, presented[i].origin, NULL);
+		req_visitor_session_from(x, &x->t, presented[i].origin, NULL);
 		if (presented[i].status == 201)
 			expect_status(x, 201, NULL);
 		else if (x->meta->prov == REPORT_DOCUMENTED)
@@ -94,13 +76,13 @@ static void widget_origin(struct case_ctx *x)
 
 static void widget_origin_header_mismatch(struct case_ctx *x)
 {
-	session(x, x->t.origin, "https://evil.example");
+	req_visitor_session_from(x, &x->t, x->t.origin, "https://evil.example");
 	expect_status(x, 403, "origin_not_allowed");
 }
 
 static void widget_origin_header_match(struct case_ctx *x)
 {
-	session(x, x->t.origin, x->t.origin);
+	req_visitor_session_from(x, &x->t, x->t.origin, x->t.origin);
 	expect_status(x, 201, NULL);
 }
 
@@ -110,7 +92,7 @@ static void widget_session_bad_key(struct case_ctx *x)
 
 	snprintf(saved, sizeof(saved), "%s", x->t.widget_key);
 	snprintf(x->t.widget_key, sizeof(x->t.widget_key), "pk_%043d", 0);
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	snprintf(x->t.widget_key, sizeof(x->t.widget_key), "%s", saved);
 	expect_status(x, 401, "invalid_widget_key");
 }
@@ -118,7 +100,7 @@ static void widget_session_bad_key(struct case_ctx *x)
 static void widget_session_unknown_tenant(struct case_ctx *x)
 {
 	snprintf(x->t.id, sizeof(x->t.id), "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	expect_status(x, 401, "invalid_widget_key");
 }
 
@@ -144,7 +126,7 @@ static void widget_session_suspended(struct case_ctx *x)
 {
 	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	expect_status(x, 403, "tenant_suspended");
 }
 
@@ -155,7 +137,7 @@ static void widget_jwt_shape(struct case_ctx *x)
 	const char *tok;
 	json_t *hdr = NULL, *claims = NULL;
 
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	if (!expect_status(x, 201, NULL))
 		return;
 	tok = data_str(x, "visitor_token");
@@ -181,7 +163,7 @@ static void widget_jwt_one_hour(struct case_ctx *x)
 	int64_t now = relay_now_ms(x), exp_ms;
 	const char *e;
 
-	session(x, x->t.origin, NULL);
+	req_visitor_session_from(x, &x->t, x->t.origin, NULL);
 	if (!expect_status(x, 201, NULL))
 		return;
 	e = data_str(x, "expires_at");
@@ -326,68 +308,66 @@ static void widget_config_origin(struct case_ctx *x)
 	expect_status(x, 403, "origin_not_allowed");
 }
 
-/* ---- §7.5 CORS */
-
-static long preflight(struct case_ctx *x, const char *origin)
+static long widget_session_mode(struct case_ctx *x, const char *mode)
 {
-	char hdr[400];
-	const char *h[3] = {hdr, "Access-Control-Request-Method: POST",
-			    "Access-Control-Request-Headers: content-type"};
+	char body[1024];
+	const char *h[] = {"Content-Type: application/json"};
 
-	snprintf(hdr, sizeof(hdr), "Origin: %s", origin);
-	return req_raw(x, "OPTIONS", SESSION, h, 3, NULL, 0);
+	snprintf(body, sizeof(body),
+		 "{\"tenant_id\":\"%s\",\"widget_public_key\":\"%s\",\"origin\":\"%s\",\"mode\":"
+		 "\"%s\",\"locale\":\"en\",\"routing_key\":\"store-1\",\"metadata\":{\"page\":\"/"
+		 "cart\"}}",
+		 x->t.id, x->t.widget_key, x->t.origin, mode);
+	return req_raw(x, "POST", "/api/v1/create/visitor-session", h, 1, body, strlen(body));
 }
 
-static void cors_preflight_allowed(struct case_ctx *x)
+static void widget_session_human(struct case_ctx *x)
 {
-	const char *acao, *vary;
+	widget_session_mode(x, "human");
+	expect_status(x, 201, NULL);
+}
 
-	preflight(x, x->t.origin);
-	if (!expect_true(x, x->resp.status == 204, "preflight from an allowed origin: 204, got %ld",
-			 x->resp.status))
+static void widget_session_bad_mode(struct case_ctx *x)
+{
+	const char *field;
+
+	widget_session_mode(x, "robot");
+	if (!expect_status(x, 422, "validation_failed"))
 		return;
-	acao = resp_header(x, "Access-Control-Allow-Origin");
-	vary = resp_header(x, "Vary");
-	expect_true(x,
-		    streq(acao, x->t.origin) && vary && strstr(vary, "Origin") &&
-			    resp_header(x, "Access-Control-Allow-Methods") != NULL,
-		    "Access-Control-Allow-Origin: %s (never *), Vary: Origin, "
-		    "Access-Control-Allow-Methods (§7.5.3)",
-		    x->t.origin);
+	field = resp_error_field(x);
+	expect_true(x, streq(field, "mode"), "error.field \"mode\"");
 }
 
-static void cors_preflight_refused(struct case_ctx *x)
+static void widget_config_without_origin(struct case_ctx *x)
 {
-	preflight(x, "https://shop.demo.com.evil.example");
-	if (!expect_status(x, 403, "origin_not_allowed"))
+	char path[512];
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", x->t.id,
+		 x->t.widget_key);
+	req_raw(x, "GET", path, NULL, 0, NULL, 0);
+	expect_status(x, 200, NULL);
+}
+
+static void widget_refresh_extends(struct case_ctx *x)
+{
+	char tok[4096], sid[128];
+	int64_t exp1 = 0, exp2 = 0;
+
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
 		return;
-	expect_true(x, resp_header(x, "Access-Control-Allow-Origin") == NULL,
-		    "no Access-Control-Allow-Origin for a refused origin (§7.5.4)");
-}
-
-static void cors_actual_acao(struct case_ctx *x)
-{
-	session(x, x->t.origin, x->t.origin);
-	if (!expect_status(x, 201, NULL))
+	if (!ids_parse_rfc3339(data_str(x, "expires_at") ? data_str(x, "expires_at") : "", &exp1))
+		exp1 = 0;
+	if (!mock_clock_advance(x, 600000))
 		return;
-	expect_true(x, streq(resp_header(x, "Access-Control-Allow-Origin"), x->t.origin),
-		    "the actual response echoes Access-Control-Allow-Origin: %s (§7.5.5)",
-		    x->t.origin);
-}
-
-static void cors_never_wildcard(struct case_ctx *x)
-{
-	const char *acao;
-
-	session(x, "https://evil.example", "https://evil.example");
-	acao = resp_header(x, "Access-Control-Allow-Origin");
-	expect_true(x,
-		    acao == NULL ||
-			    (strcmp(acao, "*") != 0 && strcmp(acao, "https://evil.example") != 0),
-		    "no Access-Control-Allow-Origin (and never *) for a disallowed origin, got %s",
-		    acao ? acao : "(none)");
-	expect_true(x, resp_header(x, "Access-Control-Allow-Credentials") == NULL,
-		    "never Access-Control-Allow-Credentials (§7.5.5)");
+	req_refresh(x, tok);
+	if (!expect_status(x, 200, NULL))
+		return;
+	if (!ids_parse_rfc3339(data_str(x, "expires_at") ? data_str(x, "expires_at") : "", &exp2))
+		exp2 = 0;
+	expect_true(x, exp1 > 0 && exp2 - exp1 >= 590000 && exp2 - exp1 <= 610000,
+		    "the refreshed token expires one TTL after the refresh (mock clock +10 min → "
+		    "expires_at +10 min, §7.4.3)");
 }
 
 #define O(id, prov, title)                                                                         \
@@ -470,13 +450,14 @@ const struct suite_case cases_widget[] = {
 	 "fetch/widget-config with a wrong key is 401 invalid_widget_key", widget_config_bad_key},
 	{"widget.config.origin-not-allowed", "7.3.2", REPORT_INFERRED, NEED_WIDGET,
 	 "fetch/widget-config from a look-alike Origin is 403", widget_config_origin},
-	{"cors.preflight.allowed", "7.5.3", REPORT_INFERRED, NEED_WIDGET,
-	 "OPTIONS from an allowed origin: 204 with ACAO = that origin and Vary: Origin",
-	 cors_preflight_allowed},
-	{"cors.preflight.refused", "7.5.4", REPORT_INFERRED, NEED_WIDGET,
-	 "OPTIONS from an unknown origin: 403 without CORS headers", cors_preflight_refused},
-	{"cors.actual.acao", "7.5.5", REPORT_INFERRED, NEED_WIDGET,
-	 "A visitor session from an allowed Origin carries ACAO = that origin", cors_actual_acao},
-	{"cors.actual.never-wildcard", "7.5.5", REPORT_INFERRED, NEED_WIDGET,
-	 "No ACAO (never *) and no Allow-Credentials for a disallowed origin", cors_never_wildcard},
+	{"widget.session.mode-human", "7.1.2", REPORT_DOCUMENTED, NEED_WIDGET,
+	 "mode human, locale, routing_key and metadata are accepted (WS)", widget_session_human},
+	{"widget.session.mode-invalid", "7.1.2", REPORT_INFERRED, NEED_WIDGET,
+	 "mode outside bot|human is 422 field mode", widget_session_bad_mode},
+	{"widget.config.no-origin-header", "7.3.2", REPORT_INFERRED, NEED_WIDGET,
+	 "fetch/widget-config without an Origin header (non-browser) is allowed",
+	 widget_config_without_origin},
+	{"widget.refresh.new-expiry", "7.4.3", REPORT_INFERRED, NEED_WIDGET | NEED_MOCK,
+	 "A refreshed token expires one TTL after the refresh (mock clock)",
+	 widget_refresh_extends},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -1,10 +1,11 @@
 /*
- * cases_admin.c - admin key, provisioning and the tenant lifecycle (SPEC.md §2).
+ * admin.c - admin key, provisioning and the tenant lifecycle (SPEC.md §2).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define PROVISION "/api/v1/provision/tenant"
 #define PROVISION_MESSAGE                                                                          \
@@ -187,7 +188,7 @@ static void admin_provision_created_at(struct case_ctx *x)
 
 static void admin_provision_unique(struct case_ctx *x)
 {
-	struct tenant a, b;
+	struct suite_tenant a, b;
 
 	if (!tenant_provision(x, &a, NULL) || !tenant_provision(x, &b, NULL))
 		return;
@@ -344,7 +345,7 @@ static void admin_fetch_tenants_bad_limit(struct case_ctx *x)
 
 static void admin_rotate_secret_old_invalid(struct case_ctx *x)
 {
-	struct tenant old = x->t;
+	struct suite_tenant old = x->t;
 
 	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
@@ -501,26 +502,83 @@ static void admin_update_null_clears(struct case_ctx *x)
 		    "null clears a nullable field (§2.4.2)");
 }
 
-static void admin_origins_normalized(struct case_ctx *x)
+static void admin_key_duplicated(struct case_ctx *x)
 {
-	json_t *o;
+	char key[1200];
+	const char *h[3];
 
-	req_admin_tenant(
-		x, "POST", "update/tenant", &x->t,
-		"{\"allowed_origins\":[\"https://SHOP.demo.com:443/\",\"APP://bloonio_chat_"
-		"flutter\",\"http://[::1]:80\",\"https://shop.demo.com\"]}");
+	snprintf(key, sizeof(key), "X-Admin-Key: %s", x->s->cfg.admin_key);
+	h[0] = key;
+	h[1] = key;
+	h[2] = "Content-Type: application/json";
+	req_raw(x, "POST", "/api/v1/provision/tenant", h, 3, "{\"tenant_name\":\"dup\"}", 21);
+	expect_status(x, 401, "invalid_admin_key");
+}
+
+static void admin_update_unknown(struct case_ctx *x)
+{
+	req_admin(x, "POST", "/api/v1/update/tenant?tenant_id=019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+		  "{\"agent_seats\":2}");
+	expect_status(x, 404, "tenant_not_found");
+}
+
+static void admin_provision_unknown_fields(struct case_ctx *x)
+{
+	req_admin(x, "POST", "/api/v1/provision/tenant",
+		  "{\"tenant_name\":\"Unknown Fields\",\"feature_flags\":{\"x\":true},\"zz\":1}");
+	expect_status(x, 201, NULL);
+}
+
+static void admin_fetch_tenants_offset(struct case_ctx *x)
+{
+	json_t *items;
+
+	req_admin(x, "GET", "/api/v1/fetch/tenants?limit=5&offset=2147483647", NULL);
 	if (!expect_status(x, 200, NULL))
 		return;
-	o = json_object_get(resp_data(x), "allowed_origins");
-	expect_true(
-		x,
-		json_array_size(o) == 3 &&
-			streq(json_string_value(json_array_get(o, 0)), "https://shop.demo.com") &&
-			streq(json_string_value(json_array_get(o, 1)),
-			      "app://bloonio_chat_flutter") &&
-			streq(json_string_value(json_array_get(o, 2)), "http://[::1]"),
-		"stored origins normalized, duplicates dropped in first-seen order (§2.3, "
-		"§3.2): [https://shop.demo.com, app://bloonio_chat_flutter, http://[::1]]");
+	items = json_object_get(resp_data(x), "items");
+	expect_true(x, json_is_array(items) && json_array_size(items) == 0,
+		    "offset >= total gives items: [] (§2.9.3)");
+}
+
+static void admin_fetch_tenants_bad_offset(struct case_ctx *x)
+{
+	req_admin(x, "GET", "/api/v1/fetch/tenants?offset=-1", NULL);
+	expect_status(x, 400, "malformed_request");
+}
+
+/*
+ * §2.9: fetch/tenants "total" counts every tenant: the page at offset total-1 holds
+ * exactly one tenant and the page at offset total none. Revealed by the
+ * fetch-tenants-total mutation (the shape cases only check the keys).
+ */
+static void fetch_tenants_total(struct case_ctx *x)
+{
+	char path[128];
+	json_int_t total;
+	json_t *data;
+
+	if (req_admin(x, "GET", "/api/v1/fetch/tenants?limit=1", NULL) == 0 ||
+	    !expect_status(x, 200, NULL))
+		return;
+	data = resp_data(x);
+	total = json_integer_value(json_object_get(data, "total"));
+	if (!expect_true(x, json_is_integer(json_object_get(data, "total")) && total >= 1,
+			 "data.total an integer >= 1 (a tenant exists)"))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenants?limit=1&offset=%lld",
+		 (long long)total - 1);
+	req_admin(x, "GET", path, NULL);
+	if (!expect_status(x, 200, NULL))
+		return;
+	if (!expect_true(x, json_array_size(json_object_get(resp_data(x), "items")) == 1,
+			 "one tenant at offset total-1 = %lld (§2.9)", (long long)total - 1))
+		return;
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenants?limit=1&offset=%lld", (long long)total);
+	req_admin(x, "GET", path, NULL);
+	if (expect_status(x, 200, NULL))
+		expect_true(x, json_array_size(json_object_get(resp_data(x), "items")) == 0,
+			    "no tenant at offset total = %lld (§2.9)", (long long)total);
 }
 
 const struct suite_case cases_admin[] = {
@@ -625,6 +683,17 @@ const struct suite_case cases_admin[] = {
 	 "An update refused with 422 writes nothing", admin_update_atomic},
 	{"admin.update.null-clears", "2.4.2", REPORT_INFERRED, NEED_ADMIN | NEED_TENANT,
 	 "Colors are stored uppercase and null clears a nullable field", admin_update_null_clears},
-	{"origin.store.normalized", "3.3.2", REPORT_INFERRED, NEED_ADMIN | NEED_TENANT,
-	 "Stored origins are normalized, duplicates dropped", admin_origins_normalized},
+	{"admin.key.duplicated", "2.1.2", REPORT_INFERRED, NEED_ADMIN,
+	 "X-Admin-Key sent twice is 401 invalid_admin_key", admin_key_duplicated},
+	{"admin.update.unknown-tenant", "2.1.4", REPORT_INFERRED, NEED_ADMIN,
+	 "update/tenant of an unknown id is 404 tenant_not_found", admin_update_unknown},
+	{"admin.provision.unknown-fields", "1.5.5", REPORT_INFERRED, NEED_ADMIN,
+	 "Unknown fields (e.g. unnamed feature flags) are ignored", admin_provision_unknown_fields},
+	{"admin.fetch-tenants.offset-past-end", "2.9.3", REPORT_INFERRED, NEED_ADMIN,
+	 "offset past the end gives items: []", admin_fetch_tenants_offset},
+	{"admin.fetch-tenants.negative-offset", "2.9.2", REPORT_INFERRED, NEED_ADMIN,
+	 "offset=-1 is 400", admin_fetch_tenants_bad_offset},
+	{"admin.fetch-tenants.total", "2.9", REPORT_INFERRED, NEED_ADMIN | NEED_TENANT,
+	 "fetch/tenants total counts the tenants: offset total-1 has one, offset total none",
+	 fetch_tenants_total},
 	{NULL, NULL, 0, 0, NULL, NULL}};

@@ -1,5 +1,5 @@
 /*
- * cases_callback.c - signed callbacks from the relay to the tenant backend (SPEC.md §9).
+ * callback.c - signed callbacks from the relay to the tenant backend (SPEC.md §9).
  *
  * Each case starts a small receiver (libmicrohttpd bound to --callback-listen, by
  * default 127.0.0.1 on a free port), points a fresh tenant's callback_url_base at it
@@ -21,7 +21,8 @@
 #include <microhttpd.h>
 
 #include "relay_clock.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define RECV_MAX      32
 #define RECV_BODY_MAX 65536
@@ -183,7 +184,7 @@ static bool receiver_start(struct case_ctx *x, struct receiver *r)
 	blen = strlen(r->base);
 	while (blen > 0 && r->base[blen - 1] == '/')
 		r->base[--blen] = '\0';
-	report_case_log(x->rc, "callback receiver on %s port %d, reached as %s", listen, r->port,
+	report_case_log(x->rcase, "callback receiver on %s port %d, reached as %s", listen, r->port,
 			r->base);
 	return r->port > 0;
 }
@@ -272,7 +273,7 @@ static bool verify_delivery(struct case_ctx *x, const struct delivery *dv, const
 	snprintf(shown.timestamp, sizeof(shown.timestamp), "%.20s", dv->timestamp);
 	snprintf(shown.body_sha256, sizeof(shown.body_sha256), "%s", v.body_sha256);
 	snprintf(shown.signing_string, sizeof(shown.signing_string), "%s", v.signing_string);
-	report_case_hmac1(x->rc, &shown);
+	report_case_hmac1(x->rcase, &shown);
 	return expect_true(x, v.rc == RELAY_OK && streq(dv->tenant, x->t.id),
 			   "a callback signed with HMAC#1 and the tenant secret (WH, CWH); "
 			   "verification failed at step %s (%s)",

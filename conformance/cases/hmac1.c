@@ -1,12 +1,13 @@
 /*
- * cases_hmac1.c - HMAC#1 signing, each rejection step, the window and replays
+ * hmac1.c - HMAC#1 signing, each rejection step, the window and replays
  * (SPEC.md §4). The signed call is POST /api/v1/relay/create/conversation.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define ROUTE "/api/v1/relay/create/conversation"
 #define BODY  "{\"visitor_user_id\":\"user-123\"}"
@@ -89,7 +90,7 @@ static void hmac1_headers_edit(struct case_ctx *x)
 {
 	const char *id = x->meta->id;
 	struct signed_parts p;
-	char extra[160];
+	char extra[HMAC1_HEADER_LINE_MAX];
 
 	if (!parts_init(x, &p, relay_now_ms(x)))
 		return;
@@ -100,7 +101,8 @@ static void hmac1_headers_edit(struct case_ctx *x)
 	else if (strcmp(id, "hmac1.headers.missing-signature") == 0)
 		drop_header(&p, 2);
 	else if (strcmp(id, "hmac1.headers.empty-signature") == 0)
-		snprintf(p.h[2], 160, "%s;", HMAC1_HEADER_SIGNATURE); /* curl: empty value */
+		/* "Name;" is how curl sends an empty value */
+		snprintf(p.h[2], sizeof(p.h[2]), "%s;", HMAC1_HEADER_SIGNATURE);
 	else if (strcmp(id, "hmac1.headers.duplicated-timestamp") == 0) {
 		snprintf(extra, sizeof(extra), "%s", p.h[1]);
 		p.lines[p.n++] = extra;
@@ -114,17 +116,20 @@ static void hmac1_headers_edit(struct case_ctx *x)
 	else if (strcmp(id, "hmac1.headers.signature-not-hex") == 0)
 		p.h[2][strlen(p.h[2]) - 1] = 'g';
 	else if (strcmp(id, "hmac1.headers.timestamp-not-digits") == 0)
-		snprintf(p.h[1], 160, "%s: %sZ", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: %sZ", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.timestamp-17-digits") == 0)
-		snprintf(p.h[1], 160, "%s: 0000%s", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: 0000%s", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.timestamp-negative") == 0)
-		snprintf(p.h[1], 160, "%s: -%s", HMAC1_HEADER_TIMESTAMP, p.sig.timestamp);
+		snprintf(p.h[1], sizeof(p.h[1]), "%s: -%s", HMAC1_HEADER_TIMESTAMP,
+			 p.sig.timestamp);
 	else if (strcmp(id, "hmac1.headers.tenant-id-129-bytes") == 0) {
 		char long_id[130];
 
 		memset(long_id, 'a', 129);
 		long_id[129] = '\0';
-		snprintf(p.h[0], 160, "%s: %s", HMAC1_HEADER_TENANT, long_id);
+		snprintf(p.h[0], sizeof(p.h[0]), "%s: %s", HMAC1_HEADER_TENANT, long_id);
 	}
 	parts_send(x, &p, BODY);
 	expect_status(x, 401, "missing_signature");
@@ -167,13 +172,13 @@ static void hmac1_signature_reserialized(struct case_ctx *x)
 	if (!sign_parts(x, &x->t, ts, signed_body, strlen(signed_body), &p))
 		return;
 	parts_send(x, &p, BODY);
-	report_case_log(x->rc, "signed bytes: %s; sent bytes: %s", signed_body, BODY);
+	report_case_log(x->rcase, "signed bytes: %s; sent bytes: %s", signed_body, BODY);
 	expect_status(x, 401, "invalid_signature");
 }
 
 static void hmac1_signature_wrong_secret(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	other.secret[strlen(other.secret) - 1] ^= 1;
 	req_signed(x, &other, "POST", ROUTE, BODY);
@@ -182,7 +187,7 @@ static void hmac1_signature_wrong_secret(struct case_ctx *x)
 
 static void hmac1_signature_unknown_tenant(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	snprintf(other.id, sizeof(other.id), "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
 	req_signed(x, &other, "POST", ROUTE, BODY);
@@ -197,7 +202,7 @@ static void hmac1_signature_not_revealed(struct case_ctx *x)
 	if (!parts_init(x, &p, relay_now_ms(x)))
 		return;
 	snprintf(good, sizeof(good), "%s", p.sig.signature);
-	snprintf(p.h[2], 160, "%s: %064d", HMAC1_HEADER_SIGNATURE, 0);
+	snprintf(p.h[2], sizeof(p.h[2]), "%s: %064d", HMAC1_HEADER_SIGNATURE, 0);
 	parts_send(x, &p, BODY);
 	if (!expect_status(x, 401, "invalid_signature"))
 		return;
@@ -246,7 +251,7 @@ static void hmac1_window_edge(struct case_ctx *x)
 	if (!mock_clock_set(x, t))
 		return;
 	req_signed_at(x, &x->t, "POST", ROUTE, BODY, past ? t - off : t + off);
-	report_case_log(x->rc, "mock clock frozen at %lld, timestamp %s", (long long)t,
+	report_case_log(x->rcase, "mock clock frozen at %lld, timestamp %s", (long long)t,
 			x->sig.timestamp);
 	if (off == 30000)
 		expect_status(x, 201, NULL);
@@ -270,7 +275,7 @@ static void hmac1_order_headers_first(struct case_ctx *x)
 
 static void hmac1_order_window_before_tenant(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	snprintf(other.id, sizeof(other.id), "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
 	req_signed_at(x, &other, "POST", ROUTE, BODY, relay_now_ms(x) - 3600000);
@@ -279,7 +284,7 @@ static void hmac1_order_window_before_tenant(struct case_ctx *x)
 
 static void hmac1_order_signature_before_status(struct case_ctx *x)
 {
-	struct tenant other = x->t;
+	struct suite_tenant other = x->t;
 
 	if (!tenant_action(x, &x->t, "suspend/tenant"))
 		return;
@@ -329,12 +334,56 @@ static void hmac1_replay(struct case_ctx *x)
 
 static void hmac1_rotation_immediate(struct case_ctx *x)
 {
-	struct tenant old = x->t;
+	struct suite_tenant old = x->t;
 
 	if (!tenant_action(x, &x->t, "rotate/tenant-secret"))
 		return;
 	req_signed(x, &old, "POST", ROUTE, BODY);
 	expect_status(x, 401, "invalid_signature");
+}
+
+/* Classic bug: signing with the secret without its "sk_" prefix (§4.3.1: the whole string). */
+static void hmac1_secret_without_prefix(struct case_ctx *x)
+{
+	struct suite_tenant bare = x->t;
+
+	if (strncmp(x->t.secret, "sk_", 3) != 0) {
+		case_skip(x, "the tenant secret has no sk_ prefix");
+		return;
+	}
+	memmove(bare.secret, bare.secret + 3, strlen(bare.secret) - 2);
+	req_signed(x, &bare, "POST", ROUTE, BODY);
+	expect_status(x, 401, "invalid_signature");
+}
+
+/* Observation (§4.2.5, Known deviations): the query string is not signed. */
+static void hmac1_query_not_signed(struct case_ctx *x)
+{
+	char path[256], h[3][HMAC1_HEADER_LINE_MAX], ts[32];
+	const char *lines[3] = {h[0], h[1], h[2]};
+	struct hmac1_signed sig;
+	const char *id;
+
+	req_signed(x, &x->t, "POST", ROUTE, BODY);
+	if (!expect_status(x, 201, NULL))
+		return;
+	id = data_str(x, "id");
+	snprintf(path, sizeof(path), "/api/v1/relay/fetch/messages?conversation_id=%s&limit=1",
+		 id ? id : "");
+	snprintf(ts, sizeof(ts), "%lld", (long long)relay_now_ms(x));
+	if (!sign_headers(x, &x->t, ts, NULL, 0, h, &sig))
+		return;
+	req_raw(x, "GET", path, lines, 3, NULL, 0);
+	if (!expect_status(x, 200, NULL))
+		return;
+	/* the same three headers on another query */
+	path[strlen(path) - 1] = '2';
+	req_raw(x, "GET", path, lines, 3, NULL, 0);
+	if (x->resp.status == 200)
+		case_info(x, "the query string is not covered by the signature: the same signed "
+			     "headers were accepted on another query (documented formula, §4.2.5)");
+	else
+		case_info(x, "the same signed headers on another query got %ld", x->resp.status);
 }
 
 #define H(id, sec, prov, title)                                                                    \
@@ -436,4 +485,10 @@ const struct suite_case cases_hmac1[] = {
 	{"hmac1.rotation.old-secret", "4.8.1", REPORT_DOCUMENTED, NEED_ADMIN | NEED_TENANT,
 	 "Signatures with the old secret fail right after rotation: no grace window (TM)",
 	 hmac1_rotation_immediate},
+	{"hmac1.signature.secret-without-prefix", "4.3.1", REPORT_DOCUMENTED, NEED_TENANT,
+	 "Signing with the secret minus its sk_ prefix is refused with 401 (the whole string "
+	 "is the key, AUTH)",
+	 hmac1_secret_without_prefix},
+	{"hmac1.query.not-signed", "4.2.5", REPORT_INFERRED, NEED_TENANT,
+	 "Observation: the query string is not part of the signed string", hmac1_query_not_signed},
 	{NULL, NULL, 0, 0, NULL, NULL}};

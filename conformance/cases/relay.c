@@ -1,12 +1,13 @@
 /*
- * cases_relay.c - the relay API: conversations, messages, token minting, operators
+ * relay.c - the relay API: conversations, messages, token minting, operators
  * and tenant isolation (SPEC.md §6).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "relay_clock.h"
-#include "suite.h"
+#include "suite_fixtures.h"
+#include "suite_http.h"
 
 #define CREATE_CONV "/api/v1/relay/create/conversation"
 #define SEND_MSG    "/api/v1/relay/send/message"
@@ -27,7 +28,8 @@ static bool has_prefix_hex32(const char *s, const char *prefix)
 }
 
 /* Creates a conversation for t; its id into out. */
-static bool make_conversation(struct case_ctx *x, const struct tenant *t, char *out, size_t size)
+static bool make_conversation(struct case_ctx *x, const struct suite_tenant *t, char *out,
+			      size_t size)
 {
 	req_signed(x, t, "POST", CREATE_CONV,
 		   "{\"visitor_user_id\":\"user-123\",\"visitor_display_name\":\"Mary\","
@@ -234,8 +236,8 @@ static bool provision_operator(struct case_ctx *x, const char *body, long status
 	char real[1024];
 	const char *at = strstr(body, "EMAIL");
 
-	if (owner != x->rc) {
-		owner = x->rc;
+	if (owner != x->rcase) {
+		owner = x->rcase;
 		snprintf(email, sizeof(email), "merchant-%lld-%u@shop.example",
 			 (long long)relay_clock_real_ms(), ++run_counter);
 	}
@@ -323,7 +325,7 @@ static void relay_operator_token_unknown(struct case_ctx *x)
 
 static void relay_isolation(struct case_ctx *x)
 {
-	struct tenant b;
+	struct suite_tenant b;
 	char id[128], path[256], body[512];
 	const char *which = x->meta->id;
 
@@ -354,6 +356,31 @@ static void relay_isolation(struct case_ctx *x)
 		req_signed(x, &b, "POST", SEND_MSG, body);
 	}
 	expect_status(x, 404, "conversation_not_found");
+}
+
+static void relay_content_too_long(struct case_ctx *x)
+{
+	size_t n = 10001;
+	char *body;
+	const char *conv;
+	char id[128];
+	int off;
+
+	req_signed(x, &x->t, "POST", CREATE_CONV, "{\"visitor_user_id\":\"user-123\"}");
+	if (!expect_status(x, 201, NULL))
+		return;
+	conv = data_str(x, "id");
+	snprintf(id, sizeof(id), "%s", conv ? conv : "");
+	body = malloc(n + 256);
+	if (body == NULL)
+		return;
+	off = snprintf(body, 256, "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"",
+		       id);
+	memset(body + off, 'a', n);
+	strcpy(body + off + n, "\"}");
+	req_signed(x, &x->t, "POST", SEND_MSG, body);
+	free(body);
+	expect_status(x, 422, "validation_failed");
 }
 
 const struct suite_case cases_relay[] = {
@@ -403,4 +430,6 @@ const struct suite_case cases_relay[] = {
 	 "Posting into another tenant's conversation is 404", relay_isolation},
 	{"relay.isolation.operator-token", "6.6.1", REPORT_DOCUMENTED, NEED_ADMIN | NEED_TENANT,
 	 "Tenant B cannot mint a token for tenant A's operator (TEN)", relay_isolation},
+	{"relay.message.content-too-long", "6.2.1", REPORT_INFERRED, NEED_TENANT,
+	 "content over 10,000 chars is 422", relay_content_too_long},
 	{NULL, NULL, 0, 0, NULL, NULL}};
