@@ -1,5 +1,5 @@
 /*
- * test_ui.c - what the control-plane page relies on (SPEC.md §10.3.3, §10.6, §10.7):
+ * test_ui.c - what the control-plane page relies on (SPEC §10.3.3, §10.6, §10.7):
  * GET /__mock/ui (served without the key, CSP allowing exactly its inline script and
  * style), the journal's received headers (credentials redacted) and hmac1.reason, and
  * the conversation reads /__mock/conversations and /__mock/messages. The page itself

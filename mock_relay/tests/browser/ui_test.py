@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Browser test of the control-plane page GET /__mock/ui (SPEC.md §10.7): headless Chromium.
+"""Browser test of the control-plane page GET /__mock/ui (SPEC §10.7): headless Chromium.
 
 Against a running mock: provisions a tenant (its name carries markup), sends a well
 signed and a badly signed HMAC#1 call and a request whose path carries <script> and
