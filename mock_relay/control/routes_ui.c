@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -49,7 +48,6 @@ bool ui_csp(const char *script_sha256_hex, const char *style_sha256_hex, char ou
 /* §10.7 GET /__mock/ui */
 static void ui_get(struct relay_request *req, struct relay_response *resp)
 {
-	struct MHD_Response *r;
 	char csp[UI_CSP_MAX];
 
 	(void)req;
@@ -57,24 +55,15 @@ static void ui_get(struct relay_request *req, struct relay_response *resp)
 		response_error(resp, RELAY_E_INTERNAL, NULL, NULL);
 		return;
 	}
-	r = MHD_create_response_from_buffer(ui_page_html_len, (void *)ui_page_html,
-					    MHD_RESPMEM_PERSISTENT);
-	if (r == NULL) {
-		response_error(resp, RELAY_E_NOMEM, NULL, NULL);
+	if (!response_header(resp, "Content-Security-Policy", csp) ||
+	    !response_header(resp, "X-Content-Type-Options", "nosniff") ||
+	    !response_header(resp, "X-Frame-Options", "DENY") ||
+	    !response_header(resp, "Referrer-Policy", "no-referrer") ||
+	    !response_header(resp, "Cache-Control", "no-store")) {
+		response_error(resp, RELAY_E_INTERNAL, NULL, NULL);
 		return;
 	}
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8") !=
-		    MHD_YES ||
-	    MHD_add_response_header(r, "Content-Security-Policy", csp) != MHD_YES ||
-	    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-	    MHD_add_response_header(r, "X-Frame-Options", "DENY") != MHD_YES ||
-	    MHD_add_response_header(r, "Referrer-Policy", "no-referrer") != MHD_YES ||
-	    MHD_add_response_header(r, "Cache-Control", "no-store") != MHD_YES) {
-		MHD_destroy_response(r);
-		response_error(resp, RELAY_E_NOMEM, NULL, NULL);
-		return;
-	}
-	response_raw(resp, 200, r);
+	response_static(resp, 200, "text/html; charset=utf-8", ui_page_html, ui_page_html_len);
 }
 
 /* ROUTE_PUBLIC: no X-Admin-Key (see the top of this file); /__mock/: never journaled. */

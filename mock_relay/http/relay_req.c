@@ -297,6 +297,22 @@ void response_empty(struct relay_response *resp, int status)
 	response_raw(resp, status, r);
 }
 
+void response_static(struct relay_response *resp, int status, const char *content_type,
+		     const void *data, size_t len)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES) {
+		if (r != NULL)
+			MHD_destroy_response(r);
+		response_error(resp, RELAY_E_NOMEM, NULL, NULL);
+		return;
+	}
+	response_raw(resp, status, r);
+}
+
 void response_init(struct relay_response *resp)
 {
 	resp->status = 0;

@@ -163,6 +163,15 @@ void response_raw(struct relay_response *resp, int status, struct MHD_Response *
 void response_empty(struct relay_response *resp, int status);
 
 /*
+ * A body that is not an envelope (the §10.7 page): len bytes of data, borrowed and
+ * never freed (static storage), sent with status and Content-Type: content_type; the
+ * headers added with response_header() are sent too. Out of memory answers 500
+ * internal_error.
+ */
+void response_static(struct relay_response *resp, int status, const char *content_type,
+		     const void *data, size_t len);
+
+/*
  * An empty response (status 0, no envelope). The header slots are left as they are:
  * only the first n_headers are ever read, so a response is not zeroed whole.
  */
