@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,10 +99,17 @@ def main():
         print(f"SKIP: unshare --net does not work here ({probe.stderr.strip()}); nothing to run the CMD in")
         return 77
 
-    bindir = os.path.abspath(a.bin)
     key = "container-admin-key"
     with tempfile.TemporaryDirectory(prefix="bloonio-container-") as tmp:
         os.chmod(tmp, 0o777)
+        # The unprivileged user may not traverse the build tree (a checkout under /root):
+        # run copies, as the image runs its own.
+        bindir = os.path.join(tmp, "bin")
+        os.mkdir(bindir)
+        for tool in ("mock-relay", "relay-conformance"):
+            shutil.copy2(os.path.join(a.bin, tool), bindir)
+        shutil.copy2(os.path.join(ROOT, "conformance", "expected-failures.txt"), tmp)
+        os.chmod(bindir, 0o755)
         inner = os.path.join(tmp, "inner.sh")
         with open(inner, "w", encoding="utf-8") as f:
             f.write(f"""set -u
@@ -118,7 +126,7 @@ echo "uid: $(ps -o uid= -p $pid | tr -d ' ') $(ps -o comm= -p $pid)"
 grep -m1 'warning' mock.err | sed 's/^/stderr: /'
 if as_user sh -c {shlex.quote(health_cmd)}; then echo "health: ok"; else echo "health: FAILED"; fi
 as_user relay-conformance --base-url http://127.0.0.1:7811 --admin-key {key} --strict --quiet --no-color \\
-  --expected-failures {shlex.quote(os.path.join(ROOT, 'conformance', 'expected-failures.txt'))} > suite.txt 2>&1
+  --expected-failures expected-failures.txt > suite.txt 2>&1
 echo "suite: exit $? $(tail -n 1 suite.txt)"
 kill $pid; wait $pid
 if as_user sh -c {shlex.quote(health_cmd)}; then echo "health after stop: ok"; else echo "health after stop: failing"; fi

@@ -103,7 +103,13 @@ if grep -q '/usr/share/doc/bloonio_relay_conformance' "$work/contents.txt"; then
 fi
 echo "contents: $(grep -cv '/$' "$work/contents.txt") files, FHS paths present"
 
-# 4. Install it the way a user would (a clean reinstall when a copy is there).
+# 4. Install it the way a user would (a clean reinstall when a copy is there). One run at
+#    a time on this machine: another checkout's run would remove the package under this one.
+exec 9>/tmp/bloonio-relay-conformance-deb.lock
+if ! flock -w 600 9; then
+	echo "package-deb: another package-deb.sh run held the lock for 10 minutes" >&2
+	exit 1
+fi
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok'; then
 	"${as_root[@]}" apt-get remove -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >/dev/null 2>&1
 fi
