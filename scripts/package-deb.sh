@@ -127,6 +127,7 @@ dpkg-query -W -f='installed ${Package} ${Version} (${Status})\n' "$pkg"
 # 5. The installed tools, by absolute path (never the build tree's).
 for tool in mock-relay relay-conformance hmac1; do
 	v=$(/usr/bin/$tool --version 2>&1) || bad "/usr/bin/$tool --version failed"
+	[ "$v" = "$tool $(dpkg-deb -f "$deb" Version)" ] || bad "/usr/bin/$tool --version says '$v'"
 	echo "/usr/bin/$tool --version: $v"
 done
 /usr/bin/mock-relay --port 0 --admin-key pkg-admin-key >"$work/mock.out" 2>"$work/mock.log" &
