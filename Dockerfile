@@ -33,10 +33,10 @@ RUN apt-get update -qq \
 USER relay:relay
 EXPOSE 7811
 # Inside the container the mock listens on every interface (that is what -p publishes);
-# it says so on stderr at start-up (SPEC.md 1.1.5). The admin key comes from
+# it says so on stderr at start-up (SPEC.md §1.1.5). The admin key comes from
 # MOCK_RELAY_ADMIN_KEY, else one is generated and printed once.
 CMD ["mock-relay", "--bind", "0.0.0.0", "--port", "7811"]
 # Healthy when the control plane answers: an unauthenticated GET /__mock/clock gets the
-# mock's 401 envelope (never journaled, SPEC.md 10.3.1), so no key is needed here.
+# mock's 401 envelope (never journaled, SPEC.md §10.3.1), so no key is needed here.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:7811/__mock/clock | grep -qx 401

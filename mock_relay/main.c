@@ -1,5 +1,5 @@
 /*
- * main.c - mock-relay: the command line, start-up and clean shutdown (SPEC.md §1.1, §10).
+ * main.c - mock-relay: the command line, start-up and clean shutdown (SPEC §1.1, §10).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include "relay_http.h"
 #include "relay_ids.h"
 #include "relay_log.h"
-#include "relay_state.h"
+#include "relay_state_build.h"
 #include "relay_ws.h"
 
 #ifndef RELAY_VERSION
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 	if (generated)
 		printf("admin key: %s\n", cfg.admin_key);
 	fflush(stdout);
-	if (!bind_is_loopback(cfg.bind)) /* SPEC.md 1.1.5 */
+	if (!bind_is_loopback(cfg.bind)) /* SPEC §1.1.5 */
 		fprintf(stderr,
 			"mock-relay: warning: listening on %s, not a loopback address: whoever "
 			"reaches this port can use the admin calls and the /__mock/* control "

@@ -1,10 +1,11 @@
 /*
- * relay_state.h - the mock relay's server context (SPEC.md §10, §13).
+ * relay_state.h - the mock relay's server context (SPEC §10, §13).
  *
  * One struct relay_state per process: the configuration from the command line, the
- * settable clock, and one pointer per module. Modules added later (conversations,
- * messages, operators, sessions, WebSocket hub, callbacks) add their member here and
- * their calls in relay_state_new(), relay_state_reset() and relay_state_free().
+ * settable clock, and one pointer per module. The struct is the context every handler
+ * and hook reads; it is built, reset and freed in one place only, relay_state_build
+ * (the one module that knows every other). A new module adds its member here and its
+ * calls in relay_state_build.c.
  */
 #ifndef RELAY_STATE_H
 #define RELAY_STATE_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 
 #include "relay_clock.h"
+#include "relay_log.h"
 #include "relay_rc.h"
 
 #define CONFIG_BIND_MAX        64    /* textual IPv4 / IPv6 address */
@@ -25,8 +27,6 @@
 #define CONFIG_CB_ATTEMPTS     3    /* §9.5 */
 #define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
 #define CONFIG_CB_TIMEOUT_MS   5000 /* §9.5: whole-attempt timeout */
-
-enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
 /* What main.c parsed from the command line (see `mock-relay --help`). */
 struct relay_config {
@@ -42,7 +42,7 @@ struct relay_config {
 	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
 };
 
-struct relay_store;
+struct tenant_store;
 struct relay_journal;
 struct relay_faults;
 struct conv_store;
@@ -54,13 +54,13 @@ struct ws_hub;
 struct relay_state {
 	struct relay_config cfg;
 	struct relay_clock clock;      /* §10.2: the mock's "now" */
-	struct relay_store *store;     /* tenants (§2), rate-limit and replay counters */
+	struct tenant_store *store;    /* tenants (§2), rate-limit and replay counters */
 	struct relay_journal *journal; /* §10.3 */
 	struct relay_faults *faults;   /* §10.4 */
 	/* Later modules add one pointer member each below this line. */
-	struct conv_store *conversations; /* §6.1-6.2: conversations + messages (relay_conv) */
-	struct operator_store *operators; /* §6.4 (relay_operators) */
-	struct session_store *sessions;   /* §7: visitor sessions (relay_sessions) */
+	struct conv_store *conversations; /* §6.1-6.2: conversations + messages (conv_store) */
+	struct operator_store *operators; /* §6.4 (operator_store) */
+	struct session_store *sessions;   /* §7: visitor sessions (session_store) */
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */
@@ -68,20 +68,5 @@ struct relay_state {
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */
 void relay_config_defaults(struct relay_config *cfg);
-
-/*
- * New state for cfg (copied). Returns NULL when out of memory. Free with
- * relay_state_free().
- */
-struct relay_state *relay_state_new(const struct relay_config *cfg);
-
-/* Frees st and every module; NULL is a no-op. */
-void relay_state_free(struct relay_state *st);
-
-/*
- * §10.1: forget tenants, journal, faults (and each later module's data) and return
- * the clock to real time. The configuration is kept.
- */
-void relay_state_reset(struct relay_state *st);
 
 #endif

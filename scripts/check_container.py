@@ -11,7 +11,7 @@
    namespace (`unshare --net`, loopback only: nothing is reachable from outside), as an
    unprivileged user (setpriv, uid/gid 65534), the CMD with BUILD/bin first on PATH (the
    build tree's binaries; the .deb's are checked by deb_package_install), and checks the
-   start-up warning about the non-loopback bind (SPEC.md 1.1.5), that the HEALTHCHECK
+   start-up warning about the non-loopback bind (SPEC.md §1.1.5), that the HEALTHCHECK
    command passes while the mock runs and fails once it is gone, and that the suite in the
    same "image" passes against it (--strict).
 Step 2 needs root and unshare; without them it prints "SKIP: ..." and exits 77 after

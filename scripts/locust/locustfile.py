@@ -60,7 +60,7 @@ def _find_signer():
 _find_signer()
 import bloonio_hmac1  # noqa: E402
 
-MAX_MESSAGES_PER_CONVERSATION = 900  # the relay refuses past 1,000 (SPEC.md 6.2.2)
+MAX_MESSAGES_PER_CONVERSATION = 900  # the relay refuses past 1,000 (SPEC.md §6.2.2)
 
 # Per process: status counts of this process since its last report, and totals.
 _lock = threading.Lock()
