@@ -65,7 +65,10 @@ static void usage(FILE *f)
 	      "Verdicts: PASS, FAIL (documented rule broken), WARN (inferred rule broken),\n"
 	      "INFO (observation, never a failure), SKIP (with the reason), XFAIL, XPASS.\n"
 	      "Exit status: 0 iff nothing FAILed (and no XPASS); 1 otherwise; 2 for usage\n"
-	      "errors or an unreachable relay.\n",
+	      "errors or an unreachable relay.\n"
+	      "\n"
+	      "  --version             the version\n"
+	      "  --help                this text\n",
 	      f);
 }
 
@@ -114,6 +117,7 @@ int mode_relay_main(int argc, char **argv)
 		O_CB_LISTEN,
 		O_CB_PUBLIC,
 		O_HELP,
+		O_VERSION,
 		O_REPORT /* O_REPORT + enum cli_report_opt: the report options */
 	};
 	static const struct option longopts[] = {
@@ -132,6 +136,7 @@ int mode_relay_main(int argc, char **argv)
 		{"callback-listen", required_argument, NULL, O_CB_LISTEN},
 		{"callback-public-url", required_argument, NULL, O_CB_PUBLIC},
 		{"help", no_argument, NULL, O_HELP},
+		{"version", no_argument, NULL, O_VERSION},
 		{NULL, 0, NULL, 0}};
 	struct suite s;
 	struct suite_run_options ro;
@@ -206,6 +211,9 @@ int mode_relay_main(int argc, char **argv)
 		case O_HELP:
 		case 'h':
 			usage(stdout);
+			return CONFORMANCE_EXIT_OK;
+		case O_VERSION:
+			printf("relay-conformance %s\n", RELAY_VERSION);
 			return CONFORMANCE_EXIT_OK;
 		default:
 			if (ch >= O_REPORT && ch < O_REPORT + CLI_REPORT_OPTS) {

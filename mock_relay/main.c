@@ -1,6 +1,7 @@
 /*
  * main.c - mock-relay: the command line, start-up and clean shutdown (SPEC §1.1, §10).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -208,6 +209,19 @@ bad:
 	return 2;
 }
 
+/* 1 when addr (an IPv4 or IPv6 literal, as --bind takes) is a loopback address. */
+static int bind_is_loopback(const char *addr)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (inet_pton(AF_INET, addr, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct relay_config cfg;
@@ -245,6 +259,13 @@ int main(int argc, char **argv)
 	if (generated)
 		printf("admin key: %s\n", cfg.admin_key);
 	fflush(stdout);
+	if (!bind_is_loopback(cfg.bind)) /* SPEC §1.1.5 */
+		fprintf(stderr,
+			"mock-relay: warning: listening on %s, not a loopback address: whoever "
+			"reaches this port can use the admin calls and the /__mock/* control "
+			"plane (clock, faults, journal) over plain HTTP; bind 127.0.0.1 unless "
+			"the network is isolated (a container, a CI service)\n",
+			cfg.bind);
 
 	while (sigwait(&set, &sig) != 0)
 		;

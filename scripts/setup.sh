@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only when some are missing.
 #   scripts/setup.sh           build + test dependencies
-#   scripts/setup.sh --all     also clang's fuzzer runtime and Chromium (browser test)
+#   scripts/setup.sh --all     also clang's fuzzer runtime, Chromium (browser test), Locust
+#                              (distributed load test) and Node.js (the JS reference signer)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git python3 python3-yaml clang-format
       libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev
-      libcmocka-dev libjwt-dev libwslay-dev openssl curl)
+      libcmocka-dev libjwt-dev libwslay-dev openssl curl dpkg-dev file)
 if [ "${1:-}" = "--all" ]; then
-	pkgs+=(clang libclang-rt-14-dev chromium)
+	pkgs+=(clang libclang-rt-14-dev chromium python3-locust nodejs)
 fi
 
 missing=()
