@@ -50,11 +50,22 @@ struct suite_config {
 		*callback_public_url; /* --callback-public-url: the receiver as the relay sees it */
 };
 
+/*
+ * Every tenant secret and admin key the run has seen (§2.10.1, §12.1.6): each answer of
+ * each case is scanned for them (suite_http.c). Owned strings, at most SUITE_SECRETS_MAX.
+ */
+#define SUITE_SECRETS_MAX 65536
+struct suite_secrets {
+	char **v;
+	size_t n, cap;
+};
+
 struct suite {
 	struct suite_config cfg;
 	struct report *report;
 	bool is_mock;       /* GET /__mock/clock answered 200 */
 	unsigned n_tenants; /* provisioned so far, for names */
+	struct suite_secrets secrets;
 };
 
 /* One tenant's credentials. */

@@ -98,6 +98,173 @@ static void envelope_invariant(struct case_ctx *x, const char *method, const cha
 	broken_details(x);
 }
 
+/* ---- shown once (§2.10.1, §12.1.6) */
+
+void suite_secret_add(struct suite *s, const char *secret)
+{
+	struct suite_secrets *r = &s->secrets;
+	char *copy;
+
+	if (secret == NULL || strlen(secret) < SUITE_SECRET_MIN || r->n >= SUITE_SECRETS_MAX)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i], secret) == 0)
+			return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		char **grown = realloc(r->v, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return;
+		r->v = grown;
+		r->cap = cap;
+	}
+	copy = strdup(secret);
+	if (copy != NULL)
+		r->v[r->n++] = copy;
+}
+
+void suite_secrets_free(struct suite *s)
+{
+	for (size_t i = 0; i < s->secrets.n; i++)
+		free(s->secrets.v[i]);
+	free(s->secrets.v);
+	memset(&s->secrets, 0, sizeof(s->secrets));
+}
+
+/* The known secret found in the len bytes at p, or NULL. */
+static const char *secret_in(const struct suite *s, const char *p, size_t len)
+{
+	for (size_t i = 0; p != NULL && i < s->secrets.n; i++)
+		if (memmem(p, len, s->secrets.v[i], strlen(s->secrets.v[i])) != NULL)
+			return s->secrets.v[i];
+	return NULL;
+}
+
+#define SECRET_PATH_MAX  512
+#define SECRET_DEPTH_MAX 64
+
+/*
+ * Walks v (at JSON path `path`) for a string or key holding a known secret, except at
+ * the path `allowed`: true with the hit's path in path and the secret in *hit.
+ */
+static bool secret_walk(const struct suite *s, json_t *v, char *path, size_t used,
+			const char *allowed, int depth, const char **hit)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (allowed != NULL && strcmp(path, allowed) == 0)
+		return false;
+	if (json_is_string(v)) {
+		*hit = secret_in(s, json_string_value(v), json_string_length(v));
+		return *hit != NULL;
+	}
+	if (depth >= SECRET_DEPTH_MAX) {
+		/* deeper than any envelope: the subtree's text as a whole */
+		char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		*hit = text != NULL ? secret_in(s, text, strlen(text)) : NULL;
+		free(text);
+		return *hit != NULL;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, m)
+		{
+			snprintf(path + used, SECRET_PATH_MAX - used, ".%s", key);
+			if ((*hit = secret_in(s, key, strlen(key))) != NULL)
+				return true;
+			if (secret_walk(s, m, path, strlen(path), allowed, depth + 1, hit))
+				return true;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+		{
+			snprintf(path + used, SECRET_PATH_MAX - used, "[%zu]", i);
+			if (secret_walk(s, m, path, strlen(path), allowed, depth + 1, hit))
+				return true;
+		}
+	}
+	path[used] = '\0';
+	return false;
+}
+
+/* The last response's body with every known secret overwritten by '*' (caller frees). */
+static char *body_redacted(const struct case_ctx *x)
+{
+	char *copy = malloc(x->resp.body_len + 1);
+
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, x->resp.body, x->resp.body_len);
+	copy[x->resp.body_len] = '\0';
+	for (size_t i = 0; i < x->s->secrets.n; i++) {
+		size_t n = strlen(x->s->secrets.v[i]);
+		char *at = copy;
+
+		while ((at = memmem(at, x->resp.body_len - (size_t)(at - copy), x->s->secrets.v[i],
+				    n)) != NULL)
+			memset(at, '*', n);
+	}
+	return copy;
+}
+
+/*
+ * Every answer of every case: a tenant secret appears only in the answers of provision
+ * and rotate/tenant-secret (as data.tenant_secret, which then joins the known secrets),
+ * the admin key in none (§2.10.1). A hit FAILs the case, naming the field; the report
+ * shows the body with the secrets masked.
+ */
+static void secrets_invariant(struct case_ctx *x, const char *method, const char *path)
+{
+	size_t plen = strcspn(path, "?");
+	bool shows_once = strcmp(method, "POST") == 0 && x->resp.status >= 200 &&
+			  x->resp.status < 300 &&
+			  ((plen == 24 && strncmp(path, "/api/v1/provision/tenant", 24) == 0) ||
+			   (plen == 28 && strncmp(path, "/api/v1/rotate/tenant-secret", 28) == 0));
+	char where[SECRET_PATH_MAX + 64] = "";
+	const char *hit = NULL, *shown;
+
+	if (x->resp.status == 0)
+		return;
+	if (x->json != NULL) {
+		char jp[SECRET_PATH_MAX] = "";
+
+		if (secret_walk(x->s, x->json, jp, 0, shows_once ? ".data.tenant_secret" : NULL, 0,
+				&hit))
+			snprintf(where, sizeof(where), "the body's field %s",
+				 jp[0] == '.' ? jp + 1 : jp);
+	} else if ((hit = secret_in(x->s, x->resp.body, x->resp.body_len)) != NULL) {
+		snprintf(where, sizeof(where), "the body (not JSON)");
+	}
+	for (size_t i = 0; hit == NULL && i < x->resp.n_headers; i++) {
+		const char *v = x->resp.headers[i].value;
+
+		if ((hit = secret_in(x->s, v, v ? strlen(v) : 0)) != NULL)
+			snprintf(where, sizeof(where), "the header %s", x->resp.headers[i].name);
+	}
+	if (hit != NULL) {
+		char *masked = body_redacted(x);
+
+		report_case_verdict(
+			x->rcase, REPORT_FAIL,
+			"a secret shown again: %s of %s %s (%ld) holds %s (§2.10.1: a tenant "
+			"secret is shown only by provision and rotate/tenant-secret, the admin "
+			"key never; checked on every response)",
+			where, method, path, x->resp.status,
+			streq(hit, x->s->cfg.admin_key) ? "the admin key" : "a tenant secret");
+		report_case_expected(x->rcase, "no tenant secret or admin key in this answer");
+		report_case_actual_response(x->rcase, x->resp.status, resp_error_code(x), masked,
+					    masked ? strlen(masked) : 0);
+		if (x->curl)
+			report_case_curl(x->rcase, x->curl);
+		free(masked);
+	}
+	shown = shows_once ? data_str(x, "tenant_secret") : NULL;
+	suite_secret_add(x->s, shown);
+}
+
 long req_raw(struct case_ctx *x, const char *method, const char *path, const char *const *headers,
 	     size_t n_headers, const void *body, size_t body_len)
 {
@@ -119,10 +286,14 @@ long req_raw(struct case_ctx *x, const char *method, const char *path, const cha
 		x->failed_hard = true;
 		return 0;
 	}
-	x->json = client_response_json(&x->resp);
+	/* NUL escapes allowed: "\u0000" in valid JSON is still a JSON object (§1.5.4 grades it) */
+	x->json = x->resp.body != NULL
+			  ? json_loadb(x->resp.body, x->resp.body_len, JSON_ALLOW_NUL, NULL)
+			  : NULL;
 	report_case_log(x->rcase, "%s %s -> %ld %s", method, path, x->resp.status,
 			resp_error_code(x) ? resp_error_code(x) : "");
 	envelope_invariant(x, method, path);
+	secrets_invariant(x, method, path);
 	return x->resp.status;
 }
 

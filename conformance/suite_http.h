@@ -95,6 +95,16 @@ json_t *jwt_part(const char *token, int part);
 /* Number of '.'-separated base64url segments; -1 when a char is not base64url. */
 int jwt_segments(const char *token);
 
+/*
+ * Shown once (§2.10.1, §12.1.6): secret joins the run's secrets (copied; a secret under
+ * SUITE_SECRET_MIN bytes or already known is ignored). req_raw() adds each tenant_secret
+ * that provision and rotate/tenant-secret show, and FAILs the case whose answer holds a
+ * known secret anywhere else, naming the JSON path (or the header).
+ */
+#define SUITE_SECRET_MIN 8
+void suite_secret_add(struct suite *s, const char *secret);
+void suite_secrets_free(struct suite *s);
+
 /* Frees the case's last exchange (before the next request, and at the end of the case). */
 void case_last_clear(struct case_ctx *x);
 

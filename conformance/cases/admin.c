@@ -71,6 +71,18 @@ static void admin_key_tenant_signature(struct case_ctx *x)
 		    x->resp.status);
 }
 
+/* §2.1.1: the admin key is "distinct from tenant secrets" (TL): a tenant secret as X-Admin-Key. */
+static void admin_key_tenant_secret(struct case_ctx *x)
+{
+	char path[256], key[HMAC1_SECRET_MAX + 32];
+	const char *h[1] = {key};
+
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenant?tenant_id=%s", x->t.id);
+	snprintf(key, sizeof(key), "X-Admin-Key: %s", x->t.secret);
+	req_raw(x, "GET", path, h, 1, NULL, 0);
+	expect_status(x, 401, "invalid_admin_key");
+}
+
 /* ---- §2.2 provision */
 
 static void admin_provision_envelope(struct case_ctx *x)
@@ -586,9 +598,13 @@ const struct suite_case cases_admin[] = {
 	 "A provision without X-Admin-Key is 401 invalid_admin_key", admin_key_missing},
 	{"admin.key.wrong", "2.1.2", REPORT_INFERRED, 0,
 	 "A provision with a wrong X-Admin-Key is 401 invalid_admin_key", admin_key_wrong},
-	{"admin.key.tenant-signature", "2.1.1", REPORT_DOCUMENTED, NEED_TENANT,
-	 "An admin call is never authorized by a tenant HMAC#1 signature (ATM)",
+	{"admin.key.tenant-signature", "2.1.1", REPORT_INFERRED, NEED_TENANT,
+	 "An admin call is never authorized by a tenant HMAC#1 signature (adopted from ATM)",
 	 admin_key_tenant_signature},
+	{"admin.key.tenant-secret", "2.1.1", REPORT_DOCUMENTED, NEED_TENANT,
+	 "X-Admin-Key set to a tenant secret is 401: the admin key is distinct from tenant "
+	 "secrets (TL)",
+	 admin_key_tenant_secret},
 	{"admin.provision.envelope", "2.2.2", REPORT_DOCUMENTED, NEED_ADMIN,
 	 "Provision answers 201 with the success envelope (QS)", admin_provision_envelope},
 	{"admin.provision.message", "2.2.2", REPORT_DOCUMENTED, NEED_ADMIN,

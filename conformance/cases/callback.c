@@ -27,6 +27,7 @@
 #define RECV_MAX      32
 #define RECV_BODY_MAX 65536
 #define WAIT_MS       6000
+#define SLOW_WAIT_MS  30000 /* a slow handler's retry: the relay's timeout (5 s) + backoff */
 
 struct delivery {
 	char path[256];
@@ -44,7 +45,9 @@ struct receiver {
 	pthread_mutex_t lock;
 	struct delivery got[RECV_MAX];
 	size_t n;
-	int fail_first; /* answer 500 to this many requests first */
+	int fail_first;  /* answer 500 to this many requests first */
+	bool hold_first; /* answer the first request only once a second one came (a slow handler) */
+	bool stopping;   /* receiver_stop(): a held answer is released */
 };
 
 struct upload {
@@ -112,6 +115,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dv->body_len = u->len;
 		u->buf = NULL;
 	}
+	if (r->hold_first && r->n == 1) {
+		/* slower than any timeout: held until the retry arrives (SLOW_WAIT_MS at most) */
+		int64_t end = relay_clock_real_ms() + SLOW_WAIT_MS;
+
+		while (r->n < 2 && !r->stopping && relay_clock_real_ms() < end) {
+			pthread_mutex_unlock(&r->lock);
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 20000000}, NULL);
+			pthread_mutex_lock(&r->lock);
+		}
+	}
 	pthread_mutex_unlock(&r->lock);
 	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
@@ -145,7 +158,9 @@ static bool receiver_start(struct case_ctx *x, struct receiver *r)
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_storage ss;
 	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* a thread per connection: a held (slow) answer does not stop the next request */
+	unsigned flags =
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	size_t blen;
 
 	memset(r, 0, sizeof(*r));
@@ -191,6 +206,9 @@ static bool receiver_start(struct case_ctx *x, struct receiver *r)
 
 static void receiver_stop(struct receiver *r)
 {
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_mutex_unlock(&r->lock);
 	if (r->d != NULL)
 		MHD_stop_daemon(r->d);
 	for (size_t i = 0; i < r->n; i++)
@@ -202,9 +220,10 @@ static void receiver_stop(struct receiver *r)
  * Waits until the (skip+1)-th delivery for tenant whose path ends with suffix has
  * arrived: its index, or -1 after WAIT_MS.
  */
-static int receiver_wait(struct receiver *r, const char *tenant, const char *suffix, size_t skip)
+static int receiver_wait_ms(struct receiver *r, const char *tenant, const char *suffix, size_t skip,
+			    int64_t wait_ms)
 {
-	int64_t end = relay_clock_real_ms() + WAIT_MS;
+	int64_t end = relay_clock_real_ms() + wait_ms;
 	size_t seen = 0;
 
 	while (relay_clock_real_ms() < end) {
@@ -223,6 +242,11 @@ static int receiver_wait(struct receiver *r, const char *tenant, const char *suf
 		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 20000000}, NULL);
 	}
 	return -1;
+}
+
+static int receiver_wait(struct receiver *r, const char *tenant, const char *suffix, size_t skip)
+{
+	return receiver_wait_ms(r, tenant, suffix, skip, WAIT_MS);
 }
 
 /* A tenant whose callback_url_base is the receiver (+ "/hooks"). */
@@ -386,6 +410,79 @@ static void callback_retry_same_id(struct case_ctx *x)
 			json_decref(p2);
 		}
 	}
+	receiver_stop(&r);
+}
+
+static void delivery_str(const struct delivery *dv, const char *key, char *out, size_t size);
+
+/*
+ * §9.5.3: "slow handlers trigger retries" (CWH). The receiver holds its first answer
+ * past any timeout (until a second attempt comes); the same event arrives again, with
+ * the same event_id (§9.3.3, [inferred]: a different one is a WARN).
+ */
+static void callback_retry_slow(struct case_ctx *x)
+{
+	static const char suffix[] = "/hooks/api/v1/chat-callbacks/conversation-started";
+	struct receiver r;
+	char conv[128], id1[64], id2[64];
+	int a, b;
+
+	if (!receiver_start(x, &r))
+		return;
+	r.hold_first = true;
+	if (callback_tenant(x, &r) && create_conversation(x, conv, sizeof(conv))) {
+		a = receiver_wait(&r, x->t.id, suffix, 0);
+		b = receiver_wait_ms(&r, x->t.id, suffix, 1, SLOW_WAIT_MS);
+		if (expect_true(x, a >= 0 && b >= 0,
+				"a handler slower than the relay's timeout sees the event again "
+				"(CWH: slow handlers trigger retries) within %d ms",
+				SLOW_WAIT_MS)) {
+			delivery_str(&r.got[a], "event_id", id1, sizeof(id1));
+			delivery_str(&r.got[b], "event_id", id2, sizeof(id2));
+			if (id1[0] == '\0' || !streq(id1, id2)) {
+				report_case_verdict(
+					x->rcase, REPORT_WARN,
+					"the retry of a slow delivery carries event_id "
+					"\"%s\", the first \"%s\" (§9.3.3 [inferred]: the "
+					"same)",
+					id2, id1);
+			}
+		}
+	}
+	receiver_stop(&r);
+}
+
+/*
+ * §9.1.1: callback_url_base is "configured at provisioning or via update/tenant" (WH): a
+ * tenant provisioned without it, then given the receiver by update/tenant, gets callbacks.
+ */
+static void callback_url_updated(struct case_ctx *x)
+{
+	struct receiver r;
+	char conv[128], body[700];
+	json_t *url;
+	char *quoted = NULL;
+
+	if (!receiver_start(x, &r))
+		return;
+	url = json_string(r.base);
+	quoted = url != NULL ? json_dumps(url, JSON_ENCODE_ANY) : NULL;
+	json_decref(url);
+	if (quoted == NULL || strlen(quoted) < 2 || !tenant_provision(x, &x->t, NULL))
+		goto out;
+	snprintf(body, sizeof(body), "{\"callback_url_base\":\"%.*s/hooks\"}",
+		 (int)strlen(quoted) - 2, quoted + 1);
+	req_admin_tenant(x, "POST", "update/tenant", &x->t, body);
+	if (expect_status(x, 200, NULL) && create_conversation(x, conv, sizeof(conv)))
+		expect_true(x,
+			    receiver_wait(&r, x->t.id,
+					  "/hooks/api/v1/chat-callbacks/conversation-started",
+					  0) >= 0,
+			    "after update/tenant set callback_url_base, conversation-started "
+			    "arrives there within %d ms (WH)",
+			    WAIT_MS);
+out:
+	free(quoted);
 	receiver_stop(&r);
 }
 
@@ -562,6 +659,12 @@ const struct suite_case cases_callback[] = {
 	 callback_message_received},
 	{"callback.retry.same-event-id", "9.5", REPORT_INFERRED, NEED_ADMIN | NEED_CALLBACK,
 	 "A failed delivery is retried with the same event_id", callback_retry_same_id},
+	{"callback.retry.slow-handler", "9.5.3", REPORT_DOCUMENTED, NEED_ADMIN | NEED_CALLBACK,
+	 "A handler slower than the timeout gets the event again, with the same event_id "
+	 "(CWH)",
+	 callback_retry_slow},
+	{"callback.url.update-tenant", "9.1.1", REPORT_DOCUMENTED, NEED_ADMIN | NEED_CALLBACK,
+	 "A callback_url_base set via update/tenant takes effect (WH)", callback_url_updated},
 	{"callback.rotation.new-secret", "4.8.2", REPORT_INFERRED, NEED_ADMIN | NEED_CALLBACK,
 	 "After rotate/tenant-secret, callbacks are signed with the new secret",
 	 callback_after_rotation},

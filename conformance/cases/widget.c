@@ -4,7 +4,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "relay_clock.h"
 #include "suite_fixtures.h"
 #include "suite_http.h"
 
@@ -296,6 +298,60 @@ static void widget_config_fetch(struct case_ctx *x)
 		    "widget config {tenant_name, is_online, ...} (§7.3.3)");
 }
 
+/* The mock's record of deliveries for the case's tenant (§10.5.1): their number, or -1. */
+static long mock_deliveries(struct case_ctx *x, const char **first_event)
+{
+	char path[256];
+	json_t *items;
+
+	snprintf(path, sizeof(path), "/__mock/callbacks?tenant_id=%s", x->t.id);
+	if (req_admin(x, "GET", path, NULL) != 200)
+		return -1;
+	items = json_object_get(resp_data(x), "items");
+	if (first_event != NULL) /* items are newest first: the oldest is the last */
+		*first_event = json_string_value(json_object_get(
+			json_array_get(items, json_array_size(items) - 1), "event"));
+	return json_is_array(items) ? (long)json_array_size(items) : -1;
+}
+
+/*
+ * §7.3.1: fetch/widget-config renders the launcher "without yet creating a session" (WS),
+ * so it fires nothing. A session would fire conversation-started (§7.1.4): with a
+ * callback_url_base set, the mock's delivery record (§10.5) stays empty after the fetch,
+ * and a visitor session created afterwards shows that the record does register events.
+ */
+static void widget_config_no_session(struct case_ctx *x)
+{
+	const char *event = NULL;
+	long n = 0;
+	int64_t end;
+
+	req_admin_tenant(x, "POST", "update/tenant", &x->t,
+			 "{\"callback_url_base\":\"http://127.0.0.1:9/hooks\"}");
+	if (!expect_status(x, 200, NULL))
+		return;
+	widget_config(x, x->t.widget_key, x->t.origin);
+	if (!expect_status(x, 200, NULL))
+		return;
+	n = mock_deliveries(x, NULL);
+	if (!expect_true(x, n == 0,
+			 "no event after fetch/widget-config (WS: no session is created), got %ld "
+			 "deliveries",
+			 n))
+		return;
+	/* the control: a visitor session does fire conversation-started */
+	req_visitor_session(x, &x->t);
+	if (!expect_status(x, 201, NULL))
+		return;
+	end = relay_clock_real_ms() + 6000;
+	while ((n = mock_deliveries(x, &event)) == 0 && relay_clock_real_ms() < end)
+		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 50000000}, NULL);
+	expect_true(x, n == 1 && streq(event, "conversation-started"),
+		    "then a visitor session fires exactly one event, conversation-started "
+		    "(§7.1.4), got %ld deliveries, the first %s",
+		    n, event ? event : "(none)");
+}
+
 static void widget_config_bad_key(struct case_ctx *x)
 {
 	widget_config(x, "pk_0000000000000000000000000000000000000000000", NULL);
@@ -446,6 +502,11 @@ const struct suite_case cases_widget[] = {
 	 widget_refresh_key_rotated},
 	{"widget.config.fetch", "7.3.3", REPORT_INFERRED, NEED_WIDGET,
 	 "fetch/widget-config returns {tenant_name, is_online, ...}", widget_config_fetch},
+	{"widget.config.no-session", "7.3.1", REPORT_DOCUMENTED,
+	 NEED_ADMIN | NEED_MOCK | NEED_WIDGET,
+	 "fetch/widget-config creates no session and fires no callback (WS; the mock's "
+	 "/__mock/callbacks record)",
+	 widget_config_no_session},
 	{"widget.config.bad-key", "7.3.2", REPORT_INFERRED, NEED_WIDGET,
 	 "fetch/widget-config with a wrong key is 401 invalid_widget_key", widget_config_bad_key},
 	{"widget.config.origin-not-allowed", "7.3.2", REPORT_INFERRED, NEED_WIDGET,

@@ -143,6 +143,71 @@ static void ws_welcome(struct case_ctx *x)
 	wsclient_free(c);
 }
 
+/*
+ * §6.3.1: a token minted by the backend is what "your client SDK uses to authenticate its
+ * WebSocket" (PY): it opens /ws/widget and gets the welcome frame. The mint path is
+ * [inferred] (the docs name only the SDK method): a relay without it SKIPs.
+ */
+static void ws_minted_token(struct case_ctx *x)
+{
+	char tok[4096];
+	struct wsclient *c;
+	json_t *w;
+
+	req_signed(x, &x->t, "POST", "/api/v1/relay/mint/visitor-token",
+		   "{\"visitor_user_id\":\"user-123\"}");
+	if (x->resp.status == 404 && !streq(resp_error_code(x), "tenant_not_found")) {
+		case_skip(x, "no POST /api/v1/relay/mint/visitor-token on this relay (the path "
+			     "is [inferred], §6.3.1; the docs name only mint_visitor_token)");
+		return;
+	}
+	if (!expect_status(x, 201, NULL))
+		return;
+	snprintf(tok, sizeof(tok), "%s",
+		 data_str(x, "visitor_token") ? data_str(x, "visitor_token") : "");
+	c = ws_open(x, tok, true);
+	if (c == NULL)
+		return;
+	w = ws_next(x, c);
+	expect_true(x,
+		    streq(json_string_value(json_object_get(w, "type")), "welcome") &&
+			    json_is_string(json_object_get(w, "conversation_id")),
+		    "the minted token opens the socket: a welcome frame first (PY, WS)");
+	json_decref(w);
+	wsclient_free(c);
+}
+
+/*
+ * §7.1.2: a visitor session created without locale has locale "fr" (WS). The session's
+ * conversation (§6.1.5, named by the welcome frame) shows it through the relay API.
+ */
+static void ws_default_locale(struct case_ctx *x)
+{
+	char tok[4096], sid[128], path[300] = "";
+	struct wsclient *c;
+	json_t *w;
+
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+		return;
+	c = ws_open(x, tok, true);
+	if (c == NULL)
+		return;
+	w = ws_next(x, c);
+	if (json_is_string(json_object_get(w, "conversation_id")))
+		snprintf(path, sizeof(path), "/api/v1/relay/fetch/conversation?conversation_id=%s",
+			 json_string_value(json_object_get(w, "conversation_id")));
+	json_decref(w);
+	wsclient_free(c);
+	if (!expect_true(x, path[0] != '\0', "a welcome frame naming the conversation (§8.1.4)"))
+		return;
+	req_signed(x, &x->t, "GET", path, NULL);
+	if (expect_status(x, 200, NULL))
+		expect_true(x, streq(data_str(x, "locale"), "fr"),
+			    "the session's conversation has locale \"fr\" (WS: locale default fr), "
+			    "got %s",
+			    data_str(x, "locale") ? data_str(x, "locale") : "(none)");
+}
+
 /* Opens a socket whose handshake must be closed with code. */
 static void ws_expect_close(struct case_ctx *x, const char *token, int code)
 {
@@ -416,6 +481,13 @@ const struct suite_case cases_ws[] = {
 	WS_CASE("ws.handshake.welcome", "8.1.4", REPORT_DOCUMENTED, NEED_WIDGET,
 		"A valid visitor token opens /ws/widget?token= and receives a welcome frame (WS)",
 		ws_welcome),
+	WS_CASE("ws.handshake.minted-token", "6.3.1", REPORT_DOCUMENTED, NEED_TENANT,
+		"A backend-minted visitor token opens /ws/widget and receives the welcome frame "
+		"(PY)",
+		ws_minted_token),
+	WS_CASE("ws.welcome.default-locale", "7.1.2", REPORT_DOCUMENTED, NEED_WIDGET | NEED_TENANT,
+		"A visitor session without locale gets locale fr (WS), seen on its conversation",
+		ws_default_locale),
 	WS_CASE("ws.handshake.invalid-token", "8.1.3", REPORT_INFERRED, 0,
 		"An invalid token: upgrade, then close 4401", ws_invalid_token),
 	WS_CASE("ws.handshake.expired-token", "8.1.3", REPORT_INFERRED, NEED_WIDGET | NEED_MOCK,
