@@ -13,7 +13,7 @@ struct header_scan {
 	const char *te;       /* first Transfer-Encoding value */
 	const char *cl;       /* first Content-Length value */
 	const char *prev_end; /* one past the previous header's value, NULL before the first */
-	bool bad_layout;      /* a folded line or a NUL (see header_cb) */
+	bool bad_layout;      /* a folded line, a NUL (header_cb), a name that is no token */
 };
 
 /*
@@ -43,6 +43,24 @@ static bool value_follows_name(const char *key, size_t key_size, const char *val
 	return true;
 }
 
+/* RFC 9110 §5.1: a field name is a token (so no whitespace before its colon, RFC 9112 §5.1). */
+static bool name_is_token(const char *key, size_t key_size)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	size_t i;
+
+	if (key_size == 0)
+		return false;
+	for (i = 0; i < key_size; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c != '\0' && strchr(extra, c) != NULL)))
+			return false;
+	}
+	return true;
+}
+
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 				 size_t key_size, const char *value, size_t value_size)
 {
@@ -53,7 +71,7 @@ static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char 
 		return MHD_YES;
 	if (s->prev_end != NULL && key != s->prev_end + 1 && key != s->prev_end + 2)
 		s->bad_layout = true; /* the previous line went on past its NUL */
-	if (!value_follows_name(key, key_size, value))
+	if (!value_follows_name(key, key_size, value) || !name_is_token(key, key_size))
 		s->bad_layout = true;
 	s->prev_end = s->bad_layout ? NULL : value + value_size;
 	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {

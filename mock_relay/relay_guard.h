@@ -29,7 +29,8 @@ struct guard_framing {
  * §1.9.2: the request's header section against RFC 9112 (Host present once on
  * HTTP/1.1 and at most once otherwise; at most one Content-Length; not both
  * Content-Length and Transfer-Encoding; Transfer-Encoding exactly "chunked"; no
- * obs-fold continuation line; no NUL in a header line). version is the request's
+ * obs-fold continuation line; no NUL in a header line; every field name a token, so
+ * no whitespace before its colon). version is the request's
  * HTTP version string. Returns RELAY_OK and fills *out, or RELAY_E_MALFORMED_REQUEST:
  * the caller answers 400 and closes the connection.
  */

@@ -185,6 +185,8 @@ def check_smuggling(port):
     refused(port, "obs-fold tab", req("GET", "/__mock/clock", [("X-Note", "a\r\n\tb"), admin]))
     refused(port, "NUL in a value", req("GET", "/__mock/clock", [("X-Note", b"a\x00b"), admin]))
     refused(port, "NUL in the last value", req("GET", "/__mock/clock", [admin, ("X-Note", b"a\x00b")]))
+    refused(port, "space before a colon", req("GET", "/__mock/clock", [admin, ("X-Note ", "a")]))
+    refused(port, "control byte in a name", req("GET", "/__mock/clock", [admin, (b"X-\x01", "a")]))
     refused(port, "no Host", req("GET", "/__mock/clock", [admin], host=False))
     refused(port, "Host twice", req("GET", "/__mock/clock", [admin, ("Host", "evil")]))
     refused(port, "no Host with a body", req("POST", prov, [admin, ("Content-Length", "26")], body,
@@ -274,8 +276,12 @@ def check_depth(port, tenant):
         data, _ = send_raw(port, req("POST", "/api/v1/relay/create/conversation", hdrs + [
             ("Content-Length", str(len(body)))], body))
         r = parse_one(data)
-        env = json.loads(r[2]) if r else None
-        if not r or r[0] != want or (field and (env.get("error") or {}).get("field") != field):
+        try:
+            env = json.loads(r[2]) if r else None
+        except (ValueError, RecursionError):
+            env = None  # what the issue saw: 2,047 levels echoed back break Python's json
+        if not r or r[0] != want or not env or \
+                (field and (env.get("error") or {}).get("field") != field):
             fail("depth %s: %r, want %d %s" % (label, data[:200], want, field or ""))
         return env
 

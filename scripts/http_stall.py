@@ -168,7 +168,7 @@ def main():
             socks = still_open(socks)
         status, t = probe(mock.port, "127.0.0.1", a.deadline_s)
         print("http_stall: a new connection from the attacker's own address while it holds "
-              "its share: %s" % (status if status is not None else "not served (per-address cap)"))
+              "its share: %s" % (status if status is not None else "not served"))
     finally:
         for s in socks:
             s.close()
