@@ -44,6 +44,8 @@ static void usage(FILE *out)
 		"  --callback-backoff-ms N  delay before the first retry, doubled after (default "
 		"1000)\n"
 		"  --callback-timeout-ms N  whole-attempt timeout of a callback (default 5000)\n"
+		"  --conns-per-ip N         connections one client address may hold (default\n"
+		"                           2048; 0 = no per-address cap, for load tests)\n"
 		"  --help                   this text\n"
 		"  --version                the version\n"
 		"\n"
@@ -91,6 +93,7 @@ enum {
 	OPT_CB_ATTEMPTS,
 	OPT_CB_BACKOFF,
 	OPT_CB_TIMEOUT,
+	OPT_CONNS_PER_IP,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -109,6 +112,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 		{"callback-attempts", required_argument, NULL, OPT_CB_ATTEMPTS},
 		{"callback-backoff-ms", required_argument, NULL, OPT_CB_BACKOFF},
 		{"callback-timeout-ms", required_argument, NULL, OPT_CB_TIMEOUT},
+		{"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -169,6 +173,11 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 			if (parse_num(optarg, 1, 600000, &v) != 0)
 				goto bad;
 			cfg->callback_timeout_ms = (int)v;
+			break;
+		case OPT_CONNS_PER_IP:
+			if (parse_num(optarg, 0, CONFIG_CONNS_PER_IP_MAX, &v) != 0)
+				goto bad;
+			cfg->conns_per_ip = (unsigned)v;
 			break;
 		case OPT_HELP:
 			usage(stdout);

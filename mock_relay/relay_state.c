@@ -16,4 +16,5 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->callback_attempts = CONFIG_CB_ATTEMPTS;
 	cfg->callback_backoff_ms = CONFIG_CB_BACKOFF_MS;
 	cfg->callback_timeout_ms = CONFIG_CB_TIMEOUT_MS;
+	cfg->conns_per_ip = CONFIG_CONNS_PER_IP_DEFAULT;
 }

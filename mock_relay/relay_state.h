@@ -28,6 +28,10 @@
 #define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
 #define CONFIG_CB_TIMEOUT_MS   5000 /* §9.5: whole-attempt timeout */
 
+/* §1.9.1: half the connection limit (4 x 1,024 WebSockets, http/relay_http.c) per address */
+#define CONFIG_CONNS_PER_IP_DEFAULT 2048
+#define CONFIG_CONNS_PER_IP_MAX     4096
+
 /* What main.c parsed from the command line (see `mock-relay --help`). */
 struct relay_config {
 	int port;                                 /* 0 = any free port */
@@ -40,6 +44,7 @@ struct relay_config {
 	int callback_attempts;   /* §9.5, used by relay_callbacks */
 	int callback_backoff_ms; /* §9.5, used by relay_callbacks */
 	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
+	unsigned conns_per_ip;   /* §1.9.1: connections one client address holds; 0 = no cap */
 };
 
 struct tenant_store;

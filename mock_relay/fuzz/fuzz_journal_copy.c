@@ -9,6 +9,8 @@
  * value, go through journal_add_header() (§10.3.3) twice: the entry's header text stays
  * under its cap as "Name: value\n" lines, and the journal's JSON lists one header per
  * line kept.
+ * guard_redact() then leaves nothing secret-shaped and nothing over
+ * GUARD_ID_LOG_MAX (§1.9.3), and leaves a clean short id as it was.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
+#include "relay_guard.h"
 #include "relay_journal.h"
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when invalid. */
@@ -131,6 +134,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a clean source is copied as a prefix, cut on a character boundary */
 	if (clean((const unsigned char *)src, n))
 		FUZZ_CHECK(memcmp(dst, src, out) == 0);
+
+	/* §1.9.3: what is written out after redaction is never secret-shaped */
+	guard_redact(dst, dsize, GUARD_ID_LOG_MAX);
+	FUZZ_CHECK(memchr(dst, '\0', dsize) != NULL);
+	FUZZ_CHECK(strlen(dst) <= GUARD_ID_LOG_MAX);
+	FUZZ_CHECK(strstr(dst, "sk_") == NULL);
+	if (out <= GUARD_ID_LOG_MAX && clean((const unsigned char *)src, n) && n < dsize &&
+	    strstr(src, "sk_") == NULL)
+		FUZZ_CHECK(strcmp(dst, src) == 0);
 
 	journal_copy(dst, dsize, NULL);
 	FUZZ_CHECK(dst[0] == '\0');

@@ -24,15 +24,25 @@
 #include "relay_auth.h"
 #include "relay_envelope.h"
 #include "relay_faults.h"
+#include "relay_guard.h"
 #include "relay_http.h"
+#include "relay_hup.h"
 #include "relay_log.h"
 #include "relay_router.h"
 #include "relay_ws.h"
 
+/*
+ * §13: open connections, upgraded WebSockets included. The limit is split between the
+ * pool's threads, which do not share load evenly: room for a full hub plus HTTP
+ * traffic on one thread.
+ */
+#define HTTP_CONN_LIMIT (WS_MAX_CONNS * 4)
+
 struct relay_http {
 	struct MHD_Daemon *daemon;
 	struct relay_state *st;
-	atomic_int inflight; /* requests between URI callback and completion */
+	struct hup_watch *hup; /* §1.9.4: half-closed connections; NULL when none could start */
+	atomic_int inflight;   /* requests between URI callback and completion */
 	int port;
 };
 
@@ -44,6 +54,7 @@ struct relay_http {
  */
 struct conn_slot {
 	struct req_ctx *pending;
+	int hup; /* its hup_watch entry, or -1 */
 };
 
 /* One request's state; owned by MHD's con_cls between the callbacks. */
@@ -58,6 +69,7 @@ struct req_ctx {
 	bool control;   /* control-plane route: no journal entry */
 	bool journaled; /* its journal entry is written (journal_request) */
 	bool path_nul;  /* the raw path holds %00: libmicrohttpd's decoded path is cut there */
+	bool refused;   /* §1.9.2: its header section broke RFC 9112; 400, then close */
 	char *body;     /* at most HTTP_BODY_MAX + 1 bytes */
 	size_t body_len;
 	size_t body_cap;
@@ -151,7 +163,12 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
 	struct fault_hit hit;
 	enum relay_rc rc = RELAY_OK;
 
-	/* §1.6.3: query cap, body cap, faults, routing, then the route's own checks. */
+	/* §1.9.2 framing, then §1.6.3: query cap, body cap, faults, routing, the route. */
+	if (ctx->refused) {
+		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
+		(void)response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+		return;
+	}
 	if (ctx->query_len > HTTP_QUERY_MAX) {
 		response_error(resp, RELAY_E_MALFORMED_REQUEST, NULL, NULL);
 		return;
@@ -223,6 +240,12 @@ static void journal_request(struct relay_http *http, struct req_ctx *ctx, int st
 		return;
 	ctx->journaled = true;
 	ctx->je.status = status;
+	/* §1.9.3: no secret sent by mistake is written out as received */
+	guard_redact(ctx->je.tenant_id, sizeof(ctx->je.tenant_id), GUARD_ID_LOG_MAX);
+	guard_redact(ctx->je.path, sizeof(ctx->je.path), sizeof(ctx->je.path));
+	if (ctx->je.hmac1)
+		guard_redact(ctx->je.timestamp, sizeof(ctx->je.timestamp),
+			     sizeof(ctx->je.timestamp));
 	ctx->je.duration_us = (mono_ns() - ctx->start_ns) / 1000;
 	if (!ctx->control)
 		journal_append(http->st->journal, &ctx->je);
@@ -296,22 +319,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req_ctx *ctx = *con_cls;
 	struct relay_request req;
 	struct relay_response resp;
+	struct guard_framing framing = {false, false};
 	enum MHD_Result ret;
 	const char *cl;
 
-	(void)version;
 	if (ctx == NULL)
 		return MHD_NO;
 	if (!ctx->started) {
 		ctx->started = true;
 		journal_copy(ctx->je.method, sizeof(ctx->je.method), method);
 		journal_copy(ctx->je.path, sizeof(ctx->je.path), url);
+		/* §1.9.2: a header section RFC 9112 refuses is answered before its body. */
+		ctx->refused = guard_request_check(conn, version, &framing) != RELAY_OK;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						 MHD_HTTP_HEADER_CONTENT_LENGTH);
 		/* A body declared this large is refused before any of it is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_DRAIN_MAX)
 			ctx->too_large = true;
-		else
+		/*
+		 * §1.9.5: with Expect and no body, answer now: libmicrohttpd 0.9.75 would
+		 * send its 100 Continue and lose the answer to bytes pipelined after it.
+		 */
+		else if (!ctx->refused && (framing.has_body || !framing.expect))
 			return MHD_YES;
 	} else if (*upload_data_size > 0) {
 		take_body(ctx, upload_data, *upload_data_size);
@@ -376,15 +405,22 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
 	struct relay_http *http = cls;
 	struct conn_slot *slot = *socket_context;
+	const union MHD_ConnectionInfo *info;
 	struct req_ctx *ctx;
 
-	(void)conn;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct conn_slot)); /* NULL: no slot */
+		slot = calloc(1, sizeof(struct conn_slot)); /* NULL: no slot */
+		*socket_context = slot;
+		if (slot == NULL)
+			return;
+		info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		slot->hup = info != NULL ? hup_watch_add(http->hup, info->connect_fd) : -1;
 		return;
 	}
 	if (slot == NULL)
 		return;
+	/* before libmicrohttpd closes the socket, so its number is not reused yet */
+	hup_watch_remove(http->hup, slot->hup);
 	ctx = slot->pending;
 	if (ctx != NULL) {
 		/* refused by MHD before the access handler: nothing was answered or logged */
@@ -432,20 +468,20 @@ struct relay_http *http_start(struct relay_state *st)
 	}
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
 									: MHD_USE_AUTO;
+	h->hup = hup_watch_new(HTTP_CONN_LIMIT); /* NULL: half-closes wait for the timeout */
 	h->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned int)st->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		/*
-		 * Upgraded WebSockets count as connections until closed (§13), and the
-		 * limit is split between the pool's threads, which do not share load
-		 * evenly: leave room for a full hub plus HTTP traffic on one thread.
-		 */
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(WS_MAX_CONNS * 4), MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
+		/* §1.9.1: one client address holds at most its share of the limit */
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)st->cfg.conns_per_ip,
+		MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		fprintf(stderr, "mock-relay: cannot listen on %s:%d: %s\n", st->cfg.bind,
 			st->cfg.port, strerror(errno));
+		hup_watch_free(h->hup);
 		free(h);
 		return NULL;
 	}
@@ -480,6 +516,7 @@ void http_stop(struct relay_http *h, int wait_ms)
 		waited += 10;
 	}
 	MHD_stop_daemon(h->daemon);
-	log_stop(); /* the workers are gone: every buffered line is written */
+	hup_watch_free(h->hup); /* after the daemon: no connection is left to remove */
+	log_stop();             /* the workers are gone: every buffered line is written */
 	free(h);
 }

@@ -63,6 +63,33 @@ int field_int(json_t *body, const char *name, json_int_t min, json_int_t max, js
 	return 1;
 }
 
+/* 1 when v's containers nest at most `left` levels deep (v itself counts). */
+static int depth_within(json_t *v, int left)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (!json_is_object(v) && !json_is_array(v))
+		return 1;
+	if (left <= 0)
+		return 0;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+		{
+			if (!depth_within(item, left - 1))
+				return 0;
+		}
+		return 1;
+	}
+	json_object_foreach(v, key, item)
+	{
+		if (!depth_within(item, left - 1))
+			return 0;
+	}
+	return 1;
+}
+
 int field_object(json_t *body, const char *name, json_t **out)
 {
 	json_t *v = json_object_get(body, name);
@@ -70,7 +97,7 @@ int field_object(json_t *body, const char *name, json_t **out)
 	*out = NULL;
 	if (v == NULL)
 		return 1;
-	if (!json_is_object(v))
+	if (!json_is_object(v) || !depth_within(v, FIELD_JSON_DEPTH_MAX))
 		return 0;
 	*out = v;
 	return 1;

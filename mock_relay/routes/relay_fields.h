@@ -31,7 +31,14 @@ int field_string(json_t *body, const char *name, unsigned flags, size_t min_char
 int field_int(json_t *body, const char *name, json_int_t min, json_int_t max, json_int_t def,
 	      json_int_t *out);
 
-/* body[name] as an object (borrowed; NULL when absent). */
+/*
+ * §1.5.6: stored JSON nests at most this deep (the object itself is level 1): far
+ * below jansson's parser limit (JSON_PARSER_MAX_DEPTH, 2,048 in Debian's 2.14) and
+ * below the recursion limits of common clients that read it back.
+ */
+#define FIELD_JSON_DEPTH_MAX 32
+
+/* body[name] as an object at most FIELD_JSON_DEPTH_MAX deep (borrowed; NULL when absent). */
 int field_object(json_t *body, const char *name, json_t **out);
 
 /* 1 when s[0..len) holds a C0 control character or DEL. */

@@ -1,0 +1,132 @@
+/*
+ * relay_guard.c - HTTP hardening checks (SPEC.md §1.9).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "relay_guard.h"
+
+/* The header section as guard_request_check() sees it, one header at a time. */
+struct header_scan {
+	unsigned host, content_length, transfer_encoding, expect;
+	const char *te;       /* first Transfer-Encoding value */
+	const char *cl;       /* first Content-Length value */
+	const char *prev_end; /* one past the previous header's value, NULL before the first */
+	bool bad_layout;      /* a folded line, a NUL (header_cb), a name that is no token */
+};
+
+/*
+ * libmicrohttpd 0.9.75 parses the header section in place: each name and value point
+ * into its read buffer, the name's ':' and each line's CR LF overwritten with NULs.
+ * Two malformations leave traces it does not report:
+ *  - an obs-fold continuation line (RFC 9112 §5.2) is appended to the *name* of the
+ *    header before it, which it moves out of the read buffer: the value then no
+ *    longer follows its name;
+ *  - a NUL inside a value ends the value there, the rest of the line kept in the
+ *    buffer: the next header does not start right after the value's CR LF (or LF).
+ * Both are refused (RFC 9112 §5.2: a server MUST reject obs-fold or replace it;
+ * RFC 9110 §5.5: NUL is never allowed in a field value).
+ */
+static bool value_follows_name(const char *key, size_t key_size, const char *value)
+{
+	const char *p;
+
+	if (value < key + key_size + 1 || (size_t)(value - key) > key_size + 1 + 8192)
+		return false;
+	if (key[key_size] != '\0')
+		return false;
+	for (p = key + key_size + 1; p < value; p++) {
+		if (*p != ' ' && *p != '\t')
+			return false;
+	}
+	return true;
+}
+
+/* RFC 9110 §5.1: a field name is a token (so no whitespace before its colon, RFC 9112 §5.1). */
+static bool name_is_token(const char *key, size_t key_size)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+	size_t i;
+
+	if (key_size == 0)
+		return false;
+	for (i = 0; i < key_size; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c != '\0' && strchr(extra, c) != NULL)))
+			return false;
+	}
+	return true;
+}
+
+static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+				 size_t key_size, const char *value, size_t value_size)
+{
+	struct header_scan *s = cls;
+
+	(void)kind;
+	if (key == NULL || value == NULL)
+		return MHD_YES;
+	if (s->prev_end != NULL && key != s->prev_end + 1 && key != s->prev_end + 2)
+		s->bad_layout = true; /* the previous line went on past its NUL */
+	if (!value_follows_name(key, key_size, value) || !name_is_token(key, key_size))
+		s->bad_layout = true;
+	s->prev_end = s->bad_layout ? NULL : value + value_size;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		s->host++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (s->content_length++ == 0)
+			s->cl = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (s->transfer_encoding++ == 0)
+			s->te = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0) {
+		s->expect++;
+	}
+	return s->bad_layout ? MHD_NO : MHD_YES;
+}
+
+enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *version,
+				  struct guard_framing *out)
+{
+	struct header_scan s;
+	const char *p;
+
+	memset(&s, 0, sizeof(s));
+	(void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_cb, &s);
+	/* The last line: its CR LF (or LF and the empty line's LF) follow the value. */
+	if (!s.bad_layout && s.prev_end != NULL && s.prev_end[1] != '\0')
+		s.bad_layout = true;
+	if (s.bad_layout)
+		return RELAY_E_MALFORMED_REQUEST;
+	/* RFC 9112 §3.2: Host once in HTTP/1.1, never twice. */
+	if (s.host > 1 || (s.host == 0 && version != NULL && strcmp(version, "HTTP/1.1") == 0))
+		return RELAY_E_MALFORMED_REQUEST;
+	/* RFC 9112 §6.3: one body length, from one header, in one coding we read. */
+	if (s.content_length > 1 || (s.content_length > 0 && s.transfer_encoding > 0))
+		return RELAY_E_MALFORMED_REQUEST;
+	if (s.transfer_encoding > 1 || (s.te != NULL && strcasecmp(s.te, "chunked") != 0))
+		return RELAY_E_MALFORMED_REQUEST;
+	out->has_body = s.transfer_encoding > 0;
+	for (p = s.cl; p != NULL && *p != '\0' && !out->has_body; p++)
+		out->has_body = *p != '0'; /* libmicrohttpd let only digits through */
+	out->expect = s.expect > 0;
+	return RELAY_OK;
+}
+
+bool guard_loggable(const char *text, size_t max_len)
+{
+	return strlen(text) <= max_len && strstr(text, "sk_") == NULL;
+}
+
+void guard_redact(char *text, size_t size, size_t max_len)
+{
+	size_t len;
+
+	if (size == 0 || guard_loggable(text, max_len))
+		return;
+	len = strnlen(text, size);
+	snprintf(text, size, "[redacted:%zu-bytes]", len);
+}
