@@ -305,9 +305,21 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 	return ret;
 }
 
-/* request_each_header() callback: one header into the journal entry cls. */
+/*
+ * request_each_header() callback: one header into the journal entry cls. A value shaped
+ * like a tenant secret, or an X-Bloonio-Tenant-Id longer than an id, is journaled
+ * redacted as the entry's tenant_id is (SPEC §1.9.3, §10.3.5).
+ */
 static void journal_header(void *cls, const char *name, const char *value)
 {
+	char redacted[64];
+
+	if (name != NULL && value != NULL &&
+	    !guard_loggable(value, strcasecmp(name, "X-Bloonio-Tenant-Id") == 0 ? GUARD_ID_LOG_MAX
+										: SIZE_MAX)) {
+		snprintf(redacted, sizeof(redacted), "[redacted:%zu-bytes]", strlen(value));
+		value = redacted;
+	}
 	journal_add_header(cls, name, value);
 }
 
