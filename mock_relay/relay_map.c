@@ -146,3 +146,14 @@ size_t map_count(const struct relay_map *m)
 {
 	return m->count;
 }
+
+void map_each(const struct relay_map *m, void (*fn)(void *ctx, const char *key, void *value),
+	      void *ctx)
+{
+	const struct map_entry *e;
+	size_t i;
+
+	for (i = 0; i < m->n_buckets; i++)
+		for (e = m->buckets[i]; e != NULL; e = e->next)
+			fn(ctx, e->key, e->value);
+}

@@ -35,6 +35,7 @@ extern const struct relay_route routes_relay[];             /* routes_relay.c, �
 extern const struct relay_route routes_widget[];            /* routes_widget.c, §7 */
 extern const struct relay_route routes_callbacks_control[]; /* routes_callbacks_control.c, §10.5 */
 extern const struct relay_route routes_ws[];                /* routes_ws.c, §8 */
+extern const struct relay_route routes_lifecycle[];         /* routes_lifecycle.c, §10.6 */
 
 #define ROUTER_ALLOW_MAX 128
 

@@ -11,6 +11,7 @@
 #include "relay_faults.h"
 #include "relay_journal.h"
 #include "relay_jwt.h"
+#include "relay_lifecycle.h"
 #include "relay_operators.h"
 #include "relay_sessions.h"
 #include "relay_state.h"
@@ -49,7 +50,9 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 	st->conversations = conv_store_new();
 	st->operators = operators_new();
 	st->sessions = sessions_new();
+	st->lifecycle = lifecycle_new();
 	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
+	    st->lifecycle == NULL ||
 	    token_key_generate(st->token_key) != RELAY_OK) {
 		relay_state_free(st);
 		return NULL;
@@ -70,6 +73,7 @@ void relay_state_free(struct relay_state *st)
 	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
 	sessions_free(st->sessions);
+	lifecycle_free(st->lifecycle);
 	operators_free(st->operators);
 	conv_store_free(st->conversations);
 	OPENSSL_cleanse(st->token_key, sizeof(st->token_key));
@@ -85,6 +89,7 @@ void relay_state_reset(struct relay_state *st)
 	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);
 	sessions_reset(st->sessions);
+	lifecycle_reset(st->lifecycle);
 	operators_reset(st->operators);
 	conv_store_reset(st->conversations);
 	faults_reset(st->faults);

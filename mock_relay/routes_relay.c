@@ -14,6 +14,7 @@
 #include "relay_conv.h"
 #include "relay_fields.h"
 #include "relay_jwt.h"
+#include "relay_lifecycle.h"
 #include "relay_operators.h"
 #include "relay_router.h"
 #include "relay_sessions.h"
@@ -69,6 +70,12 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 		invalid(resp, "locale");
 	} else if (!field_object(body, "metadata", &f.metadata)) {
 		invalid(resp, "metadata");
+	} else if (!field_string(body, "routing_key", FIELD_NULLABLE, 1, ROUTING_KEY_MAX,
+				 &f.routing_key, NULL)) {
+		invalid(resp, "routing_key");
+	} else if (!field_string(body, "mode", 0, 1, 8, &f.mode, NULL) ||
+		   (f.mode != NULL && strcmp(f.mode, "bot") != 0 && strcmp(f.mode, "human") != 0)) {
+		invalid(resp, "mode");
 	} else {
 		rc = conv_create(req->st->conversations, req->tenant_id, &f, req->now_ms, &conv,
 				 NULL);
@@ -130,10 +137,14 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 		} else {
 			/* §6.2.4: pushed to the conversation's sockets; visitor → callback */
 			ws_push_message(req->st, req->tenant_id, conv_id, ws_message_frame(msg));
-			if (strcmp(role, "visitor") == 0)
-				callbacks_emit(req->st, req->tenant_id, "message-received",
-					       json_incref(msg));
+			/* the bot's reply (§9.6.1) comes after the answer's message */
+			json_incref(msg);
 			response_success(resp, 201, msg, "Message sent.");
+			if (strcmp(role, "visitor") == 0)
+				lifecycle_visitor_message(req->st, req->tenant_id, conv_id, msg,
+							  NULL);
+			else
+				json_decref(msg);
 		}
 	}
 	json_decref(body);
@@ -193,7 +204,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	struct tenant_snapshot t;
 	struct visitor_session v;
 	struct visitor_claims c;
-	struct conv_fields f = {NULL, NULL, "fr", NULL};
+	struct conv_fields f = {NULL, NULL, "fr", NULL, NULL, NULL};
 	const char *visitor, *email_hash;
 	size_t email_hash_len;
 	json_int_t ttl;
@@ -321,7 +332,11 @@ static void handle_provision_operator(struct relay_request *req, struct relay_re
 		invalid(resp, "display_name");
 	} else if (!routing_keys_valid(body, &f.has_routing_keys, &f.routing_keys)) {
 		invalid(resp, "routing_keys");
+	} else if (!field_string(body, "backend_user_id", FIELD_NULLABLE | FIELD_NO_CONTROL, 1,
+				 VISITOR_ID_MAX, &f.backend_user_id, NULL)) {
+		invalid(resp, "backend_user_id");
 	} else {
+		f.has_backend_user_id = json_object_get(body, "backend_user_id") != NULL;
 		f.email = email;
 		rc = operators_provision(req->st->operators, req->tenant_id, &f, req->now_ms,
 					 &created, &op);

@@ -18,6 +18,7 @@
 #include "relay_callbacks.h"
 #include "relay_conv.h"
 #include "relay_jwt.h"
+#include "relay_lifecycle.h"
 #include "relay_origin.h"
 #include "relay_router.h"
 #include "relay_sessions.h"
@@ -308,7 +309,8 @@ static int ws_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	frame = ws_message_frame(msg);
 	if (frame != NULL)
 		ws_push_message(st, ci->tenant_id, ci->conversation_id, frame);
-	callbacks_emit(st, ci->tenant_id, "message-received", msg);
+	/* message-received, then the bot or the escalation (§9.6.1) */
+	lifecycle_visitor_message(st, ci->tenant_id, ci->conversation_id, msg, NULL);
 	msg = NULL;
 out:
 	json_decref(msg);

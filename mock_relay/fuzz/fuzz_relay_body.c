@@ -77,8 +77,8 @@ static route_handler find_handler(const struct relay_route *table, const char *p
 static void setup(void)
 {
 	struct tenant_fields tf;
-	struct conv_fields cf = {"visitor-1", NULL, NULL, NULL};
-	struct operator_fields of = {"op@demo.com", false, NULL, false, NULL};
+	struct conv_fields cf = {"visitor-1", NULL, NULL, NULL, NULL, NULL};
+	struct operator_fields of = {"op@demo.com", false, NULL, false, NULL, false, NULL};
 	const char *field, *reason;
 	json_t *body, *data = NULL, *op = NULL;
 	bool created;
