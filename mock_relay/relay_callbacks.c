@@ -465,7 +465,8 @@ static void order_key_set(struct delivery *d, const char *event, const json_t *d
 	const char *p;
 
 	if (key == NULL)
-		key = json_string_value(json_object_get(json_object_get(data, "conversation"), "id"));
+		key = json_string_value(
+			json_object_get(json_object_get(data, "conversation"), "id"));
 	if (key == NULL && strcmp(event, "conversation-started") == 0)
 		key = json_string_value(json_object_get(data, "id"));
 	if (key == NULL || strlen(key) > PREFIXED_ID_MAX)

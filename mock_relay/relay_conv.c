@@ -25,8 +25,9 @@ struct conversation {
 	char *locale;
 	json_t *metadata;
 	int64_t created_ms;
+	uint64_t seq;          /* creation order in the store (UUIDv7 is random inside a ms) */
 	struct conv_life life; /* §9.6; changed only by conv_life_apply() */
-	char *json; /* conversation_json() as compact text, rebuilt when life changes */
+	char *json;            /* conversation_json() as compact text, rebuilt when life changes */
 	size_t json_len;
 	struct message *messages;
 	size_t n_messages, cap_messages;
@@ -39,6 +40,7 @@ struct conv_tenant {
 
 struct conv_store {
 	struct tenant_buckets buckets; /* tenant id -> struct conv_tenant */
+	uint64_t next_seq;             /* atomic (__atomic builtins): creation order */
 };
 
 static const char *const status_names[] = {"open", "pending", "assigned", "resolved"};
@@ -207,8 +209,8 @@ static json_t *conversation_json(const struct conversation *c)
 	char created[RFC3339_LEN + 1];
 
 	ids_rfc3339(c->created_ms, created);
-	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id",
-			 c->id, "visitor_user_id", c->visitor_user_id, "visitor_display_name",
+	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", c->id,
+			 "visitor_user_id", c->visitor_user_id, "visitor_display_name",
 			 c->visitor_display_name, "locale", c->locale, "metadata",
 			 json_deep_copy(c->metadata), "status", conv_status_name(l->status),
 			 "created_at", created, "mode", l->human ? "human" : "bot", "routing_key",
@@ -272,6 +274,7 @@ enum relay_rc conv_create(struct conv_store *s, const char *tenant_id, const str
 	c->locale = strdup(f->locale != NULL ? f->locale : "fr");
 	c->metadata = f->metadata != NULL ? json_deep_copy(f->metadata) : json_object();
 	c->created_ms = now_ms;
+	c->seq = __atomic_fetch_add(&s->next_seq, 1, __ATOMIC_RELAXED);
 	c->life.human = f->mode != NULL && strcmp(f->mode, "human") == 0;
 	if (f->routing_key != NULL) {
 		if (strlen(f->routing_key) >= sizeof(c->life.routing_key)) {
@@ -578,15 +581,13 @@ static void list_collect(void *ctx, const char *key, void *value)
 		l->found[l->n++] = c;
 }
 
-/* Creation order: created_ms, then id (UUIDv7 text sorts by time). */
+/* Creation order. */
 static int conv_cmp(const void *a, const void *b)
 {
 	const struct conversation *x = *(const struct conversation *const *)a;
 	const struct conversation *y = *(const struct conversation *const *)b;
 
-	if (x->created_ms != y->created_ms)
-		return x->created_ms < y->created_ms ? -1 : 1;
-	return strcmp(x->id, y->id);
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 enum relay_rc conv_list(struct conv_store *s, const char *tenant_id,
@@ -620,8 +621,8 @@ enum relay_rc conv_list(struct conv_store *s, const char *tenant_id,
 		}
 		bucket_unlock(s, t);
 	}
-	*page = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)l.n,
-			  "limit", (json_int_t)limit, "offset", (json_int_t)offset);
+	*page = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)l.n, "limit",
+			  (json_int_t)limit, "offset", (json_int_t)offset);
 	items = NULL;
 	rc = *page != NULL ? RELAY_OK : RELAY_E_NOMEM;
 fail:

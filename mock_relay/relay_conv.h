@@ -50,10 +50,10 @@ enum conv_status { CONV_OPEN = 0, CONV_PENDING, CONV_ASSIGNED, CONV_RESOLVED };
  */
 struct conv_life {
 	enum conv_status status;
-	bool human;                                       /* mode "human" */
-	char routing_key[4 * CONV_ROUTING_KEY_MAX + 1];   /* UTF-8; "" = null */
-	bool has_routing_key;                             /* routing_key is not null */
-	char ticket_id[PREFIXED_ID_MAX + 1];              /* "" until a ticket exists */
+	bool human;                                     /* mode "human" */
+	char routing_key[4 * CONV_ROUTING_KEY_MAX + 1]; /* UTF-8; "" = null */
+	bool has_routing_key;                           /* routing_key is not null */
+	char ticket_id[PREFIXED_ID_MAX + 1];            /* "" until a ticket exists */
 	int64_t ticket_created_ms;
 	char operator_id[PREFIXED_ID_MAX + 1]; /* assigned operator, "" when none */
 };

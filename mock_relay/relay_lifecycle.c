@@ -136,8 +136,8 @@ bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, cons
 	return hit;
 }
 
-void lifecycle_emit(struct relay_state *st, const char *tenant_id, const char *event,
-		    json_t *data, json_t *trace)
+void lifecycle_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data,
+		    json_t *trace)
 {
 	char event_id[PREFIXED_ID_MAX + 1];
 	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
@@ -289,10 +289,10 @@ static void change_done(void *ctx, const json_t *conv)
 
 	for (i = 0; i < ch->n_events; i++) {
 		const char *ev = ch->events[i];
-		json_t *data = json_pack(
-			"{s:O, s:O, s:o, s:s?}", "conversation_id", json_object_get(conv, "id"),
-			"conversation", conv, "ticket", ticket_json(conv, l), "routing_key",
-			l->has_routing_key ? l->routing_key : NULL);
+		json_t *data = json_pack("{s:O, s:O, s:o, s:s?}", "conversation_id",
+					 json_object_get(conv, "id"), "conversation", conv,
+					 "ticket", ticket_json(conv, l), "routing_key",
+					 l->has_routing_key ? l->routing_key : NULL);
 
 		if (data == NULL)
 			continue;
@@ -316,7 +316,8 @@ static void push_status(struct change *ch, const char *conversation_id)
 				  "conversation_id", conversation_id, "status",
 				  conv_status_name(l->status), "reason", ch->frame_reason,
 				  "ticket_id", l->ticket_id[0] != '\0' ? l->ticket_id : NULL,
-				  "operator_id", l->operator_id[0] != '\0' ? l->operator_id : NULL));
+				  "operator_id",
+				  l->operator_id[0] != '\0' ? l->operator_id : NULL));
 }
 
 static void change_init(struct change *ch, struct relay_state *st, const char *tenant_id,
@@ -339,9 +340,8 @@ void lifecycle_visitor_message(struct relay_state *st, const char *tenant_id,
 	change_init(&ch, st, tenant_id, trace);
 	ch.kind = CH_VISITOR;
 	content = json_object_get(msg, "content");
-	ch.phrase_hit = lifecycle_trigger_matches(st->lifecycle, tenant_id,
-						  json_string_value(content),
-						  json_string_length(content));
+	ch.phrase_hit = lifecycle_trigger_matches(
+		st->lifecycle, tenant_id, json_string_value(content), json_string_length(content));
 	/* message-received first: the escalation it causes comes after it (§9.5.6) */
 	lifecycle_emit(st, tenant_id, "message-received", msg, trace);
 	rc = conv_life_apply(st->conversations, tenant_id, conversation_id, change_fn, change_done,
@@ -418,8 +418,8 @@ enum relay_rc lifecycle_operator_send(struct relay_state *st, const char *tenant
 			     (void *)op, NULL);
 	if (rc != RELAY_OK)
 		return rc;
-	rc = conv_append_message(st->conversations, tenant_id, conversation_id, "operator",
-				 content, content_len, relay_clock_now_ms(&st->clock), &m);
+	rc = conv_append_message(st->conversations, tenant_id, conversation_id, "operator", content,
+				 content_len, relay_clock_now_ms(&st->clock), &m);
 	if (rc != RELAY_OK)
 		return rc;
 	ws_push_message(st, tenant_id, conversation_id, ws_message_frame(m));
@@ -456,6 +456,5 @@ enum relay_rc lifecycle_queue(struct relay_state *st, const char *tenant_id,
 			      const struct operator_view *op, size_t limit, size_t offset,
 			      json_t **page)
 {
-	return conv_list(st->conversations, tenant_id, queue_keep, (void *)op, limit, offset,
-			 page);
+	return conv_list(st->conversations, tenant_id, queue_keep, (void *)op, limit, offset, page);
 }

@@ -92,8 +92,8 @@ RELAY_WUR enum relay_rc lifecycle_operator_send(struct relay_state *st, const ch
 
 /* §9.7.5: the pending and assigned conversations op may see, oldest first. */
 RELAY_WUR enum relay_rc lifecycle_queue(struct relay_state *st, const char *tenant_id,
-					const struct operator_view *op, size_t limit,
-					size_t offset, json_t **page);
+					const struct operator_view *op, size_t limit, size_t offset,
+					json_t **page);
 
 /* §9.7.2: true when op (routing_keys NULL or [] = tenant-wide) sees life's queue. */
 bool lifecycle_operator_covers(const struct operator_view *op, const struct conv_life *life);
@@ -102,7 +102,7 @@ bool lifecycle_operator_covers(const struct operator_view *op, const struct conv
  * Queue event for tenant_id (nothing without callback_url_base, §9.1.3) and note
  * it in trace (may be NULL). data is stolen.
  */
-void lifecycle_emit(struct relay_state *st, const char *tenant_id, const char *event,
-		    json_t *data, json_t *trace);
+void lifecycle_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data,
+		    json_t *trace);
 
 #endif

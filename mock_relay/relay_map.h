@@ -37,7 +37,8 @@ void *map_remove(struct relay_map *m, const char *key);
 
 size_t map_count(const struct relay_map *m);
 
-/* Calls fn(ctx, key, value) for every entry, in no particular order; the map must not change meanwhile. */
+/* Calls fn(ctx, key, value) for every entry, in no particular order; the map must not change
+ * meanwhile. */
 void map_each(const struct relay_map *m, void (*fn)(void *ctx, const char *key, void *value),
 	      void *ctx);
 

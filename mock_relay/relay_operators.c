@@ -133,12 +133,11 @@ static json_t *operator_json(const struct operator* o, bool created)
 	char at[RFC3339_LEN + 1];
 
 	ids_rfc3339(o->created_ms, at);
-	return json_pack("{s:s, s:b, s:s, s:s?, s:o?, s:s, s:s, s:s?}", "operator_id", o->id,
-			 "created", created, "email", o->email, "display_name", o->display_name,
-			 "routing_keys",
-			 o->routing_keys != NULL ? json_deep_copy(o->routing_keys) : NULL,
-			 "created_at", at, "relay_user_id", o->relay_user_id, "backend_user_id",
-			 o->backend_user_id);
+	return json_pack(
+		"{s:s, s:b, s:s, s:s?, s:o?, s:s, s:s, s:s?}", "operator_id", o->id, "created",
+		created, "email", o->email, "display_name", o->display_name, "routing_keys",
+		o->routing_keys != NULL ? json_deep_copy(o->routing_keys) : NULL, "created_at", at,
+		"relay_user_id", o->relay_user_id, "backend_user_id", o->backend_user_id);
 }
 
 /* Replace the fields present in f. Copies are made before anything changes. */
@@ -276,7 +275,7 @@ enum relay_rc operators_get(struct operator_store *s, const char *tenant_id,
 			    const char *operator_id, struct operator_view *out)
 {
 	struct op_tenant *t;
-	const struct operator *o;
+	const struct operator* o;
 	enum relay_rc rc = RELAY_E_OPERATOR_NOT_FOUND;
 
 	if (s == NULL || tenant_id == NULL || operator_id == NULL || out == NULL)

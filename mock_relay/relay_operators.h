@@ -23,12 +23,12 @@ struct operator_store;
 
 /* A provisioning request (§6.4.1), already validated. */
 struct operator_fields {
-	const char *email;        /* required; lowercased by the store */
-	bool has_display_name;    /* field present in the body */
-	const char *display_name; /* NULL: null */
-	bool has_routing_keys;    /* field present in the body */
-	json_t *routing_keys;     /* borrowed array of strings, deep-copied; NULL: null */
-	bool has_backend_user_id; /* field present in the body */
+	const char *email;           /* required; lowercased by the store */
+	bool has_display_name;       /* field present in the body */
+	const char *display_name;    /* NULL: null */
+	bool has_routing_keys;       /* field present in the body */
+	json_t *routing_keys;        /* borrowed array of strings, deep-copied; NULL: null */
+	bool has_backend_user_id;    /* field present in the body */
 	const char *backend_user_id; /* the backend's own user id (§6.4.5); NULL: null */
 };
 

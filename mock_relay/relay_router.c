@@ -7,8 +7,8 @@
 
 /* Every route array of the mock. Add a routes file's array here. */
 static const struct relay_route *const route_tables[] = {
-	routes_admin,  routes_control,           routes_relay,
-	routes_widget, routes_callbacks_control, routes_ws, routes_lifecycle,
+	routes_admin, routes_control,   routes_relay, routes_widget, routes_callbacks_control,
+	routes_ws,    routes_lifecycle,
 };
 
 static void allow_add(char allow[ROUTER_ALLOW_MAX], const char *method)

@@ -52,8 +52,7 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 	st->sessions = sessions_new();
 	st->lifecycle = lifecycle_new();
 	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
-	    st->lifecycle == NULL ||
-	    token_key_generate(st->token_key) != RELAY_OK) {
+	    st->lifecycle == NULL || token_key_generate(st->token_key) != RELAY_OK) {
 		relay_state_free(st);
 		return NULL;
 	}

@@ -47,8 +47,8 @@ static bool tenant_exists(struct relay_request *req, const char *tenant_id,
 			  struct relay_response *resp)
 {
 	struct tenant_snapshot *t = calloc(1, sizeof(*t));
-	enum relay_rc rc = t == NULL ? RELAY_E_NOMEM
-				     : store_tenant_snapshot(req->st->store, tenant_id, t);
+	enum relay_rc rc =
+		t == NULL ? RELAY_E_NOMEM : store_tenant_snapshot(req->st->store, tenant_id, t);
 
 	free(t);
 	if (rc != RELAY_OK)
@@ -153,10 +153,10 @@ static void trigger_put(struct relay_request *req, struct relay_response *resp)
 		if (rc != RELAY_OK)
 			response_error(resp, rc, NULL, NULL);
 		else
-			response_success(resp, 200,
-					 json_pack("{s:s, s:s?}", "tenant_id", tenant, "phrase",
-						   phrase),
-					 "Escalation trigger set.");
+			response_success(
+				resp, 200,
+				json_pack("{s:s, s:s?}", "tenant_id", tenant, "phrase", phrase),
+				"Escalation trigger set.");
 	}
 	json_decref(body);
 }

@@ -216,7 +216,7 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	f.visitor_user_id = v.sub;
 	f.locale = v.locale;
 	f.metadata = s.metadata;
-	f.mode = s.mode;            /* §9.6 */
+	f.mode = s.mode;               /* §9.6 */
 	f.routing_key = s.routing_key; /* §9.7.1: the conversation's queue */
 	rc = conv_create(st->conversations, v.tenant_id, &f, req->now_ms, NULL, v.conversation_id);
 	if (rc != RELAY_OK)
