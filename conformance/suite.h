@@ -107,6 +107,7 @@ extern const struct suite_case cases_hostile[];
 extern const struct suite_case cases_ws[];
 extern const struct suite_case cases_more[];
 extern const struct suite_case cases_callback[];
+extern const struct suite_case cases_lifecycle[];
 /* cases_mutation_gaps.c: rules the mutation test found uncovered (sdk/backend helper) */
 extern const struct suite_case cases_mutation_gaps[];
 
