@@ -23,9 +23,11 @@
 #include "relay_clock.h"
 
 const struct suite_case *const suite_tables[] = {
-	cases_envelope, cases_admin,     cases_origin,        cases_hmac1, cases_ratelimit,
-	cases_relay,    cases_widget,    cases_hostile,       cases_ws,    cases_more,
-	cases_callback, cases_lifecycle, cases_mutation_gaps, NULL};
+	cases_envelope, cases_admin,         cases_origin,
+	cases_hmac1,    cases_ratelimit,     cases_relay,
+	cases_widget,   cases_hostile,       cases_ws,
+	cases_more,     cases_callback,      cases_lifecycle,
+	cases_plan,     cases_mutation_gaps, NULL};
 
 static struct suite *g_suite; /* CMocka fixtures take no user pointer */
 

@@ -108,6 +108,7 @@ extern const struct suite_case cases_ws[];
 extern const struct suite_case cases_more[];
 extern const struct suite_case cases_callback[];
 extern const struct suite_case cases_lifecycle[];
+extern const struct suite_case cases_plan[];
 /* cases_mutation_gaps.c: rules the mutation test found uncovered (sdk/backend helper) */
 extern const struct suite_case cases_mutation_gaps[];
 

@@ -43,6 +43,7 @@ static const struct relay_rc_info rc_table[RELAY_RC_COUNT] = {
 					"Forbidden (insufficient scope)."},
 	[RELAY_E_CONVERSATION_STATE] = {409, "conversation_state",
 					"The conversation's status does not allow this."},
+	[RELAY_E_QUOTA_EXCEEDED] = {429, "quota_exceeded", "Monthly message quota reached."},
 	[RELAY_E_INTERNAL] = {500, "internal_error", "Internal error."},
 	[RELAY_E_NOMEM] = {500, "internal_error", "Out of memory."},
 	[RELAY_E_INVALID_ARGUMENT] = {500, "internal_error", "Invalid argument."},

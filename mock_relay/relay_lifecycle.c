@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "relay_callbacks.h"
 #include "relay_lifecycle.h"
@@ -14,9 +15,16 @@
 
 #define TRIGGER_SHARDS 16
 
+/* What this module keeps per tenant: the escalation phrase and the month's count. */
+struct lc_tenant {
+	char *phrase;      /* lowercased; NULL: none */
+	int64_t month;     /* §2.3.4: year * 12 + month (UTC) of the count */
+	int64_t msg_count; /* visitor messages counted in that month */
+};
+
 struct trigger_shard {
 	pthread_mutex_t lock;
-	struct relay_map phrases; /* tenant id -> lowercased phrase (owned) */
+	struct relay_map phrases; /* tenant id -> struct lc_tenant (owned) */
 };
 
 struct lifecycle {
@@ -32,6 +40,50 @@ static struct trigger_shard *shard_of(struct lifecycle *lc, const char *tenant_i
 		h *= 1099511628211ULL;
 	}
 	return &lc->shards[h % TRIGGER_SHARDS];
+}
+
+static void lc_tenant_free(void *p)
+{
+	struct lc_tenant *t = p;
+
+	if (t == NULL)
+		return;
+	free(t->phrase);
+	free(t);
+}
+
+/* Total entries (a cap, read without the other shards' locks: approximate). */
+static size_t lc_tenants(struct lifecycle *lc)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < TRIGGER_SHARDS; i++)
+		total += map_count(&lc->shards[i].phrases);
+	return total;
+}
+
+/* The tenant's entry, created when create is set; shard lock held. NULL: none / no room. */
+static struct lc_tenant *lc_tenant_get(struct lifecycle *lc, struct trigger_shard *sh,
+				       const char *tenant_id, bool create, enum relay_rc *rc)
+{
+	struct lc_tenant *t = map_get(&sh->phrases, tenant_id);
+
+	*rc = RELAY_OK;
+	if (t != NULL || !create)
+		return t;
+	*rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (lc_tenants(lc) >= LIFECYCLE_TRIGGERS_MAX)
+		return NULL;
+	*rc = RELAY_E_NOMEM;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	*rc = map_put(&sh->phrases, tenant_id, t);
+	if (*rc != RELAY_OK) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 struct lifecycle *lifecycle_new(void)
@@ -55,7 +107,7 @@ void lifecycle_free(struct lifecycle *lc)
 	if (lc == NULL)
 		return;
 	for (i = 0; i < TRIGGER_SHARDS; i++) {
-		map_cleanup(&lc->shards[i].phrases, free);
+		map_cleanup(&lc->shards[i].phrases, lc_tenant_free);
 		pthread_mutex_destroy(&lc->shards[i].lock);
 	}
 	free(lc);
@@ -67,7 +119,7 @@ void lifecycle_reset(struct lifecycle *lc)
 
 	for (i = 0; i < TRIGGER_SHARDS; i++) {
 		pthread_mutex_lock(&lc->shards[i].lock);
-		map_cleanup(&lc->shards[i].phrases, free);
+		map_cleanup(&lc->shards[i].phrases, lc_tenant_free);
 		map_init(&lc->shards[i].phrases);
 		pthread_mutex_unlock(&lc->shards[i].lock);
 	}
@@ -81,8 +133,9 @@ static char ascii_lower(char c)
 enum relay_rc lifecycle_set_trigger(struct lifecycle *lc, const char *tenant_id, const char *phrase)
 {
 	struct trigger_shard *sh;
+	struct lc_tenant *t;
 	char *copy = NULL;
-	size_t i, total = 0;
+	size_t i;
 	enum relay_rc rc = RELAY_OK;
 
 	if (lc == NULL || tenant_id == NULL)
@@ -93,18 +146,14 @@ enum relay_rc lifecycle_set_trigger(struct lifecycle *lc, const char *tenant_id,
 			return RELAY_E_NOMEM;
 		for (i = 0; copy[i] != '\0'; i++)
 			copy[i] = ascii_lower(copy[i]);
-		for (i = 0; i < TRIGGER_SHARDS; i++) /* approximate count: a cap, not a quota */
-			total += map_count(&lc->shards[i].phrases);
 	}
 	sh = shard_of(lc, tenant_id);
 	pthread_mutex_lock(&sh->lock);
-	free(map_remove(&sh->phrases, tenant_id));
-	if (copy != NULL) {
-		rc = RELAY_E_CAPACITY_EXCEEDED;
-		if (total < LIFECYCLE_TRIGGERS_MAX)
-			rc = map_put(&sh->phrases, tenant_id, copy);
-		if (rc == RELAY_OK)
-			copy = NULL;
+	t = lc_tenant_get(lc, sh, tenant_id, copy != NULL, &rc);
+	if (t != NULL) {
+		free(t->phrase);
+		t->phrase = copy;
+		copy = NULL;
 	}
 	pthread_mutex_unlock(&sh->lock);
 	free(copy);
@@ -115,6 +164,7 @@ bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, cons
 			       size_t content_len)
 {
 	struct trigger_shard *sh;
+	const struct lc_tenant *t;
 	const char *phrase;
 	size_t i, j, n;
 	bool hit = false;
@@ -123,7 +173,8 @@ bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, cons
 		return false;
 	sh = shard_of(lc, tenant_id);
 	pthread_mutex_lock(&sh->lock);
-	phrase = map_get(&sh->phrases, tenant_id);
+	t = map_get(&sh->phrases, tenant_id);
+	phrase = t != NULL ? t->phrase : NULL;
 	if (phrase != NULL) {
 		n = strlen(phrase);
 		for (i = 0; !hit && n <= content_len && i <= content_len - n; i++) {
@@ -457,4 +508,58 @@ enum relay_rc lifecycle_queue(struct relay_state *st, const char *tenant_id,
 			      json_t **page)
 {
 	return conv_list(st->conversations, tenant_id, queue_keep, (void *)op, limit, offset, page);
+}
+
+/* year * 12 + month of now_ms, UTC (§2.3.4). */
+static int64_t month_of(int64_t now_ms)
+{
+	time_t secs = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&secs, &tm) == NULL)
+		return 0;
+	return (int64_t)tm.tm_year * 12 + tm.tm_mon;
+}
+
+enum relay_rc lifecycle_quota_take(struct lifecycle *lc, const char *tenant_id, int64_t quota,
+				   int64_t now_ms)
+{
+	struct trigger_shard *sh;
+	struct lc_tenant *t;
+	int64_t month = month_of(now_ms);
+	enum relay_rc rc;
+
+	if (quota <= 0)
+		return RELAY_OK; /* no quota */
+	sh = shard_of(lc, tenant_id);
+	pthread_mutex_lock(&sh->lock);
+	t = lc_tenant_get(lc, sh, tenant_id, true, &rc);
+	if (t != NULL) {
+		if (t->month != month) { /* a new month starts a fresh count */
+			t->month = month;
+			t->msg_count = 0;
+		}
+		if (t->msg_count >= quota)
+			rc = RELAY_E_QUOTA_EXCEEDED;
+		else
+			t->msg_count++;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return rc;
+}
+
+void lifecycle_quota_refund(struct lifecycle *lc, const char *tenant_id, int64_t quota,
+			    int64_t now_ms)
+{
+	struct trigger_shard *sh;
+	struct lc_tenant *t;
+
+	if (quota <= 0)
+		return;
+	sh = shard_of(lc, tenant_id);
+	pthread_mutex_lock(&sh->lock);
+	t = map_get(&sh->phrases, tenant_id);
+	if (t != NULL && t->month == month_of(now_ms) && t->msg_count > 0)
+		t->msg_count--;
+	pthread_mutex_unlock(&sh->lock);
 }

@@ -50,6 +50,18 @@ bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, cons
 			       size_t content_len);
 
 /*
+ * §2.3.4: count one visitor message against the tenant's monthly_msg_quota (0: no
+ * quota) in the UTC calendar month of now_ms (mock clock). RELAY_E_QUOTA_EXCEEDED,
+ * not counted, once the month's count has reached quota.
+ */
+RELAY_WUR enum relay_rc lifecycle_quota_take(struct lifecycle *lc, const char *tenant_id,
+					     int64_t quota, int64_t now_ms);
+
+/* Give back a counted message that could not be stored (404, 507). */
+void lifecycle_quota_refund(struct lifecycle *lc, const char *tenant_id, int64_t quota,
+			    int64_t now_ms);
+
+/*
  * The flow after a visitor message was stored (relay API or WebSocket, §9.6.1):
  * message-received, then, while the conversation is open, the human-mode
  * assignment or the phrase's escalation, else in bot mode the bot's reply.

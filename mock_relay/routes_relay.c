@@ -110,6 +110,23 @@ static void handle_fetch_conversation(struct relay_request *req, struct relay_re
 	free(conv);
 }
 
+/* §2.3.4: one visitor message against the tenant's monthly quota (*quota: 0 = none). */
+static enum relay_rc visitor_quota_take(struct relay_request *req, int64_t *quota)
+{
+	struct tenant_snapshot *t = calloc(1, sizeof(*t));
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	*quota = 0;
+	if (t != NULL)
+		rc = store_tenant_snapshot(req->st->store, req->tenant_id, t);
+	if (rc == RELAY_OK) {
+		*quota = t->monthly_msg_quota;
+		rc = lifecycle_quota_take(req->st->lifecycle, req->tenant_id, *quota, req->now_ms);
+	}
+	free(t);
+	return rc;
+}
+
 /* §6.2.1 send/message: {conversation_id, role, content}. */
 static void handle_send_message(struct relay_request *req, struct relay_response *resp)
 {
@@ -130,8 +147,16 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 				 &content_len)) {
 		invalid(resp, "content");
 	} else {
-		rc = conv_append_message(req->st->conversations, req->tenant_id, conv_id, role,
-					 content, content_len, req->now_ms, &msg);
+		int64_t quota = 0;
+
+		/* §2.3.4: visitor messages count against the monthly quota */
+		rc = strcmp(role, "visitor") == 0 ? visitor_quota_take(req, &quota) : RELAY_OK;
+		if (rc == RELAY_OK)
+			rc = conv_append_message(req->st->conversations, req->tenant_id, conv_id,
+						 role, content, content_len, req->now_ms, &msg);
+		if (rc != RELAY_OK && rc != RELAY_E_QUOTA_EXCEEDED)
+			lifecycle_quota_refund(req->st->lifecycle, req->tenant_id, quota,
+					       req->now_ms);
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {

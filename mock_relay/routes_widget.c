@@ -62,12 +62,15 @@ static void handle_preflight(struct relay_request *req, struct relay_response *r
 	(void)response_header(resp, "Access-Control-Max-Age", "600");
 }
 
-/* §7.3.3: {"tenant_name","is_online","branding_primary_color"}. */
+/* §7.3.3: {"tenant_name","is_online","branding_primary_color","feature_flags"}. */
 static json_t *widget_config(const struct tenant_snapshot *t)
 {
-	return json_pack("{s:s, s:b, s:s?}", "tenant_name", t->tenant_name, "is_online", 1,
+	json_t *flags = json_loads(t->feature_flags, 0, NULL);
+
+	return json_pack("{s:s, s:b, s:s?, s:o}", "tenant_name", t->tenant_name, "is_online", 1,
 			 "branding_primary_color",
-			 t->branding_primary_color[0] != '\0' ? t->branding_primary_color : NULL);
+			 t->branding_primary_color[0] != '\0' ? t->branding_primary_color : NULL,
+			 "feature_flags", flags != NULL ? flags : json_object());
 }
 
 /*

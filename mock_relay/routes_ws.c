@@ -264,7 +264,8 @@ static int ws_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	json_t *root, *msg = NULL, *frame;
 	const char *type, *content;
 	size_t content_len, chars;
-	int64_t now_ms = relay_clock_now_ms(&st->clock);
+	int64_t now_ms = relay_clock_now_ms(&st->clock), quota;
+	struct tenant_snapshot *quota_snap;
 	enum relay_rc rc;
 	int code = WS_CLOSE_MALFORMED;
 
@@ -294,8 +295,23 @@ static int ws_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 		goto out;
 	}
 	code = 0;
+	/* §2.3.4: over the tenant's monthly quota → an error frame, nothing stored */
+	quota_snap = calloc(1, sizeof(*quota_snap));
+	rc = quota_snap == NULL ? RELAY_E_NOMEM
+				: store_tenant_snapshot(st->store, ci->tenant_id, quota_snap);
+	quota = rc == RELAY_OK ? quota_snap->monthly_msg_quota : 0;
+	free(quota_snap);
+	if (rc == RELAY_OK)
+		rc = lifecycle_quota_take(st->lifecycle, ci->tenant_id, quota, now_ms);
+	if (rc == RELAY_E_QUOTA_EXCEEDED) {
+		*reply = frame_text(
+			json_pack("{s:s, s:s}", "type", "error", "code", "quota_exceeded"));
+		goto out;
+	}
 	rc = conv_append_message(st->conversations, ci->tenant_id, ci->conversation_id, "visitor",
 				 content, content_len, now_ms, &msg);
+	if (rc != RELAY_OK)
+		lifecycle_quota_refund(st->lifecycle, ci->tenant_id, quota, now_ms);
 	if (rc == RELAY_E_CAPACITY_EXCEEDED) {
 		*reply = frame_text(
 			json_pack("{s:s, s:s}", "type", "error", "code", "capacity_exceeded"));

@@ -269,6 +269,9 @@ static struct mock *start(struct receiver *rx, struct mock_tenant *t)
 	return m;
 }
 
+/* The timestamp relay_ok() signs with: the mock's frozen clock, or 0 for real time. */
+static int64_t sign_at_ms;
+
 /* A signed relay call answered with status; returns data (new reference). */
 static json_t *relay_ok(struct mock *m, const struct mock_tenant *t, const char *method,
 			const char *path, const char *body, long status)
@@ -277,7 +280,7 @@ static json_t *relay_ok(struct mock *m, const struct mock_tenant *t, const char 
 	json_t *data;
 
 	assert_int_equal(mock_signed(m, method, path, body, t->tenant_id, t->tenant_secret,
-				     relay_clock_real_ms(), &resp),
+				     sign_at_ms != 0 ? sign_at_ms : relay_clock_real_ms(), &resp),
 			 0);
 	data = mock_check_success(&resp, status);
 	client_response_cleanup(&resp);
@@ -1004,6 +1007,112 @@ static void test_relay_user_id_is_stable_across_provisioning(void **state)
 	assert_int_equal(mock_stop(m), 0);
 }
 
+/* §2.3.3: feature_flags stored, replaced by update/tenant, kept otherwise, in widget-config. */
+static void test_feature_flags_stored_and_given_to_the_widget(void **state)
+{
+	struct mock *m = mock_start(NULL);
+	struct mock_tenant t;
+	struct client_response resp;
+	char path[256];
+	long status;
+	json_t *env, *flags;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(
+		mock_provision(m,
+			       "{\"tenant_name\":\"Flags\",\"feature_flags\":{\"live_chat\":"
+			       "true,\"csat_survey\":false}}",
+			       &t),
+		0);
+	snprintf(path, sizeof(path), "/api/v1/fetch/tenant?tenant_id=%s", t.tenant_id);
+	env = mock_admin(m, "GET", path, NULL, &status);
+	assert_int_equal(status, 200);
+	flags = json_object_get(json_object_get(env, "data"), "feature_flags");
+	assert_true(json_is_true(json_object_get(flags, "live_chat")));
+	assert_true(json_is_false(json_object_get(flags, "csat_survey")));
+	json_decref(env);
+
+	/* an update without the field keeps them; with it, replaces them (TM: partial) */
+	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", t.tenant_id);
+	json_decref(mock_admin(m, "POST", path, "{\"plan_tier\":\"pro\"}", &status));
+	assert_int_equal(status, 200);
+	env = mock_admin(m, "POST", path, "{\"feature_flags\":{\"file_upload\":true}}", &status);
+	assert_int_equal(status, 200);
+	flags = json_object_get(json_object_get(env, "data"), "feature_flags");
+	assert_int_equal(json_object_size(flags), 1);
+	assert_true(json_is_true(json_object_get(flags, "file_upload")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(env, "data"), "plan_tier")),
+		"pro");
+	json_decref(env);
+	env = mock_admin(m, "POST", path, "{\"feature_flags\":{\"Bad-Name\":true}}", &status);
+	assert_int_equal(status, 422);
+	assert_string_equal(mock_error_code(env), "validation_failed");
+	json_decref(env);
+	env = mock_admin(m, "POST", path, "{\"feature_flags\":{\"x\":1}}", &status);
+	assert_int_equal(status, 422);
+	json_decref(env);
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/fetch/widget-config?tenant_id=%s&widget_public_key=%s", t.tenant_id,
+		 t.widget_public_key);
+	assert_int_equal(mock_call(m, "GET", path, NULL, 0, NULL, &resp), 0);
+	env = mock_check_success(&resp, 200);
+	client_response_cleanup(&resp);
+	assert_non_null(env);
+	assert_true(json_is_true(
+		json_object_get(json_object_get(env, "feature_flags"), "file_upload")));
+	json_decref(env);
+	assert_int_equal(mock_stop(m), 0);
+}
+
+/* §2.3.4: monthly_msg_quota counts visitor messages per UTC month of the mock clock. */
+static void test_monthly_quota_refuses_visitor_messages_until_next_month(void **state)
+{
+	struct mock_tenant t;
+	struct mock *m = start(NULL, &t);
+	struct client_response resp;
+	char conv[64], path[256], body[256];
+	long status;
+
+	(void)state;
+	assert_int_equal(mock_set_clock(m, 1782036000000LL), 0); /* 2026-06-21T10:00:00Z */
+	sign_at_ms = 1782036000000LL;
+	snprintf(path, sizeof(path), "/api/v1/update/tenant?tenant_id=%s", t.tenant_id);
+	json_decref(mock_admin(m, "POST", path, "{\"monthly_msg_quota\":2}", &status));
+	assert_int_equal(status, 200);
+	new_conv(m, &t, ",\"mode\":\"human\"", conv);
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"m\"}", conv);
+	json_decref(relay_ok(m, &t, "POST", "/api/v1/relay/send/message", body, 201));
+	json_decref(relay_ok(m, &t, "POST", "/api/v1/relay/send/message", body, 201));
+	assert_int_equal(mock_signed(m, "POST", "/api/v1/relay/send/message", body, t.tenant_id,
+				     t.tenant_secret, 1782036000000LL, &resp),
+			 0);
+	assert_int_equal(mock_check_error(&resp, 429, "quota_exceeded", NULL), 0);
+	client_response_cleanup(&resp);
+	/* other roles are not counted; a message to an unknown conversation is given back */
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"system\",\"content\":\"s\"}", conv);
+	assert_int_equal(mock_signed(m, "POST", "/api/v1/relay/send/message", body, t.tenant_id,
+				     t.tenant_secret, 1782036000000LL, &resp),
+			 0);
+	assert_int_equal(resp.status, 201);
+	client_response_cleanup(&resp);
+	/* next month (2026-07-01T00:00:00Z): a fresh count */
+	assert_int_equal(mock_set_clock(m, 1782864000000LL), 0);
+	snprintf(body, sizeof(body),
+		 "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"m\"}", conv);
+	assert_int_equal(mock_signed(m, "POST", "/api/v1/relay/send/message", body, t.tenant_id,
+				     t.tenant_secret, 1782864000000LL, &resp),
+			 0);
+	assert_int_equal(resp.status, 201);
+	client_response_cleanup(&resp);
+	sign_at_ms = 0;
+	assert_int_equal(mock_stop(m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1127,8 @@ int main(void)
 		cmocka_unit_test(test_scenario_plays_the_whole_lifecycle),
 		cmocka_unit_test(test_widget_socket_gets_bot_status_and_operator_frames),
 		cmocka_unit_test(test_relay_user_id_is_stable_across_provisioning),
+		cmocka_unit_test(test_feature_flags_stored_and_given_to_the_widget),
+		cmocka_unit_test(test_monthly_quota_refuses_visitor_messages_until_next_month),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
