@@ -167,15 +167,26 @@ static json_t *entry_json(const struct journal_entry *e)
 			"at_ms", (json_int_t)e->at_ms, "method", e->method, "path", e->path,
 			"status", e->status, "error_code", str_or_null(e->error_code), "tenant_id",
 			str_or_null(e->tenant_id), "duration_us", (json_int_t)e->duration_us);
-	if (obj == NULL || !e->hmac1)
+	if (obj == NULL)
 		return obj;
-	h = json_pack("{s:o, s:s, s:o, s:o}", "timestamp",
-		      e->has_timestamp ? json_string(e->timestamp) : json_null(), "body_sha256",
-		      e->body_sha256, "signing_string", str_or_null(e->signing_string),
-		      "failed_step", str_or_null(e->failed_step));
-	if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
-		json_decref(obj);
-		return NULL;
+	if (e->hmac1) {
+		h = json_pack("{s:o, s:s, s:o, s:o}", "timestamp",
+			      e->has_timestamp ? json_string(e->timestamp) : json_null(),
+			      "body_sha256", e->body_sha256, "signing_string",
+			      str_or_null(e->signing_string), "failed_step",
+			      str_or_null(e->failed_step));
+		if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
+			json_decref(obj);
+			return NULL;
+		}
+	}
+	if (e->conversation_id[0] != '\0') { /* §10.3.3: the lifecycle status after the call */
+		h = json_pack("{s:s, s:s}", "id", e->conversation_id, "status",
+			      e->conversation_status);
+		if (h == NULL || json_object_set_new(obj, "conversation", h) != 0) {
+			json_decref(obj);
+			return NULL;
+		}
 	}
 	return obj;
 }

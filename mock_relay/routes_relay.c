@@ -48,6 +48,20 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 	return v;
 }
 
+/* §10.3.3: the journal entry names the conversation and its status after the call. */
+static void journal_conversation(struct relay_request *req, const char *conversation_id)
+{
+	struct conv_life life;
+
+	if (conv_life_get(req->st->conversations, req->tenant_id, conversation_id, &life) !=
+	    RELAY_OK)
+		return;
+	journal_copy(req->journal->conversation_id, sizeof(req->journal->conversation_id),
+		     conversation_id);
+	journal_copy(req->journal->conversation_status, sizeof(req->journal->conversation_status),
+		     conv_status_name(life.status));
+}
+
 /* §6.1.1 create/conversation: {visitor_user_id, visitor_display_name, locale, metadata}. */
 static void handle_create_conversation(struct relay_request *req, struct relay_response *resp)
 {
@@ -85,6 +99,7 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 			/* §6.1.3, §9.4; the payload bytes are fixed inside the call */
 			callbacks_emit(req->st, req->tenant_id, "conversation-started",
 				       json_incref(conv));
+			journal_conversation(req, json_string_value(json_object_get(conv, "id")));
 			response_success(resp, 201, conv, "Conversation created.");
 		}
 	}
@@ -103,10 +118,12 @@ static void handle_fetch_conversation(struct relay_request *req, struct relay_re
 		return;
 	/* the object's text, kept since creation: no tree built or dumped per call */
 	rc = conv_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
-	if (rc != RELAY_OK)
+	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
-	else
+	} else {
 		response_success_text(resp, 200, conv, len, "Conversation fetched.");
+		journal_conversation(req, id);
+	}
 	free(conv);
 }
 
@@ -170,6 +187,7 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 							  NULL);
 			else
 				json_decref(msg);
+			journal_conversation(req, conv_id);
 		}
 	}
 	json_decref(body);

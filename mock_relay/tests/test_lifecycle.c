@@ -485,6 +485,26 @@ static void test_human_mode_first_message_is_pending_without_bot(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "mode")), "human");
 	assert_string_equal(json_string_value(json_object_get(c, "routing_key")), "store-7");
 	assert_int_equal(strncmp(json_string_value(json_object_get(c, "ticket_id")), "tkt_", 4), 0);
+	/* §10.3.3: the journal names the conversation and its status after each relay call */
+	{
+		char path[200];
+		json_t *j, *e;
+		long st;
+
+		snprintf(path, sizeof(path), "/__mock/journal?tenant_id=%s&limit=1", t.tenant_id);
+		j = mock_admin(m, "GET", path, NULL, &st);
+		assert_int_equal(st, 200);
+		e = json_array_get(json_object_get(json_object_get(j, "data"), "items"), 0);
+		assert_string_equal(json_string_value(json_object_get(e, "path")),
+				    "/api/v1/relay/fetch/conversation");
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(e, "conversation"), "id")),
+				    conv);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(e, "conversation"), "status")),
+				    "pending");
+		json_decref(j);
+	}
 	/* conversation-started, message-received, ticket-created, message-received */
 	rx_wait(rx, 4);
 	assert_string_equal(rx_event(rx, 0), "conversation-started");
