@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "relay_clock.h"
+#include "relay_wsclient.h"
 #include "suite.h"
 
 #define LC_RECV_MAX  64
@@ -765,6 +766,80 @@ static void lifecycle_scenario(struct case_ctx *x)
 	lc_receiver_stop(&r);
 }
 
+/* The next text frame as JSON (NULL on close, timeout or non-JSON). */
+static json_t *lc_ws_next(struct case_ctx *x, struct wsclient *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int op = 0;
+	json_t *j = NULL;
+	int wait = x->s->cfg.timeout_ms < 60000 ? (int)x->s->cfg.timeout_ms : 60000;
+
+	if (wsclient_recv(c, wait, &op, &text, &len) != WSCLIENT_GOT)
+		return NULL;
+	if (op == WSCLIENT_TEXT) {
+		report_case_log(x->rc, "frame: %.300s", text);
+		j = json_loadb(text, len, 0, NULL);
+	}
+	free(text);
+	return j;
+}
+
+/* §9.6.6: the widget socket gets a status frame when its conversation escalates. */
+static void lifecycle_ws_status_frame(struct case_ctx *x)
+{
+	const char *base = x->s->cfg.base_url;
+	struct wsclient_options opt = {x->t.origin[0] != '\0' ? x->t.origin : NULL,
+				       (int)x->s->cfg.timeout_ms, x->s->cfg.insecure, NULL};
+	struct wsclient_error err;
+	struct wsclient *c;
+	char tok[4200], sid[128], url[8400], conv[128];
+	size_t blen = strlen(base);
+	json_t *f;
+	int i;
+
+	if (!visitor_session(x, tok, sizeof(tok), sid, sizeof(sid)))
+		return;
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if (strncmp(base, "https://", 8) == 0)
+		snprintf(url, sizeof(url), "wss://%.*s/api/v1/ws/widget?token=%s", (int)blen - 8,
+			 base + 8, tok);
+	else
+		snprintf(url, sizeof(url), "ws://%.*s/api/v1/ws/widget?token=%s", (int)blen - 7,
+			 base + 7, tok);
+	c = wsclient_connect_opts(url, &opt, &err);
+	if (!expect_true(x, c != NULL, "the upgrade answered 101 (§8.1.3): %s", err.text))
+		return;
+	f = lc_ws_next(x, c);
+	snprintf(conv, sizeof(conv), "%s",
+		 or_q(json_string_value(json_object_get(f, "conversation_id"))));
+	json_decref(f);
+	if (expect_true(x, strncmp(conv, "conv_", 5) == 0,
+			"a welcome frame names the "
+			"conversation (§8.1.4)") &&
+	    lc_escalate(x, conv)) {
+		bool seen = false;
+
+		for (i = 0; i < 3 && !seen; i++) {
+			f = lc_ws_next(x, c);
+			if (f == NULL)
+				break;
+			seen = streq(json_string_value(json_object_get(f, "type")), "status") &&
+			       streq(json_string_value(json_object_get(f, "status")), "pending") &&
+			       streq(json_string_value(json_object_get(f, "reason")),
+				     "escalated") &&
+			       strncmp(or_q(json_string_value(json_object_get(f, "ticket_id"))),
+				       "tkt_", 4) == 0;
+			json_decref(f);
+		}
+		expect_true(x, seen,
+			    "a {type: status, status: pending, reason: escalated, ticket_id} frame "
+			    "(§9.6.6)");
+	}
+	wsclient_free(c);
+}
+
 #define NEED_LC    (NEED_ADMIN | NEED_TENANT | NEED_MOCK)
 #define NEED_LC_CB (NEED_ADMIN | NEED_MOCK | NEED_CALLBACK) /* provisions its own tenant */
 
@@ -810,6 +885,9 @@ const struct suite_case cases_lifecycle[] = {
 	 "A retried conversation-started is acknowledged before the conversation's next event "
 	 "arrives",
 	 lifecycle_order_retry},
+	{"lifecycle.ws.status-frame", "9.6.6", REPORT_INFERRED, NEED_LC | NEED_WIDGET,
+	 "The widget socket gets a status frame (pending, escalated, ticket_id) on escalation",
+	 lifecycle_ws_status_frame},
 	{"lifecycle.scenario.events", "10.6.5", REPORT_INFERRED, NEED_LC_CB,
 	 "One scenario call plays the whole lifecycle; the twelve callbacks arrive in order, "
 	 "signed",
