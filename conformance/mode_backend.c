@@ -431,6 +431,187 @@ static void case_ack_time(struct backend *b)
 	report_case_end(b->report, c);
 }
 
+/* One step of a conversation's life as the relay reports it (§9.6, §10.8.5). */
+struct life_step {
+	const char *event;
+	const char *status;        /* the conversation's status after the step */
+	const char *ticket_status; /* NULL: no ticket yet */
+	bool operator_acts;        /* agent-* and ticket-assigned/-resolved name the operator */
+};
+
+/* The order the mock's scenario plays (§10.8.5): every event of one conversation. */
+static const struct life_step life[] = {
+	{"conversation-started", "open", NULL, false},
+	{"message-received", "open", NULL, false},
+	{"escalation-triggered", "pending", "open", false},
+	{"ticket-created", "pending", "open", false},
+	{"message-received", "pending", "open", false},
+	{"agent-assigned", "assigned", "assigned", true},
+	{"ticket-assigned", "assigned", "assigned", true},
+	{"agent-released", "pending", "open", true},
+	{"agent-assigned", "assigned", "assigned", true},
+	{"ticket-assigned", "assigned", "assigned", true},
+	{"agent-resolved", "resolved", "resolved", true},
+	{"ticket-resolved", "resolved", "resolved", true},
+};
+#define LIFE_STEPS (sizeof(life) / sizeof(life[0]))
+
+/* The ids one lifecycle shares. */
+struct life_ids {
+	char conv[PREFIXED_ID_MAX + 1], ticket[PREFIXED_ID_MAX + 1], op[PREFIXED_ID_MAX + 1];
+	char msg[2][PREFIXED_ID_MAX + 1];
+	char created[RFC3339_LEN + 1];
+};
+
+/* The §9.3 payload of step i, data as §9.3.2 / §9.6.4 describe it. */
+static bool life_payload(struct backend *b, const struct life_ids *ids, size_t i,
+			 struct callback *cb)
+{
+	const struct life_step *st = &life[i];
+	char now[RFC3339_LEN + 1];
+	int64_t ms = relay_clock_real_ms();
+	json_t *conv, *data, *p;
+
+	if (ids_prefixed("evt_", ms + b->seq++, cb->event_id) != RELAY_OK)
+		return false;
+	ids_rfc3339(ms, now);
+	conv = json_pack("{s:s, s:s, s:n, s:s, s:{}, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id",
+			 ids->conv, "visitor_user_id", "scenario-visitor", "visitor_display_name",
+			 "locale", "fr", "metadata", "status", st->status, "created_at",
+			 ids->created, "mode", "bot", "routing_key", "store-1", "ticket_id",
+			 st->ticket_status != NULL ? ids->ticket : NULL, "operator_id",
+			 strcmp(st->status, "open") != 0 && strcmp(st->status, "pending") != 0
+				 ? ids->op
+				 : NULL);
+	if (conv == NULL)
+		return false;
+	if (strcmp(st->event, "conversation-started") == 0) {
+		data = conv;
+	} else if (strcmp(st->event, "message-received") == 0) {
+		json_decref(conv);
+		data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", ids->msg[i > 1],
+				 "conversation_id", ids->conv, "role", "visitor", "content",
+				 i > 1 ? "I would like to talk to a human, please."
+				       : "Hello, I have a question about my order.",
+				 "created_at", now);
+	} else {
+		data = json_pack("{s:s, s:o, s:{s:s, s:s, s:s, s:s, s:s?, s:s}, s:s}",
+				 "conversation_id", ids->conv, "conversation", conv, "ticket", "id",
+				 ids->ticket, "conversation_id", ids->conv, "routing_key",
+				 "store-1", "status", st->ticket_status, "operator_id",
+				 strcmp(st->ticket_status, "open") != 0 ? ids->op : NULL,
+				 "created_at", ids->created, "routing_key", "store-1");
+		if (data != NULL && strcmp(st->event, "escalation-triggered") == 0)
+			json_object_set_new(data, "reason", json_string("trigger_phrase"));
+		if (data != NULL && st->operator_acts)
+			json_object_set_new(data, "operator_id", json_string(ids->op));
+	}
+	if (data == NULL)
+		return false;
+	p = json_pack("{s:s, s:s, s:s, s:s, s:o}", "event_id", cb->event_id, "event", st->event,
+		      "tenant_id", b->tenant_id, "occurred_at", now, "data", data);
+	if (p == NULL)
+		return false;
+	cb->body = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (cb->body == NULL)
+		return false;
+	cb->body_len = strlen(cb->body);
+	snprintf(cb->path, sizeof(cb->path), "/api/v1/chat-callbacks/%s", st->event);
+	return true;
+}
+
+/*
+ * backend.lifecycle.in-order and backend.lifecycle.duplicates: one conversation's
+ * whole life (§10.8.5), every callback in order, each acknowledged; then each
+ * redelivered (same event_id and bytes, signed afresh, §9.2.2) and acknowledged.
+ */
+static void case_lifecycle(struct backend *b)
+{
+	static const char in_order[] = "backend.lifecycle.in-order";
+	static const char dups[] = "backend.lifecycle.duplicates";
+	struct callback cbs[LIFE_STEPS];
+	struct report_case *c;
+	struct life_ids ids;
+	int64_t ms = relay_clock_real_ms();
+	size_t i, sent = 0;
+	long st;
+	bool ok = true;
+
+	if (!selected(b, in_order) && !selected(b, dups))
+		return;
+	memset(cbs, 0, sizeof(cbs));
+	memset(&ids, 0, sizeof(ids));
+	ids_rfc3339(ms, ids.created);
+	if (ids_prefixed("conv_", ms, ids.conv) != RELAY_OK ||
+	    ids_prefixed("tkt_", ms, ids.ticket) != RELAY_OK ||
+	    ids_prefixed("op_", ms, ids.op) != RELAY_OK ||
+	    ids_prefixed("msg_", ms, ids.msg[0]) != RELAY_OK ||
+	    ids_prefixed("msg_", ms + 1, ids.msg[1]) != RELAY_OK)
+		return;
+	/* the duplicates case needs the lifecycle sent first, reported or not */
+	c = selected(b, in_order)
+		    ? report_case_begin(b->report, in_order, "9.5.2",
+					"a whole conversation lifecycle (12 callbacks, §10.8.5), "
+					"sent in order, is acknowledged event by event",
+					REPORT_DOCUMENTED)
+		    : NULL;
+	for (i = 0; i < LIFE_STEPS && ok; i++) {
+		if (!life_payload(b, &ids, i, &cbs[i])) {
+			if (c != NULL)
+				report_case_verdict(c, REPORT_FAIL, "could not build the payload");
+			ok = false;
+			break;
+		}
+		st = send_callback(b, &cbs[i], SPOIL_NONE);
+		sent++;
+		if (c != NULL)
+			report_case_log(c, "%zu. POST %s event_id %s -> %ld", i + 1, cbs[i].path,
+					cbs[i].event_id, st);
+		if (st < 200 || st > 299) {
+			if (c != NULL) {
+				report_case_verdict(
+					c, REPORT_FAIL,
+					"step %zu (%s) of the lifecycle was answered %ld; every "
+					"event of a conversation must be acknowledged (2xx)",
+					i + 1, life[i].event, st);
+				case_details(c, &cbs[i], "2xx");
+			}
+			ok = false;
+		}
+	}
+	if (c != NULL)
+		report_case_end(b->report, c);
+
+	if (selected(b, dups)) {
+		c = report_case_begin(b->report, dups, "9.3.3",
+				      "every callback of the lifecycle delivered again (same "
+				      "event_id and body) is acknowledged",
+				      REPORT_DOCUMENTED);
+		for (i = 0; c != NULL && ok && i < sent; i++) {
+			st = send_callback(b, &cbs[i], SPOIL_NONE);
+			report_case_log(c, "again %s event_id %s -> %ld", cbs[i].path,
+					cbs[i].event_id, st);
+			if (st < 200 || st > 299) {
+				report_case_verdict(
+					c, REPORT_FAIL,
+					"the redelivered %s (event_id %s) was answered "
+					"%ld: acknowledge duplicates without processing "
+					"them again (CWH)",
+					life[i].event, cbs[i].event_id, st);
+				case_details(c, &cbs[i], "2xx");
+				break;
+			}
+		}
+		if (c != NULL && !ok)
+			report_case_verdict(c, REPORT_SKIP,
+					    "the lifecycle was not acknowledged in order");
+		report_case_end(b->report, c);
+	}
+	for (i = 0; i < LIFE_STEPS; i++)
+		callback_cleanup(&cbs[i]);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: relay-conformance backend --callback-url URL --tenant-secret SK\n"
@@ -526,6 +707,7 @@ int mode_backend_main(int argc, char **argv)
 	for (i = 0; i < sizeof(rejects) / sizeof(rejects[0]); i++)
 		case_reject(&b, &rejects[i]);
 	case_duplicate(&b);
+	case_lifecycle(&b);
 
 	report_print_summary(b.report);
 	rc = report_exit_status(b.report);

@@ -23,8 +23,9 @@
 #include "suite_http.h"
 
 const struct suite_case *const suite_tables[] = {
-	cases_envelope, cases_admin, cases_origin,  cases_hmac1, cases_ratelimit, cases_relay,
-	cases_widget,   cases_cors,  cases_hostile, cases_ws,    cases_callback,  NULL};
+	cases_envelope, cases_admin,     cases_origin, cases_hmac1,   cases_ratelimit,
+	cases_relay,    cases_widget,    cases_cors,   cases_hostile, cases_ws,
+	cases_callback, cases_lifecycle, cases_plan,   NULL};
 
 static struct suite *g_suite; /* CMocka fixtures take no user pointer */
 

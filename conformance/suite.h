@@ -122,6 +122,8 @@ extern const struct suite_case cases_cors[];
 extern const struct suite_case cases_hostile[];
 extern const struct suite_case cases_ws[];
 extern const struct suite_case cases_callback[];
+extern const struct suite_case cases_lifecycle[];
+extern const struct suite_case cases_plan[];
 
 /* 1 when the target is http://127.0.0.1:PORT or http://localhost:PORT (then *port is set). */
 bool suite_target_local(const struct suite *s, int *port);

@@ -55,6 +55,7 @@ struct operator_store;
 struct session_store;
 struct callbacks;
 struct ws_hub;
+struct lifecycle;
 
 struct relay_state {
 	struct relay_config cfg;
@@ -69,6 +70,7 @@ struct relay_state {
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */
+	struct lifecycle *lifecycle;      /* §9.6: escalation triggers (relay_lifecycle) */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */

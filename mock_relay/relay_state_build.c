@@ -13,6 +13,7 @@
 #include "relay_faults.h"
 #include "relay_journal.h"
 #include "relay_jwt.h"
+#include "relay_lifecycle.h"
 #include "relay_state_build.h"
 #include "session_store.h"
 #include "tenant_store.h"
@@ -50,8 +51,9 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 	st->conversations = conv_store_new();
 	st->operators = operator_store_new();
 	st->sessions = session_store_new();
+	st->lifecycle = lifecycle_new();
 	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
-	    token_key_generate(st->token_key) != RELAY_OK) {
+	    st->lifecycle == NULL || token_key_generate(st->token_key) != RELAY_OK) {
 		relay_state_free(st);
 		return NULL;
 	}
@@ -73,6 +75,7 @@ void relay_state_free(struct relay_state *st)
 	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
 	session_store_free(st->sessions);
+	lifecycle_free(st->lifecycle);
 	operator_store_free(st->operators);
 	conv_store_free(st->conversations);
 	OPENSSL_cleanse(st->token_key, sizeof(st->token_key));
@@ -88,6 +91,7 @@ void relay_state_reset(struct relay_state *st)
 	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);
 	session_store_reset(st->sessions);
+	lifecycle_reset(st->lifecycle);
 	operator_store_reset(st->operators);
 	conv_store_reset(st->conversations);
 	faults_reset(st->faults);

@@ -165,10 +165,11 @@ static void relay_messages_fetch(struct case_ctx *x)
 
 	if (!make_conversation(x, &x->t, id, sizeof(id)))
 		return;
+	/* not visitor: the bot would answer those (§9.6.1) */
 	for (int i = 1; i <= 3; i++) {
 		snprintf(body, sizeof(body),
 			 "{\"conversation_id\":\"%s\",\"role\":\"%s\",\"content\":\"m%d\"}", id,
-			 i == 2 ? "operator" : "visitor", i);
+			 i == 2 ? "operator" : "system", i);
 		req_signed(x, &x->t, "POST", SEND_MSG, body);
 		if (!expect_status(x, 201, NULL))
 			return;

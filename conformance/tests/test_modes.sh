@@ -216,6 +216,7 @@ past-only-window backend.reject.future-5min
 no-signature-check backend.reject.wrong-signature
 reserialized-body backend.callback.message-received.signed
 reject-duplicates backend.duplicate.acknowledged
+reject-duplicates backend.lifecycle.duplicates
 slow-ack backend.callback.ack-within-5s
 BUGS
 

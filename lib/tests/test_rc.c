@@ -39,6 +39,9 @@ static const struct {
 	{RELAY_E_VALIDATION_FAILED, "validation_failed", 422},
 	{RELAY_E_RATE_LIMITED, "rate_limited", 429},
 	{RELAY_E_CAPACITY_EXCEEDED, "capacity_exceeded", 507},
+	{RELAY_E_INSUFFICIENT_SCOPE, "insufficient_scope", 403},
+	{RELAY_E_CONVERSATION_STATE, "conversation_state", 409},
+	{RELAY_E_QUOTA_EXCEEDED, "quota_exceeded", 429},
 	{RELAY_E_INTERNAL, "internal_error", 500},
 };
 

@@ -40,6 +40,8 @@ struct delivery {
 	char event[32];
 	char tenant_id[HMAC1_TENANT_MAX + 1];
 	char url[CALLBACKS_URL_MAX + 64];
+	char order_key[PREFIXED_ID_MAX + 1]; /* the conversation it belongs to (§9.5.6), "" none */
+	uint64_t order_hash;                 /* FNV-1a of order_key */
 	char *body; /* fixed once: every attempt sends these bytes (§9.2.2) */
 	size_t body_len;
 	enum delivery_state state;
@@ -66,6 +68,7 @@ struct callbacks {
 
 	pthread_mutex_t lock;
 	struct delivery *ring[CALLBACKS_KEEP]; /* ring[(head + i) % KEEP], oldest first */
+	uint64_t blocked[CALLBACKS_KEEP];      /* scratch of order_blocked(), lock held */
 	size_t head;
 	size_t count;
 	bool stop;
@@ -205,11 +208,32 @@ static void delivery_record(struct callbacks *cb, struct delivery *d, const stru
 	}
 }
 
+/*
+ * §9.5.6: events of one conversation are delivered one at a time, in queue order.
+ * Walks the ring oldest first and tells whether d (pending, at ring position i)
+ * must wait: an earlier delivery of the same conversation is still pending.
+ * blocked[] collects the hashes of conversations with a pending delivery so far;
+ * *n_blocked its size. Lock held.
+ */
+static bool order_blocked(const struct delivery *d, uint64_t *blocked, size_t *n_blocked)
+{
+	size_t k;
+
+	if (d->order_key[0] == '\0')
+		return false;
+	for (k = 0; k < *n_blocked; k++)
+		if (blocked[k] == d->order_hash)
+			return true;
+	if (*n_blocked < CALLBACKS_KEEP)
+		blocked[(*n_blocked)++] = d->order_hash;
+	return false;
+}
+
 /* Start every due attempt that fits in a free slot. */
 static void start_due(struct callbacks *cb)
 {
 	struct delivery *due[CALLBACKS_INFLIGHT_MAX];
-	size_t n_due = 0, i, free_slots = 0;
+	size_t n_due = 0, i, free_slots = 0, n_blocked = 0;
 	int64_t now = mono_ms();
 
 	for (i = 0; i < CALLBACKS_INFLIGHT_MAX; i++)
@@ -219,7 +243,9 @@ static void start_due(struct callbacks *cb)
 	for (i = 0; i < cb->count && n_due < free_slots; i++) {
 		struct delivery *d = cb->ring[(cb->head + i) % CALLBACKS_KEEP];
 
-		if (d->state == DELIVERY_PENDING && !d->in_flight && d->next_mono_ms <= now) {
+		if (d->state != DELIVERY_PENDING || order_blocked(d, cb->blocked, &n_blocked))
+			continue;
+		if (!d->in_flight && d->next_mono_ms <= now) {
 			d->in_flight = true;
 			due[n_due++] = d;
 		}
@@ -311,13 +337,15 @@ static void finish_done(struct callbacks *cb)
 static int next_wait_ms(struct callbacks *cb)
 {
 	int64_t now = mono_ms(), best = 1000;
-	size_t i;
+	size_t i, n_blocked = 0;
 
 	pthread_mutex_lock(&cb->lock);
 	for (i = 0; i < cb->count; i++) {
 		struct delivery *d = cb->ring[(cb->head + i) % CALLBACKS_KEEP];
 
-		if (d->state == DELIVERY_PENDING && !d->in_flight && d->next_mono_ms - now < best)
+		if (d->state != DELIVERY_PENDING || order_blocked(d, cb->blocked, &n_blocked))
+			continue;
+		if (!d->in_flight && d->next_mono_ms - now < best)
 			best = d->next_mono_ms - now;
 	}
 	pthread_mutex_unlock(&cb->lock);
@@ -423,6 +451,31 @@ void callbacks_reset(struct callbacks *cb)
 	pthread_mutex_unlock(&cb->lock);
 }
 
+/*
+ * §9.5.6: the conversation an event belongs to: data.conversation_id (messages,
+ * lifecycle events), data.conversation.id, or data.id of conversation-started.
+ */
+static void order_key_set(struct delivery *d, const char *event, const json_t *data)
+{
+	const char *key = json_string_value(json_object_get(data, "conversation_id"));
+	uint64_t h = 14695981039346656037ULL;
+	const char *p;
+
+	if (key == NULL)
+		key = json_string_value(
+			json_object_get(json_object_get(data, "conversation"), "id"));
+	if (key == NULL && strcmp(event, "conversation-started") == 0)
+		key = json_string_value(json_object_get(data, "id"));
+	if (key == NULL || strlen(key) > PREFIXED_ID_MAX)
+		return;
+	snprintf(d->order_key, sizeof(d->order_key), "%s", key);
+	for (p = key; *p != '\0'; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ULL;
+	}
+	d->order_hash = h;
+}
+
 /* {callback_url_base}/api/v1/chat-callbacks/<event>, base without trailing '/' (§9.1). */
 static void build_url(const char *base, const char *event, char url[CALLBACKS_URL_MAX + 64])
 {
@@ -482,6 +535,7 @@ enum relay_rc callbacks_enqueue(struct callbacks *cb, const char *tenant_id, con
 	d->body_len = strlen(d->body);
 	d->state = DELIVERY_PENDING;
 	d->next_mono_ms = mono_ms();
+	order_key_set(d, event, data);
 
 	pthread_mutex_lock(&cb->lock);
 	if (cb->count == CALLBACKS_KEEP) {

@@ -230,16 +230,27 @@ static json_t *entry_json(const struct journal_entry *e)
 			str_or_null(e->error_code), "tenant_id", str_or_null(e->tenant_id),
 			"duration_us", (json_int_t)e->duration_us, "headers", headers_json(e),
 			"headers_truncated", e->headers_truncated);
-	if (obj == NULL || !e->hmac1)
+	if (obj == NULL)
 		return obj;
-	h = json_pack("{s:o, s:s, s:o, s:o, s:o}", "timestamp",
-		      e->has_timestamp ? json_string(e->timestamp) : json_null(), "body_sha256",
-		      e->body_sha256, "signing_string", str_or_null(e->signing_string),
-		      "failed_step", str_or_null(e->failed_step), "reason",
-		      str_or_null(e->failed_step[0] != '\0' ? e->detail : ""));
-	if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
-		json_decref(obj);
-		return NULL;
+	if (e->hmac1) {
+		h = json_pack("{s:o, s:s, s:o, s:o, s:o}", "timestamp",
+			      e->has_timestamp ? json_string(e->timestamp) : json_null(),
+			      "body_sha256", e->body_sha256, "signing_string",
+			      str_or_null(e->signing_string), "failed_step",
+			      str_or_null(e->failed_step), "reason",
+			      str_or_null(e->failed_step[0] != '\0' ? e->detail : ""));
+		if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
+			json_decref(obj);
+			return NULL;
+		}
+	}
+	if (e->conversation_id[0] != '\0') { /* §10.3.3: the lifecycle status after the call */
+		h = json_pack("{s:s, s:s}", "id", e->conversation_id, "status",
+			      e->conversation_status);
+		if (h == NULL || json_object_set_new(obj, "conversation", h) != 0) {
+			json_decref(obj);
+			return NULL;
+		}
 	}
 	return obj;
 }

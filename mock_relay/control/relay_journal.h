@@ -47,6 +47,8 @@ struct journal_entry {
 			    1];              /* "" unless the timestamp passed §4.1.3 */
 	char failed_step[16];                /* "" when every step passed */
 	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (hmac1.reason, static text) */
+	char conversation_id[64];     /* §10.3.3: the conversation the call concerned, "" none */
+	char conversation_status[16]; /* its status after the call (§9.6.3) */
 };
 
 struct relay_journal;

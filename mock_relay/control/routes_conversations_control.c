@@ -21,7 +21,7 @@ static void conversations_get(struct relay_request *req, struct relay_response *
 	    !request_int_param(req, "limit", 1, CONV_LIST_LIMIT_MAX, CONV_LIST_LIMIT_DEF, &limit,
 			       resp))
 		return;
-	rc = conv_store_list(req->st->conversations, tenant, (size_t)limit, &page);
+	rc = conv_store_list_recent(req->st->conversations, tenant, (size_t)limit, &page);
 	if (rc != RELAY_OK)
 		response_error(resp, rc, NULL, NULL);
 	else

@@ -79,7 +79,7 @@ static void setup(void)
 {
 	struct tenant_fields tf;
 	struct conv_fields cf = {"visitor-1", NULL, NULL, NULL, NULL, NULL};
-	struct operator_fields of = {"op@demo.com", false, NULL, false, NULL};
+	struct operator_fields of = {"op@demo.com", false, NULL, false, NULL, false, NULL};
 	const char *field, *reason;
 	json_t *body, *data = NULL, *op = NULL;
 	bool created;

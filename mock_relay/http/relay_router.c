@@ -15,6 +15,7 @@ static const struct relay_route *const route_tables[] = {
 	routes_ws,
 	routes_conversations_control,
 	routes_ui,
+	routes_lifecycle,
 };
 
 static void allow_add(char allow[ROUTER_ALLOW_MAX], const char *method)

@@ -10,6 +10,7 @@
 #include "callbacks_emit.h"
 #include "conv_store.h"
 #include "relay_jwt.h"
+#include "relay_lifecycle.h"
 #include "relay_origin.h"
 #include "session_store.h"
 #include "relay_state.h"
@@ -136,7 +137,8 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	json_t *root, *msg = NULL, *frame;
 	const char *type, *content;
 	size_t content_len, chars;
-	int64_t now_ms = relay_clock_now_ms(&st->clock);
+	int64_t now_ms = relay_clock_now_ms(&st->clock), quota;
+	struct tenant_snapshot *quota_snap;
 	enum relay_rc rc;
 	int code = WS_CLOSE_MALFORMED;
 
@@ -166,8 +168,23 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 		goto out;
 	}
 	code = 0;
+	/* §2.3.4: over the tenant's monthly quota → an error frame, nothing stored */
+	quota_snap = calloc(1, sizeof(*quota_snap));
+	rc = quota_snap == NULL ? RELAY_E_NOMEM
+				: tenant_store_snapshot(st->store, ci->tenant_id, quota_snap);
+	quota = rc == RELAY_OK ? quota_snap->monthly_msg_quota : 0;
+	free(quota_snap);
+	if (rc == RELAY_OK)
+		rc = lifecycle_quota_take(st->lifecycle, ci->tenant_id, quota, now_ms);
+	if (rc == RELAY_E_QUOTA_EXCEEDED) {
+		*reply = frame_text(
+			json_pack("{s:s, s:s}", "type", "error", "code", "quota_exceeded"));
+		goto out;
+	}
 	rc = conv_store_append_message(st->conversations, ci->tenant_id, ci->conversation_id,
 				       "visitor", content, content_len, now_ms, &msg);
+	if (rc != RELAY_OK)
+		lifecycle_quota_refund(st->lifecycle, ci->tenant_id, quota, now_ms);
 	if (rc == RELAY_E_CAPACITY_EXCEEDED) {
 		*reply = frame_text(
 			json_pack("{s:s, s:s}", "type", "error", "code", "capacity_exceeded"));
@@ -181,7 +198,8 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	frame = ws_message_frame(msg);
 	if (frame != NULL)
 		ws_push_message(st, ci->tenant_id, ci->conversation_id, frame);
-	callbacks_emit(st, ci->tenant_id, "message-received", msg);
+	/* message-received, then the bot or the escalation (§9.6.1) */
+	lifecycle_visitor_message(st, ci->tenant_id, ci->conversation_id, msg, NULL);
 	msg = NULL;
 out:
 	json_decref(msg);

@@ -15,6 +15,7 @@
 #include "relay_fields.h"
 #include "relay_jwt.h"
 #include "operator_store.h"
+#include "relay_lifecycle.h"
 #include "relay_router.h"
 #include "session_store.h"
 #include "tenant_store.h"
@@ -48,6 +49,20 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 	return v;
 }
 
+/* §10.3.3: the journal entry names the conversation and its status after the call. */
+static void journal_conversation(struct relay_request *req, const char *conversation_id)
+{
+	struct conv_life life;
+
+	if (conv_store_life_get(req->st->conversations, req->tenant_id, conversation_id, &life) !=
+	    RELAY_OK)
+		return;
+	journal_copy(req->journal->conversation_id, sizeof(req->journal->conversation_id),
+		     conversation_id);
+	journal_copy(req->journal->conversation_status, sizeof(req->journal->conversation_status),
+		     conv_store_status_name(life.status));
+}
+
 /* §6.1.1 create/conversation: {visitor_user_id, visitor_display_name, locale, metadata}. */
 static void handle_create_conversation(struct relay_request *req, struct relay_response *resp)
 {
@@ -70,6 +85,12 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 		invalid(resp, "locale");
 	} else if (!field_object(body, "metadata", &f.metadata)) {
 		invalid(resp, "metadata");
+	} else if (!field_string(body, "routing_key", FIELD_NULLABLE, 1, ROUTING_KEY_MAX,
+				 &f.routing_key, NULL)) {
+		invalid(resp, "routing_key");
+	} else if (!field_string(body, "mode", 0, 1, 8, &f.mode, NULL) ||
+		   (f.mode != NULL && strcmp(f.mode, "bot") != 0 && strcmp(f.mode, "human") != 0)) {
+		invalid(resp, "mode");
 	} else {
 		rc = conv_store_create(req->st->conversations, req->tenant_id, &f, req->now_ms,
 				       &conv, NULL);
@@ -79,6 +100,7 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 			/* §6.1.3, §9.4; the payload bytes are fixed inside the call */
 			callbacks_emit(req->st, req->tenant_id, "conversation-started",
 				       json_incref(conv));
+			journal_conversation(req, json_string_value(json_object_get(conv, "id")));
 			response_success(resp, 201, conv, "Conversation created.");
 		}
 	}
@@ -97,11 +119,30 @@ static void handle_fetch_conversation(struct relay_request *req, struct relay_re
 		return;
 	/* the object's text, kept since creation: no tree built or dumped per call */
 	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
-	if (rc != RELAY_OK)
+	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
-	else
+	} else {
 		response_success_text(resp, 200, conv, len, "Conversation fetched.");
+		journal_conversation(req, id);
+	}
 	free(conv);
+}
+
+/* §2.3.4: one visitor message against the tenant's monthly quota (*quota: 0 = none). */
+static enum relay_rc visitor_quota_take(struct relay_request *req, int64_t *quota)
+{
+	struct tenant_snapshot *t = calloc(1, sizeof(*t));
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	*quota = 0;
+	if (t != NULL)
+		rc = tenant_store_snapshot(req->st->store, req->tenant_id, t);
+	if (rc == RELAY_OK) {
+		*quota = t->monthly_msg_quota;
+		rc = lifecycle_quota_take(req->st->lifecycle, req->tenant_id, *quota, req->now_ms);
+	}
+	free(t);
+	return rc;
 }
 
 /* §6.2.1 send/message: {conversation_id, role, content}. */
@@ -124,17 +165,31 @@ static void handle_send_message(struct relay_request *req, struct relay_response
 				 &content_len)) {
 		invalid(resp, "content");
 	} else {
-		rc = conv_store_append_message(req->st->conversations, req->tenant_id, conv_id,
-					       role, content, content_len, req->now_ms, &msg);
+		int64_t quota = 0;
+
+		/* §2.3.4: visitor messages count against the monthly quota */
+		rc = strcmp(role, "visitor") == 0 ? visitor_quota_take(req, &quota) : RELAY_OK;
+		if (rc == RELAY_OK)
+			rc = conv_store_append_message(req->st->conversations, req->tenant_id,
+						       conv_id, role, content, content_len,
+						       req->now_ms, &msg);
+		if (rc != RELAY_OK && rc != RELAY_E_QUOTA_EXCEEDED)
+			lifecycle_quota_refund(req->st->lifecycle, req->tenant_id, quota,
+					       req->now_ms);
 		if (rc != RELAY_OK) {
 			response_error(resp, rc, NULL, NULL);
 		} else {
 			/* §6.2.4: pushed to the conversation's sockets; visitor → callback */
 			ws_push_message(req->st, req->tenant_id, conv_id, ws_message_frame(msg));
-			if (strcmp(role, "visitor") == 0)
-				callbacks_emit(req->st, req->tenant_id, "message-received",
-					       json_incref(msg));
+			/* the bot's reply (§9.6.1) comes after the answer's message */
+			json_incref(msg);
 			response_success(resp, 201, msg, "Message sent.");
+			if (strcmp(role, "visitor") == 0)
+				lifecycle_visitor_message(req->st, req->tenant_id, conv_id, msg,
+							  NULL);
+			else
+				json_decref(msg);
+			journal_conversation(req, conv_id);
 		}
 	}
 	json_decref(body);
@@ -194,7 +249,7 @@ static void handle_mint_visitor_token(struct relay_request *req, struct relay_re
 	struct tenant_snapshot t;
 	struct visitor_session v;
 	struct visitor_claims c;
-	struct conv_fields f = {NULL, NULL, "fr", NULL, "bot", NULL};
+	struct conv_fields f = {NULL, NULL, "fr", NULL, NULL, NULL};
 	const char *visitor, *email_hash;
 	size_t email_hash_len;
 	json_int_t ttl;
@@ -322,7 +377,11 @@ static void handle_provision_operator(struct relay_request *req, struct relay_re
 		invalid(resp, "display_name");
 	} else if (!routing_keys_valid(body, &f.has_routing_keys, &f.routing_keys)) {
 		invalid(resp, "routing_keys");
+	} else if (!field_string(body, "backend_user_id", FIELD_NULLABLE | FIELD_NO_CONTROL, 1,
+				 VISITOR_ID_MAX, &f.backend_user_id, NULL)) {
+		invalid(resp, "backend_user_id");
 	} else {
+		f.has_backend_user_id = json_object_get(body, "backend_user_id") != NULL;
 		f.email = email;
 		rc = operator_store_provision(req->st->operators, req->tenant_id, &f, req->now_ms,
 					      &created, &op);

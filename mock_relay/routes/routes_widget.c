@@ -58,12 +58,15 @@ static void handle_preflight(struct relay_request *req, struct relay_response *r
 	(void)response_header(resp, "Access-Control-Max-Age", "600");
 }
 
-/* §7.3.3: {"tenant_name","is_online","branding_primary_color"}. */
+/* §7.3.3: {"tenant_name","is_online","branding_primary_color","feature_flags"}. */
 static json_t *widget_config(const struct tenant_snapshot *t)
 {
-	return json_pack("{s:s, s:b, s:s?}", "tenant_name", t->tenant_name, "is_online", 1,
+	json_t *flags = json_loads(t->feature_flags, 0, NULL);
+
+	return json_pack("{s:s, s:b, s:s?, s:o}", "tenant_name", t->tenant_name, "is_online", 1,
 			 "branding_primary_color",
-			 t->branding_primary_color[0] != '\0' ? t->branding_primary_color : NULL);
+			 t->branding_primary_color[0] != '\0' ? t->branding_primary_color : NULL,
+			 "feature_flags", flags != NULL ? flags : json_object());
 }
 
 /*
@@ -212,8 +215,8 @@ static void handle_create_session(struct relay_request *req, struct relay_respon
 	f.visitor_user_id = v.sub;
 	f.locale = v.locale;
 	f.metadata = s.metadata;
-	f.mode = v.mode;
-	f.routing_key = s.routing_key;
+	f.mode = s.mode;               /* §9.6 */
+	f.routing_key = s.routing_key; /* §9.7.1: the conversation's queue */
 	rc = conv_store_create(st->conversations, v.tenant_id, &f, req->now_ms, NULL,
 			       v.conversation_id);
 	if (rc != RELAY_OK)

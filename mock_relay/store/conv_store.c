@@ -2,6 +2,7 @@
  * conv_store.c - conversations and messages, per-tenant buckets (SPEC §6.1, §6.2).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,10 +24,10 @@ struct conversation {
 	char *visitor_display_name; /* NULL: null */
 	char *locale;
 	json_t *metadata;
-	char *mode;        /* NULL: none (relay API conversation) */
-	char *routing_key; /* NULL: none */
 	int64_t created_ms;
-	char *json; /* conversation_json() as compact text, made once: nothing in it changes */
+	uint64_t seq;          /* creation order in the store (UUIDv7 is random inside a ms) */
+	struct conv_life life; /* §9.6; changed only by conv_store_life_apply() */
+	char *json;            /* conversation_json() as compact text, rebuilt when life changes */
 	size_t json_len;
 	struct message *messages;
 	size_t n_messages, cap_messages;
@@ -39,7 +40,17 @@ struct conv_tenant {
 
 struct conv_store {
 	struct tenant_buckets buckets; /* tenant id -> struct conv_tenant */
+	uint64_t next_seq;             /* atomic (__atomic builtins): creation order */
 };
+
+static const char *const status_names[] = {"open", "pending", "assigned", "resolved"};
+
+const char *conv_store_status_name(enum conv_status st)
+{
+	if ((int)st < 0 || (size_t)st >= sizeof(status_names) / sizeof(status_names[0]))
+		return "open";
+	return status_names[st];
+}
 
 static const char *const roles[] = {"visitor", "operator", "bot", "system"};
 
@@ -113,8 +124,6 @@ static void conversation_free(void *p)
 	free(c->visitor_user_id);
 	free(c->visitor_display_name);
 	free(c->locale);
-	free(c->mode);
-	free(c->routing_key);
 	json_decref(c->metadata);
 	free(c->json);
 	free(c);
@@ -185,13 +194,38 @@ static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)
 /* The conversation object of §6.1.2 (new reference, NULL when out of memory). */
 static json_t *conversation_json(const struct conversation *c)
 {
+	const struct conv_life *l = &c->life;
 	char created[RFC3339_LEN + 1];
 
 	ids_rfc3339(c->created_ms, created);
-	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s}", "id", c->id, "visitor_user_id",
-			 c->visitor_user_id, "visitor_display_name", c->visitor_display_name,
-			 "locale", c->locale, "metadata", json_deep_copy(c->metadata), "status",
-			 "open", "created_at", created);
+	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s, s:s, s:s?, s:s?, s:s?}", "id", c->id,
+			 "visitor_user_id", c->visitor_user_id, "visitor_display_name",
+			 c->visitor_display_name, "locale", c->locale, "metadata",
+			 json_deep_copy(c->metadata), "status", conv_store_status_name(l->status),
+			 "created_at", created, "mode", l->human ? "human" : "bot", "routing_key",
+			 l->has_routing_key ? l->routing_key : NULL, "ticket_id",
+			 l->ticket_id[0] != '\0' ? l->ticket_id : NULL, "operator_id",
+			 l->operator_id[0] != '\0' ? l->operator_id : NULL);
+}
+
+/* Re-serialize c->json after its state changed. Lock held. */
+static enum relay_rc conversation_rebuild(struct conversation *c, json_t **obj)
+{
+	json_t *o = conversation_json(c);
+	char *text;
+
+	if (o == NULL)
+		return RELAY_E_NOMEM;
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text == NULL) {
+		json_decref(o);
+		return RELAY_E_NOMEM;
+	}
+	free(c->json);
+	c->json = text;
+	c->json_len = strlen(text);
+	*obj = o;
+	return RELAY_OK;
 }
 
 /* The message object of §6.2.3. */
@@ -229,13 +263,19 @@ enum relay_rc conv_store_create(struct conv_store *s, const char *tenant_id,
 		f->visitor_display_name != NULL ? strdup(f->visitor_display_name) : NULL;
 	c->locale = strdup(f->locale != NULL ? f->locale : "fr");
 	c->metadata = f->metadata != NULL ? json_deep_copy(f->metadata) : json_object();
-	c->mode = f->mode != NULL ? strdup(f->mode) : NULL;
-	c->routing_key = f->routing_key != NULL ? strdup(f->routing_key) : NULL;
 	c->created_ms = now_ms;
+	c->seq = __atomic_fetch_add(&s->next_seq, 1, __ATOMIC_RELAXED);
+	c->life.human = f->mode != NULL && strcmp(f->mode, "human") == 0;
+	if (f->routing_key != NULL) {
+		if (strlen(f->routing_key) >= sizeof(c->life.routing_key)) {
+			rc = RELAY_E_INVALID_ARGUMENT;
+			goto out;
+		}
+		snprintf(c->life.routing_key, sizeof(c->life.routing_key), "%s", f->routing_key);
+		c->life.has_routing_key = true;
+	}
 	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
-	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL) ||
-	    (f->mode != NULL && c->mode == NULL) ||
-	    (f->routing_key != NULL && c->routing_key == NULL))
+	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL))
 		goto out;
 	out = conversation_json(c);
 	if (out == NULL)
@@ -457,27 +497,25 @@ static int list_cmp(const void *a, const void *b)
 	return -strcmp(x->id, y->id);
 }
 
-/* A conversation as listed by §10.6.1 (new reference, NULL when out of memory). */
+/*
+ * A conversation as listed by §10.6.1 (new reference, NULL when out of memory): the
+ * conversation object (its mode and routing_key included, §9.6) and "message_count".
+ */
 static json_t *list_item_json(const struct conversation *c)
 {
 	json_t *o = json_loadb(c->json, c->json_len, JSON_DECODE_ANY, NULL);
 
 	if (o == NULL)
 		return NULL;
-	if (json_object_set_new(o, "mode", c->mode != NULL ? json_string(c->mode) : json_null()) !=
-		    0 ||
-	    json_object_set_new(o, "routing_key",
-				c->routing_key != NULL ? json_string(c->routing_key)
-						       : json_null()) != 0 ||
-	    json_object_set_new(o, "message_count", json_integer((json_int_t)c->n_messages)) != 0) {
+	if (json_object_set_new(o, "message_count", json_integer((json_int_t)c->n_messages)) != 0) {
 		json_decref(o);
 		return NULL;
 	}
 	return o;
 }
 
-enum relay_rc conv_store_list(struct conv_store *s, const char *tenant_id, size_t limit,
-			      json_t **page)
+enum relay_rc conv_store_list_recent(struct conv_store *s, const char *tenant_id, size_t limit,
+				     json_t **page)
 {
 	struct conv_tenant *t;
 	struct list_cls l = {NULL, 0};
@@ -526,4 +564,142 @@ size_t conv_store_count(struct conv_store *s, const char *tenant_id)
 	n = map_count(&t->convs);
 	bucket_unlock(s, t);
 	return n;
+}
+
+enum relay_rc conv_store_life_apply(struct conv_store *s, const char *tenant_id,
+				    const char *conversation_id, conv_life_fn fn,
+				    conv_life_done_fn done, void *ctx, json_t **conv)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	struct conv_life life, before;
+	json_t *obj = NULL;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || fn == NULL)
+		return rc;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c == NULL)
+		goto out;
+	life = c->life;
+	rc = fn(ctx, &life);
+	if (rc != RELAY_OK)
+		goto out;
+	if (memcmp(&life, &c->life, sizeof(life)) != 0) {
+		before = c->life;
+		c->life = life;
+		rc = conversation_rebuild(c, &obj);
+		if (rc != RELAY_OK) {
+			c->life = before;
+			goto out;
+		}
+		if (done != NULL)
+			done(ctx, obj);
+	} else if (conv != NULL) {
+		obj = json_loadb(c->json, c->json_len, 0, NULL);
+		if (obj == NULL) {
+			rc = RELAY_E_NOMEM;
+			goto out;
+		}
+	}
+	if (conv != NULL) {
+		*conv = obj;
+		obj = NULL;
+	}
+out:
+	bucket_unlock(s, t);
+	json_decref(obj);
+	return rc;
+}
+
+enum relay_rc conv_store_life_get(struct conv_store *s, const char *tenant_id,
+				  const char *conversation_id, struct conv_life *out)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || out == NULL)
+		return rc;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c != NULL) {
+		*out = c->life;
+		rc = RELAY_OK;
+	}
+	bucket_unlock(s, t);
+	return rc;
+}
+
+struct list_ctx {
+	bool (*keep)(void *ctx, const struct conv_life *life);
+	void *keep_ctx;
+	const struct conversation **found;
+	size_t n;
+};
+
+static int list_collect(void *ctx, const char *key, void *value)
+{
+	struct list_ctx *l = ctx;
+	const struct conversation *c = value;
+
+	(void)key;
+	if (l->keep(l->keep_ctx, &c->life))
+		l->found[l->n++] = c;
+	return 0;
+}
+
+/* Creation order. */
+static int conv_cmp(const void *a, const void *b)
+{
+	const struct conversation *x = *(const struct conversation *const *)a;
+	const struct conversation *y = *(const struct conversation *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+enum relay_rc conv_store_list(struct conv_store *s, const char *tenant_id,
+			      bool (*keep)(void *ctx, const struct conv_life *life), void *ctx,
+			      size_t limit, size_t offset, json_t **page)
+{
+	struct conv_tenant *t;
+	struct list_ctx l = {keep, ctx, NULL, 0};
+	json_t *items = json_array(), *o;
+	enum relay_rc rc = RELAY_E_NOMEM;
+	size_t i;
+
+	if (items == NULL || keep == NULL || page == NULL)
+		goto fail;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t != NULL) {
+		/* at most CONV_MAX_PER_TENANT conversations (§13) */
+		l.found = malloc((map_count(&t->convs) + 1) * sizeof(*l.found));
+		if (l.found == NULL) {
+			bucket_unlock(s, t);
+			goto fail;
+		}
+		map_each(&t->convs, list_collect, &l);
+		qsort(l.found, l.n, sizeof(*l.found), conv_cmp);
+		for (i = offset; i < l.n && i - offset < limit; i++) {
+			o = json_loadb(l.found[i]->json, l.found[i]->json_len, 0, NULL);
+			if (o == NULL || json_array_append_new(items, o) != 0) {
+				bucket_unlock(s, t);
+				goto fail;
+			}
+		}
+		bucket_unlock(s, t);
+	}
+	*page = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)l.n, "limit",
+			  (json_int_t)limit, "offset", (json_int_t)offset);
+	items = NULL;
+	rc = *page != NULL ? RELAY_OK : RELAY_E_NOMEM;
+fail:
+	free(l.found);
+	json_decref(items);
+	return rc;
 }

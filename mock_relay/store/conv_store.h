@@ -12,6 +12,7 @@
 #ifndef CONV_STORE_H
 #define CONV_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@
 #define CONV_PAGE_LIMIT_MAX 200   /* §6.2.5 */
 #define CONV_PAGE_LIMIT_DEF 50
 
+#define CONV_ROUTING_KEY_MAX 128 /* §7.1.2, characters */
+
 struct conv_store;
 
 /* Fields of a new conversation (§6.1.1); strings are copied, metadata deep-copied. */
@@ -34,9 +37,29 @@ struct conv_fields {
 	const char *visitor_display_name; /* NULL: null */
 	const char *locale;               /* NULL: "fr" */
 	json_t *metadata;                 /* borrowed object; NULL: {} */
-	const char *mode;                 /* the widget session's mode; NULL: none (relay API) */
-	const char *routing_key;          /* the widget session's queue; NULL: none */
+	const char *mode;                 /* "bot" | "human"; NULL: "bot" (§9.6) */
+	const char *routing_key;          /* the queue (§9.7); NULL: null */
 };
+
+/* §9.6.3: open → pending → assigned → resolved (released: assigned → pending). */
+enum conv_status { CONV_OPEN = 0, CONV_PENDING, CONV_ASSIGNED, CONV_RESOLVED };
+
+/*
+ * The conversation's lifecycle state (§9.6), changed only by conv_store_life_apply()
+ * under the conversation's lock. Empty strings are null.
+ */
+struct conv_life {
+	enum conv_status status;
+	bool human;                                     /* mode "human" */
+	char routing_key[4 * CONV_ROUTING_KEY_MAX + 1]; /* UTF-8; "" = null */
+	bool has_routing_key;                           /* routing_key is not null */
+	char ticket_id[PREFIXED_ID_MAX + 1];            /* "" until a ticket exists */
+	int64_t ticket_created_ms;
+	char operator_id[PREFIXED_ID_MAX + 1]; /* assigned operator, "" when none */
+};
+
+/* "open", "pending", "assigned" or "resolved". */
+const char *conv_store_status_name(enum conv_status st);
 
 /* New empty store; NULL when out of memory. Free with conv_store_free(). */
 struct conv_store *conv_store_new(void);
@@ -99,11 +122,40 @@ RELAY_WUR enum relay_rc conv_store_fetch_messages(struct conv_store *s, const ch
 /*
  * §10.6.1 (control plane): the tenant's conversations, newest first (created_at, then
  * id), at most limit: *page = {"items":[...],"total"}; each item is the conversation
- * object followed by "mode", "routing_key" (null when none) and "message_count". An
+ * object (with its "mode" and "routing_key", §9.6) followed by "message_count". An
  * unknown tenant has none.
  */
-RELAY_WUR enum relay_rc conv_store_list(struct conv_store *s, const char *tenant_id, size_t limit,
-					json_t **page);
+RELAY_WUR enum relay_rc conv_store_list_recent(struct conv_store *s, const char *tenant_id,
+					       size_t limit, json_t **page);
+
+/*
+ * Change one conversation's lifecycle state atomically. Under the conversation's
+ * lock, fn(ctx, life) edits a copy of the state and returns RELAY_OK to keep it
+ * (any other rc is returned and nothing changes); when the state changed, the
+ * stored object is rebuilt and done(ctx, conv) (may be NULL) runs, still under
+ * the lock, with the new conversation object (borrowed), so what it queues is in
+ * the order of the changes. fn and done MUST NOT call into this store. On
+ * RELAY_OK *conv (may be NULL) receives the object after the call (new
+ * reference). RELAY_E_CONVERSATION_NOT_FOUND as conv_store_fetch().
+ */
+typedef enum relay_rc (*conv_life_fn)(void *ctx, struct conv_life *life);
+typedef void (*conv_life_done_fn)(void *ctx, const json_t *conv);
+RELAY_WUR enum relay_rc conv_store_life_apply(struct conv_store *s, const char *tenant_id,
+					      const char *conversation_id, conv_life_fn fn,
+					      conv_life_done_fn done, void *ctx, json_t **conv);
+
+/* A copy of the lifecycle state. RELAY_E_CONVERSATION_NOT_FOUND as conv_store_fetch(). */
+RELAY_WUR enum relay_rc conv_store_life_get(struct conv_store *s, const char *tenant_id,
+					    const char *conversation_id, struct conv_life *out);
+
+/*
+ * The tenant's conversations for which keep(ctx, life) is true, oldest first
+ * (creation order), as {"items":[conversation…],"total","limit","offset"}.
+ * keep runs under the tenant's lock. An unknown tenant has none.
+ */
+RELAY_WUR enum relay_rc conv_store_list(struct conv_store *s, const char *tenant_id,
+					bool (*keep)(void *ctx, const struct conv_life *life),
+					void *ctx, size_t limit, size_t offset, json_t **page);
 
 /* Number of conversations the tenant holds (tests, diagnostics). */
 size_t conv_store_count(struct conv_store *s, const char *tenant_id);

@@ -2,6 +2,7 @@
  * operator_store.c - operators, idempotent on (email, tenant) (SPEC §6.4).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@ struct operator
 	char *display_name;   /* NULL: null */
 	json_t *routing_keys; /* NULL: null */
 	int64_t created_ms;
+	char relay_user_id[PREFIXED_ID_MAX + 1]; /* §6.4.5: made once, never changes */
+	char *backend_user_id;                   /* NULL: null */
 };
 
 struct op_tenant {
@@ -55,6 +58,7 @@ static void operator_free(void *p)
 	if (o == NULL)
 		return;
 	free(o->display_name);
+	free(o->backend_user_id);
 	json_decref(o->routing_keys);
 	free(o);
 }
@@ -130,15 +134,16 @@ static json_t *operator_json(const struct operator* o, bool created)
 
 	ids_rfc3339(o->created_ms, at);
 	return json_pack(
-		"{s:s, s:b, s:s, s:s?, s:o?, s:s}", "operator_id", o->id, "created", created,
-		"email", o->email, "display_name", o->display_name, "routing_keys",
-		o->routing_keys != NULL ? json_deep_copy(o->routing_keys) : NULL, "created_at", at);
+		"{s:s, s:b, s:s, s:s?, s:o?, s:s, s:s, s:s?}", "operator_id", o->id, "created",
+		created, "email", o->email, "display_name", o->display_name, "routing_keys",
+		o->routing_keys != NULL ? json_deep_copy(o->routing_keys) : NULL, "created_at", at,
+		"relay_user_id", o->relay_user_id, "backend_user_id", o->backend_user_id);
 }
 
 /* Replace the fields present in f. Copies are made before anything changes. */
 static enum relay_rc operator_apply(struct operator* o, const struct operator_fields *f)
 {
-	char *name = NULL;
+	char *name = NULL, *backend = NULL;
 	json_t *keys = NULL;
 
 	if (f->has_display_name && f->display_name != NULL) {
@@ -146,12 +151,24 @@ static enum relay_rc operator_apply(struct operator* o, const struct operator_fi
 		if (name == NULL)
 			return RELAY_E_NOMEM;
 	}
+	if (f->has_backend_user_id && f->backend_user_id != NULL) {
+		backend = strdup(f->backend_user_id);
+		if (backend == NULL) {
+			free(name);
+			return RELAY_E_NOMEM;
+		}
+	}
 	if (f->has_routing_keys && f->routing_keys != NULL) {
 		keys = json_deep_copy(f->routing_keys);
 		if (keys == NULL) {
 			free(name);
+			free(backend);
 			return RELAY_E_NOMEM;
 		}
+	}
+	if (f->has_backend_user_id) {
+		free(o->backend_user_id);
+		o->backend_user_id = backend;
 	}
 	if (f->has_display_name) {
 		free(o->display_name);
@@ -206,6 +223,8 @@ enum relay_rc operator_store_provision(struct operator_store *s, const char *ten
 		memcpy(fresh->email, email, len + 1);
 		fresh->created_ms = now_ms;
 		rc = ids_prefixed("op_", now_ms, fresh->id);
+		if (rc == RELAY_OK)
+			rc = ids_prefixed("ru_", now_ms, fresh->relay_user_id);
 		if (rc != RELAY_OK)
 			goto out;
 		rc = operator_apply(fresh, f);
@@ -250,4 +269,40 @@ enum relay_rc operator_store_find(struct operator_store *s, const char *tenant_i
 		rc = RELAY_OK;
 	bucket_unlock(s, t);
 	return rc;
+}
+
+enum relay_rc operator_store_get(struct operator_store *s, const char *tenant_id,
+				 const char *operator_id, struct operator_view *out)
+{
+	struct op_tenant *t;
+	const struct operator* o;
+	enum relay_rc rc = RELAY_E_OPERATOR_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || operator_id == NULL || out == NULL)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	o = map_get(&t->by_id, operator_id);
+	if (o != NULL) {
+		rc = RELAY_OK;
+		snprintf(out->operator_id, sizeof(out->operator_id), "%s", o->id);
+		snprintf(out->relay_user_id, sizeof(out->relay_user_id), "%s", o->relay_user_id);
+		if (o->routing_keys != NULL) {
+			out->routing_keys = json_deep_copy(o->routing_keys);
+			if (out->routing_keys == NULL)
+				rc = RELAY_E_NOMEM;
+		}
+	}
+	bucket_unlock(s, t);
+	return rc;
+}
+
+void operator_store_view_cleanup(struct operator_view *v)
+{
+	if (v == NULL)
+		return;
+	json_decref(v->routing_keys);
+	v->routing_keys = NULL;
 }

@@ -28,6 +28,7 @@ void tenant_fields_cleanup(struct tenant_fields *f)
 	free(f->plan_tier);
 	free(f->branding_primary_color);
 	free(f->stripe_customer_id);
+	json_decref(f->feature_flags);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -186,6 +187,44 @@ static enum relay_rc parse_callback(const json_t *v, struct tenant_fields *f, co
 	return RELAY_OK;
 }
 
+/* 1 when name matches ^[a-z][a-z0-9_]{0,63}$ (§2.3.3). */
+static int flag_name_valid(const char *name)
+{
+	size_t i;
+
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		return 0;
+	for (i = 1; name[i] != '\0'; i++) {
+		char c = name[i];
+
+		if (i >= TENANT_FLAG_NAME_MAX ||
+		    !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* §2.3.3: an object of at most 32 flag names → booleans; it replaces the stored one. */
+static enum relay_rc parse_flags(const json_t *v, struct tenant_fields *f, const char **field,
+				 const char **reason)
+{
+	static const char why[] = "feature_flags must be an object of at most 32 names "
+				  "(^[a-z][a-z0-9_]{0,63}$) mapped to true or false";
+	const char *k;
+	json_t *b;
+
+	if (!json_is_object(v) || json_object_size(v) > TENANT_FLAGS_MAX)
+		return bad(field, reason, "feature_flags", why);
+	json_object_foreach((json_t *)v, k, b)
+	{
+		if (!flag_name_valid(k) || !json_is_boolean(b))
+			return bad(field, reason, "feature_flags", why);
+	}
+	json_decref(f->feature_flags);
+	f->feature_flags = json_deep_copy(v);
+	return f->feature_flags != NULL ? RELAY_OK : RELAY_E_NOMEM;
+}
+
 static enum relay_rc parse_color(const json_t *v, struct tenant_fields *f, const char **field,
 				 const char **reason)
 {
@@ -274,13 +313,14 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 	}
 	if (mode == TENANT_PARSE_PROVISION) {
 		f->set = TF_NAME | TF_ORIGINS | TF_RATE | TF_CALLBACK | TF_PLAN | TF_QUOTA |
-			 TF_SEATS | TF_COLOR | TF_STRIPE;
+			 TF_SEATS | TF_COLOR | TF_STRIPE | TF_FLAGS;
 		f->rate_limit_per_min = TENANT_RATE_DEFAULT;
 		f->monthly_msg_quota = TENANT_QUOTA_DEFAULT;
 		f->agent_seats = TENANT_SEATS_DEFAULT;
 		f->origins = calloc(1, sizeof(*f->origins));
 		f->plan_tier = strdup(TENANT_PLAN_DEFAULT);
-		if (f->origins == NULL || f->plan_tier == NULL) {
+		f->feature_flags = json_object();
+		if (f->origins == NULL || f->plan_tier == NULL || f->feature_flags == NULL) {
 			rc = RELAY_E_NOMEM;
 			goto out;
 		}
@@ -364,6 +404,13 @@ enum relay_rc tenant_fields_parse(const json_t *body, enum tenant_parse_mode mod
 				       &f->stripe_customer_id, field, reason,
 				       "stripe_customer_id must be 1-255 characters without "
 				       "control characters, or null");
+		if (rc != RELAY_OK)
+			goto out;
+	}
+	v = json_object_get(body, "feature_flags");
+	if (v != NULL) {
+		f->set |= TF_FLAGS;
+		rc = parse_flags(v, f, field, reason);
 		if (rc != RELAY_OK)
 			goto out;
 	}

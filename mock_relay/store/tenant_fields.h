@@ -31,7 +31,10 @@
 #define TENANT_SEATS_MAX      100000
 #define TENANT_PLAN_DEFAULT   "free"
 #define TENANT_SEATS_DEFAULT  1
-#define TENANT_QUOTA_DEFAULT  0 /* 0: no quota (the mock never enforces quotas) */
+#define TENANT_QUOTA_DEFAULT  0  /* 0: no quota (§2.3.4: visitor messages per month) */
+#define TENANT_FLAGS_MAX      32 /* §2.3.3: feature_flags entries */
+#define TENANT_FLAG_NAME_MAX  64 /* ^[a-z][a-z0-9_]{0,63}$ */
+#define TENANT_FLAGS_JSON_MAX (TENANT_FLAGS_MAX * (TENANT_FLAG_NAME_MAX + 9) + 2)
 
 /* Bits of tenant_fields.set: which fields the body named. */
 enum tenant_field_bit {
@@ -43,7 +46,8 @@ enum tenant_field_bit {
 	TF_QUOTA = 1u << 5,
 	TF_SEATS = 1u << 6,
 	TF_COLOR = 1u << 7,
-	TF_STRIPE = 1u << 8
+	TF_STRIPE = 1u << 8,
+	TF_FLAGS = 1u << 9
 };
 
 /* Validated values; every string is owned (tenant_fields_cleanup() frees them). */
@@ -59,6 +63,7 @@ struct tenant_fields {
 	int64_t agent_seats;
 	char *branding_primary_color; /* NULL: none */
 	char *stripe_customer_id;     /* NULL: none */
+	json_t *feature_flags;        /* object of booleans (§2.3.3), owned */
 };
 
 enum tenant_parse_mode { TENANT_PARSE_PROVISION, TENANT_PARSE_UPDATE };

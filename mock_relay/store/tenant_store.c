@@ -6,6 +6,7 @@
  * in that order. A signed call takes one shard read lock and one tenant mutex.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct tenant_entry {
 	int64_t agent_seats;
 	char *branding_primary_color;
 	char *stripe_customer_id;
+	json_t *feature_flags; /* §2.3.3: object of booleans, never NULL once created */
 	bool suspended;
 	int64_t created_at_ms;
 	int64_t updated_at_ms;
@@ -86,6 +88,7 @@ static void tenant_free(struct tenant_entry *t)
 	free(t->plan_tier);
 	free(t->branding_primary_color);
 	free(t->stripe_customer_id);
+	json_decref(t->feature_flags);
 	free(t->replay);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
@@ -260,6 +263,16 @@ static enum relay_rc apply_fields(struct tenant_entry *t, const struct tenant_fi
 		t->monthly_msg_quota = f->monthly_msg_quota;
 	if (f->set & TF_SEATS)
 		t->agent_seats = f->agent_seats;
+	if ((f->set & TF_FLAGS) && f->feature_flags != NULL) {
+		json_t *flags = json_deep_copy(f->feature_flags);
+
+		if (flags == NULL) {
+			rc = RELAY_E_NOMEM;
+			goto out;
+		}
+		json_decref(t->feature_flags);
+		t->feature_flags = flags;
+	}
 	rc = RELAY_OK;
 out:
 	free(name);
@@ -292,16 +305,18 @@ static json_t *tenant_json(const struct tenant_entry *t)
 		return NULL;
 	for (i = 0; i < t->n_origins; i++)
 		bad |= json_array_append_new(origins, json_string(t->origins[i]));
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:I, s:I, s:o, s:o, s:s, s:s}",
-			"tenant_id", t->id, "tenant_name", t->name, "status",
-			t->suspended ? "suspended" : "active", "widget_public_key", t->widget_key,
-			"allowed_origins", origins, "rate_limit_per_min", t->rate_limit_per_min,
-			"callback_url_base", str_or_null(t->callback_url_base), "plan_tier",
-			t->plan_tier, "monthly_msg_quota", (json_int_t)t->monthly_msg_quota,
-			"agent_seats", (json_int_t)t->agent_seats, "branding_primary_color",
-			str_or_null(t->branding_primary_color), "stripe_customer_id",
-			str_or_null(t->stripe_customer_id), "created_at", created, "updated_at",
-			updated);
+	obj = json_pack(
+		"{s:s, s:s, s:s, s:s, s:o, s:i, s:o, s:s, s:I, s:I, s:o, s:o, s:s, s:s, s:o}",
+		"tenant_id", t->id, "tenant_name", t->name, "status",
+		t->suspended ? "suspended" : "active", "widget_public_key", t->widget_key,
+		"allowed_origins", origins, "rate_limit_per_min", t->rate_limit_per_min,
+		"callback_url_base", str_or_null(t->callback_url_base), "plan_tier", t->plan_tier,
+		"monthly_msg_quota", (json_int_t)t->monthly_msg_quota, "agent_seats",
+		(json_int_t)t->agent_seats, "branding_primary_color",
+		str_or_null(t->branding_primary_color), "stripe_customer_id",
+		str_or_null(t->stripe_customer_id), "created_at", created, "updated_at", updated,
+		"feature_flags",
+		t->feature_flags != NULL ? json_deep_copy(t->feature_flags) : json_object());
 	if (obj != NULL && bad) {
 		json_decref(obj);
 		obj = NULL;
@@ -603,6 +618,14 @@ enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_i
 	out->agent_seats = t->agent_seats;
 	out->created_at_ms = t->created_at_ms;
 	out->updated_at_ms = t->updated_at_ms;
+	snprintf(out->feature_flags, sizeof(out->feature_flags), "{}");
+	if (t->feature_flags != NULL) {
+		char *flags = json_dumps(t->feature_flags, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (flags != NULL && strlen(flags) < sizeof(out->feature_flags))
+			memcpy(out->feature_flags, flags, strlen(flags) + 1);
+		free(flags);
+	}
 	pthread_rwlock_unlock(&sh->lock);
 	return RELAY_OK;
 }

@@ -53,6 +53,7 @@ struct tenant_snapshot {
 	int64_t agent_seats;
 	int64_t created_at_ms;
 	int64_t updated_at_ms;
+	char feature_flags[TENANT_FLAGS_JSON_MAX + 1]; /* compact JSON object (§2.3.3) */
 };
 
 /* The rate-limit decision of §5, with the values of the X-RateLimit-* headers. */

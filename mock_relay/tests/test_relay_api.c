@@ -114,7 +114,8 @@ static void test_create_conversation_defaults_exact_body(void **state)
 	snprintf(want, sizeof(want),
 		 "{\"status_code\":201,\"data\":{\"id\":\"%s\",\"visitor_user_id\":\"visitor-42\","
 		 "\"visitor_display_name\":null,\"locale\":\"fr\",\"metadata\":{},"
-		 "\"status\":\"open\",\"created_at\":\"" NOW_TXT "\"},"
+		 "\"status\":\"open\",\"created_at\":\"" NOW_TXT "\",\"mode\":\"bot\","
+		 "\"routing_key\":null,\"ticket_id\":null,\"operator_id\":null},"
 		 "\"message\":\"Conversation created.\"}",
 		 id);
 	dump = json_dumps(env, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -360,8 +361,8 @@ static void test_fetch_messages_pages_oldest_first(void **state)
 	new_conversation(&a, id);
 	for (i = 0; i < 5; i++) {
 		snprintf(body, sizeof(body),
-			 "{\"conversation_id\":\"%s\",\"role\":\"visitor\",\"content\":\"m%d\"}",
-			 id, i);
+			 "{\"conversation_id\":\"%s\",\"role\":\"operator\",\"content\":\"m%d\"}",
+			 id, i); /* not visitor: the bot would answer each (§9.6.1) */
 		json_decref(relay(&a, "POST", "/api/v1/relay/send/message", body, &status));
 		assert_int_equal(status, 201);
 	}
@@ -616,9 +617,11 @@ static void test_provision_operator_idempotent(void **state)
 	snprintf(want, sizeof(want),
 		 "{\"status_code\":201,\"data\":{\"operator_id\":\"%s\",\"created\":true,"
 		 "\"email\":\"merchant@shop.example\",\"display_name\":\"Ann\","
-		 "\"routing_keys\":[\"store-1\"],\"created_at\":\"" NOW_TXT "\"},"
+		 "\"routing_keys\":[\"store-1\"],\"created_at\":\"" NOW_TXT "\","
+		 "\"relay_user_id\":\"%s\",\"backend_user_id\":null},"
 		 "\"message\":\"Operator provisioned.\"}",
-		 json_string_value(json_object_get(d1, "operator_id")));
+		 json_string_value(json_object_get(d1, "operator_id")),
+		 json_string_value(json_object_get(d1, "relay_user_id")));
 	dump = json_dumps(env1, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	assert_string_equal(dump, want);
 	free(dump);
@@ -638,6 +641,9 @@ static void test_provision_operator_idempotent(void **state)
 			    json_string_value(json_object_get(d2, "operator_id")));
 	assert_string_equal(json_string_value(json_object_get(d2, "display_name")), "Ann");
 	assert_int_equal(json_array_size(json_object_get(d2, "routing_keys")), 2);
+	/* §6.4.5: the relay identity is the same on re-provisioning */
+	assert_string_equal(json_string_value(json_object_get(d2, "relay_user_id")),
+			    json_string_value(json_object_get(d1, "relay_user_id")));
 
 	/* the same email in another tenant is a new operator */
 	env3 = relay(&b, "POST", path, "{\"email\":\"merchant@shop.example\"}", &status);

@@ -48,7 +48,9 @@ static void test_conversation_object_shape(void **state)
 		snprintf(want, sizeof(want),
 			 "{\"id\":\"%s\",\"visitor_user_id\":\"visitor-1\","
 			 "\"visitor_display_name\":null,\"locale\":\"fr\",\"metadata\":{},"
-			 "\"status\":\"open\",\"created_at\":\"2026-06-21T10:00:00Z\"}",
+			 "\"status\":\"open\",\"created_at\":\"2026-06-21T10:00:00Z\","
+			 "\"mode\":\"bot\",\"routing_key\":null,\"ticket_id\":null,"
+			 "\"operator_id\":null}",
 			 id);
 		assert_string_equal(dump, want);
 	}
@@ -153,7 +155,7 @@ static void test_locale_and_role_rules(void **state)
 static void test_operator_idempotent_on_lowercased_email(void **state)
 {
 	struct operator_store *s = operator_store_new();
-	struct operator_fields f = {"Ann@Shop.Example", true, "Ann", true, NULL};
+	struct operator_fields f = {"Ann@Shop.Example", true, "Ann", true, NULL, false, NULL};
 	json_t *op1 = NULL, *op2 = NULL, *keys = json_pack("[s]", "store-1");
 	bool created = false;
 
@@ -197,7 +199,7 @@ static void test_operator_idempotent_on_lowercased_email(void **state)
 static void test_operator_cap_per_tenant(void **state)
 {
 	struct operator_store *s = operator_store_new();
-	struct operator_fields f = {NULL, false, NULL, false, NULL};
+	struct operator_fields f = {NULL, false, NULL, false, NULL, false, NULL};
 	char email[64];
 	bool created;
 	int i;

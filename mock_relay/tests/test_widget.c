@@ -210,7 +210,9 @@ static void test_create_session_documented_shape(void **state)
 	snprintf(want, sizeof(want),
 		 "{\"status_code\":201,\"data\":{\"session_id\":\"%s\",\"visitor_token\":\"%s\","
 		 "\"expires_at\":\"2026-06-21T11:00:00Z\",\"widget_config\":{\"tenant_name\":"
-		 "\"Demo Boutique\",\"is_online\":true,\"branding_primary_color\":null}},"
+		 "\"Demo "
+		 "Boutique\",\"is_online\":true,\"branding_primary_color\":null,\"feature_flags\":{"
+		 "}}},"
 		 "\"message\":\"Visitor session created.\"}",
 		 json_string_value(json_object_get(d, "session_id")),
 		 json_string_value(json_object_get(d, "visitor_token")));
@@ -420,10 +422,11 @@ static void test_widget_config(void **state)
 	call("GET", path, NULL, NULL, NULL, &r);
 	assert_int_equal(r.status, 200);
 	dump = json_dumps(r.env, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	assert_string_equal(dump,
-			    "{\"status_code\":200,\"data\":{\"tenant_name\":\"Demo Boutique\","
-			    "\"is_online\":true,\"branding_primary_color\":\"#0055FF\"},"
-			    "\"message\":\"Widget config fetched.\"}");
+	assert_string_equal(
+		dump,
+		"{\"status_code\":200,\"data\":{\"tenant_name\":\"Demo Boutique\","
+		"\"is_online\":true,\"branding_primary_color\":\"#0055FF\",\"feature_flags\":{}},"
+		"\"message\":\"Widget config fetched.\"}");
 	free(dump);
 	json_decref(r.env);
 	/* with an allowed Origin header: 200 and ACAO */

@@ -18,6 +18,7 @@
 
 #include "mock_harness.h"
 #include "relay_clock.h"
+#include "relay_lifecycle.h"
 #include "relay_ws.h"
 
 #define ORIGIN "https://shop.example"
@@ -203,8 +204,14 @@ static void test_welcome_then_echo(void **state)
 	assert_string_equal(json_string_value(json_object_get(e, "content")), "bonjour");
 	assert_int_equal(strncmp(json_string_value(json_object_get(e, "id")), "msg_", 4), 0);
 	assert_non_null(json_string_value(json_object_get(e, "created_at")));
+	json_decref(e);
+	/* bot mode (the default): the bot's reply follows on the socket (§9.6.1) */
+	e = recv_json(c);
+	assert_string_equal(json_string_value(json_object_get(e, "type")), "message");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "bot");
+	assert_string_equal(json_string_value(json_object_get(e, "content")), LIFECYCLE_BOT_REPLY);
 
-	/* The message is stored in the session's conversation (§6.2.5). */
+	/* Both are stored in the session's conversation (§6.2.5). */
 	{
 		char path[160];
 		json_t *page;
@@ -214,7 +221,7 @@ static void test_welcome_then_echo(void **state)
 		page = relay_call(f, "GET", path, NULL, 200);
 		assert_int_equal(
 			json_integer_value(json_object_get(json_object_get(page, "data"), "total")),
-			1);
+			2);
 		json_decref(page);
 	}
 	json_decref(w);
