@@ -303,7 +303,7 @@ int suite_run(struct suite *s, const struct suite_run_options *o)
 		return 2;
 	}
 	s->is_mock = probe_mock(s, &probe_status);
-	/* the secrets no answer may show (§12.1.6); provisioned ones join as they come */
+	/* the secrets no answer may show (§12.1.9); provisioned ones join as they come */
 	suite_secret_add(s, s->cfg.admin_key);
 	suite_secret_add(s, s->cfg.tenant_secret);
 	report_note(s->report, "target %s %s", s->cfg.base_url,

@@ -51,7 +51,7 @@ struct suite_config {
 };
 
 /*
- * Every tenant secret and admin key the run has seen (§2.10.1, §12.1.6): each answer of
+ * Every tenant secret and admin key the run has seen (§2.10.1, §12.1.9): each answer of
  * each case is scanned for them (suite_http.c). Owned strings, at most SUITE_SECRETS_MAX.
  */
 #define SUITE_SECRETS_MAX 65536

@@ -98,7 +98,7 @@ static void envelope_invariant(struct case_ctx *x, const char *method, const cha
 	broken_details(x);
 }
 
-/* ---- shown once (§2.10.1, §12.1.6) */
+/* ---- shown once (§2.10.1, §12.1.9) */
 
 void suite_secret_add(struct suite *s, const char *secret)
 {

@@ -96,7 +96,7 @@ json_t *jwt_part(const char *token, int part);
 int jwt_segments(const char *token);
 
 /*
- * Shown once (§2.10.1, §12.1.6): secret joins the run's secrets (copied; a secret under
+ * Shown once (§2.10.1, §12.1.9): secret joins the run's secrets (copied; a secret under
  * SUITE_SECRET_MIN bytes or already known is ignored). req_raw() adds each tenant_secret
  * that provision and rotate/tenant-secret show, and FAILs the case whose answer holds a
  * known secret anywhere else, naming the JSON path (or the header).

@@ -279,6 +279,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, const struct preq *r,
 		rq.method = method;
 		rq.path = path;
 		rq.origin = origin[0] != '\0' ? origin : NULL;
+		rq.body = r->body;
+		rq.body_len = r->len;
 		g_proxy.mutation->apply(&rq, rs);
 	}
 	if (rs->json_modified && rs->json != NULL) {
@@ -532,6 +534,8 @@ static enum MHD_Result forward_websocket(struct MHD_Connection *conn, struct pre
 		rq.method = method;
 		rq.path = path;
 		rq.origin = h->origin[0] != '\0' ? h->origin : NULL;
+		rq.body = r->body;
+		rq.body_len = r->len;
 		g_proxy.mutation->apply(&rq, &rs);
 		if (rs.status != 101) {
 			char *body = rs.json != NULL ? json_dumps(rs.json, JSON_COMPACT) : NULL;

@@ -1,6 +1,7 @@
 /*
  * mutations.c - the table of single-rule breaks (see mutations.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +573,85 @@ static void m_fetch_tenants_total(const struct mut_request *rq, struct mut_respo
 	rs->json_modified = 1;
 }
 
+/* The tenant_secret of the latest provision answer seen (the proxy serves in threads). */
+static pthread_mutex_t g_secret_lock = PTHREAD_MUTEX_INITIALIZER;
+static char g_last_secret[256];
+
+/* A relay that shows the tenant secret again, in widget-config (§2.10.1). */
+static void m_leak_secret_widget_config(const struct mut_request *rq, struct mut_response *rs)
+{
+	json_t *data = json_object_get(rs->json, "data");
+	const char *sk = json_string_value(json_object_get(data, "tenant_secret"));
+
+	pthread_mutex_lock(&g_secret_lock);
+	if (is_provision(rq, rs) && sk != NULL)
+		snprintf(g_last_secret, sizeof(g_last_secret), "%s", sk);
+	else if (strcmp(rq->path, "/api/v1/fetch/widget-config") == 0 && rs->status == 200 &&
+		 json_is_object(data) && g_last_secret[0] != '\0') {
+		json_object_set_new(data, "tenant_secret", json_string(g_last_secret));
+		rs->json_modified = 1;
+	}
+	pthread_mutex_unlock(&g_secret_lock);
+}
+
+/*
+ * Tolerated: a relay that accepts "\u0000" in visitor_user_id and echoes it back in valid
+ * JSON (a 201 conversation). The suite grades the acceptance under §1.5.4 ([inferred],
+ * WARN), never as a broken envelope.
+ */
+static void m_accept_escaped_nul(const struct mut_request *rq, struct mut_response *rs)
+{
+	static const char user[] = "a\0b";
+	json_t *env;
+
+	if (strcmp(rq->path, "/api/v1/relay/create/conversation") != 0 || rs->status != 400 ||
+	    rq->body == NULL || memmem(rq->body, rq->body_len, "\\u0000", 6) == NULL)
+		return;
+	env = json_pack("{s:i, s:{s:s, s:o, s:n, s:s, s:{}, s:s, s:s}, s:s}", "status_code", 201,
+			"data", "id", "conv_nul", "visitor_user_id",
+			json_stringn(user, sizeof(user) - 1), "visitor_display_name", "locale",
+			"fr", "metadata", "status", "open", "created_at", "2026-06-21T10:00:00Z",
+			"message", "Conversation created.");
+	if (env == NULL)
+		return;
+	json_decref(rs->json);
+	rs->json = env;
+	rs->json_modified = 1;
+	rs->status = 201;
+}
+
+/* An unrecognized method (BREW) answered with status instead of 405, as an error envelope. */
+static void brew_as(const struct mut_request *rq, struct mut_response *rs, int status,
+		    const char *code, const char *message)
+{
+	json_t *env;
+
+	if (strcmp(rq->method, "BREW") != 0)
+		return;
+	env = json_pack("{s:i, s:n, s:s, s:{s:s}}", "status_code", status, "data", "message",
+			message, "error", "code", code);
+	if (env == NULL)
+		return;
+	json_decref(rs->json);
+	rs->json = env;
+	rs->json_modified = 1;
+	rs->status = status;
+	mut_header_remove(rs, "Allow");
+	(void)mut_header_set(rs, "Content-Type", "application/json; charset=utf-8");
+}
+
+/* Tolerated: 501 to an unrecognized method, as RFC 9110 §9.1 recommends. */
+static void m_brew_501(const struct mut_request *rq, struct mut_response *rs)
+{
+	brew_as(rq, rs, 501, "not_implemented", "Not implemented.");
+}
+
+/* Any other 5xx to an unrecognized method stays a failure. */
+static void m_brew_503(const struct mut_request *rq, struct mut_response *rs)
+{
+	brew_as(rq, rs, 503, "unavailable", "Service unavailable.");
+}
+
 static const struct mutation table[] = {
 	{"none", "-", "forwards everything unchanged", m_none},
 	{"accept-stale", "4.4", "401 stale_timestamp becomes a 200 success", m_accept_stale},
@@ -642,6 +722,15 @@ static const struct mutation table[] = {
 	{"fetch-tenants-total", "2.9", "fetch/tenants total is 7 too high", m_fetch_tenants_total},
 	{"created-at-millis", "1.8", "created_at carries milliseconds (….000Z)",
 	 m_created_at_millis},
+	{"leak-secret-in-widget-config", "2.10.1",
+	 "fetch/widget-config data carries the latest provisioned tenant_secret",
+	 m_leak_secret_widget_config},
+	{"accept-escaped-nul", "1.5.4",
+	 "tolerated: \\u0000 in visitor_user_id is accepted (201) and echoed in valid JSON",
+	 m_accept_escaped_nul},
+	{"brew-501", "1.6.2", "tolerated: an unrecognized method (BREW) is 501, not 405",
+	 m_brew_501},
+	{"brew-503", "1.6.2", "an unrecognized method (BREW) is 503, not 405", m_brew_503},
 };
 
 const struct mutation *mutation_find(const char *name)

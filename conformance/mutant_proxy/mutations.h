@@ -3,7 +3,9 @@
  *
  * Each mutation rewrites upstream responses so that exactly ONE observable rule of
  * SPEC.md is broken; the conformance suite must notice every one of them
- * (conformance/tests/test_mutations.sh). The mock itself never changes: there is no
+ * (conformance/tests/test_mutations.sh). A few "tolerated" ones instead change an answer
+ * in a way the suite must accept (a false failure it once had), and the test checks it
+ * does. The mock itself never changes: there is no
  * test switch in the product path.
  */
 #ifndef MUTATIONS_H
@@ -34,6 +36,8 @@ struct mut_request {
 	const char *method;
 	const char *path; /* without the query string */
 	const char *origin;
+	const char *body; /* the request body (may be NULL), body_len bytes */
+	size_t body_len;
 };
 
 struct mutation {
