@@ -117,7 +117,13 @@ def main():
         for t in (t for g in doc["testGroups"] for t in g["tests"]):
             body = bytes.fromhex(t["body_hex"]) if "body_hex" in t else t["body"].encode("utf-8")
             p = subprocess.run([exe, t["secret"], t["timestamp_ms"]], input=body, capture_output=True, timeout=30)
-            out = dict(line.split(" ", 1) for line in p.stdout.decode().splitlines() if " " in line)
+            lines = p.stdout.decode().splitlines()
+            out = dict(line.split(" ", 1) for line in lines if " " in line and not line.startswith("header "))
+            hdrs = [line[len("header "):] for line in lines if line.startswith("header ")]
+            want_hdrs = ["X-Bloonio-Tenant-Id: 019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f",
+                         f"X-Bloonio-Timestamp: {t['timestamp_ms']}", f"X-Bloonio-Signature: {t['signature']}"]
+            if hdrs != want_hdrs:
+                fail(f"example on {t['id']}: header lines {hdrs}, want {want_hdrs}")
             want = {"body_sha256": t["body_sha256"], "signing_string": t["signing_string"], "signature": t["signature"],
                     "verify": "none 200 ok", "tampered": "signature 401 invalid_signature",
                     "origin": "https://shop.demo.com"}

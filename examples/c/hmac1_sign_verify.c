@@ -17,7 +17,8 @@
 
 #include <bloonio_relay.h>
 
-#define BODY_MAX (1024 * 1024)
+#define BODY_MAX  (1024 * 1024)
+#define TENANT_ID "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
 
 int main(int argc, char **argv)
 {
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 	struct hmac1_signed s;
 	struct hmac1_headers h;
 	struct hmac1_verdict v;
+	char lines[3][HMAC1_HEADER_LINE_MAX];
 	char tampered[HMAC1_HEX_LEN + 1];
 	char origin[ORIGIN_MAX_LEN + 1];
 	const char *reason = NULL;
@@ -55,11 +57,16 @@ int main(int argc, char **argv)
 	printf("body_sha256 %s\n", s.body_sha256);
 	printf("signing_string %s\n", s.signing_string);
 	printf("signature %s\n", s.signature);
+	/* The three request headers, "Name: value" as libcurl's CURLOPT_HTTPHEADER takes them. */
+	if (hmac1_header_lines(TENANT_ID, &s, lines) != RELAY_OK)
+		return 2;
+	for (int i = 0; i < 3; i++)
+		printf("header %s\n", lines[i]);
 
 	/* 2. Verify the request as received, with the relay's clock at the signing time. */
 	now = strtoll(ts, NULL, 10);
 	hmac1_headers_init(&h);
-	hmac1_headers_add(&h, "x-bloonio-tenant-id", "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f");
+	hmac1_headers_add(&h, "x-bloonio-tenant-id", TENANT_ID);
 	hmac1_headers_add(&h, "X-Bloonio-Timestamp", s.timestamp);
 	hmac1_headers_add(&h, "X-Bloonio-Signature", s.signature);
 	hmac1_verify(&h, body, len, now, secret, strlen(secret), 0, &v);
