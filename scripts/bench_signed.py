@@ -124,6 +124,9 @@ def write_lua(reqs, ts):
     lua.write("local reqs = {}\n")
     for tid, sk, cid in reqs:
         h = sign(tid, sk, b"", ts)
+        # wrk.format() at load time does not add wrk's Host header yet: HTTP/1.1 needs
+        # one (RFC 9112 §3.2; the mock answers 400 without it, SPEC §1.9.2)
+        h["Host"] = "127.0.0.1"
         path = "/api/v1/relay/fetch/conversation?conversation_id=" + cid
         lua.write("reqs[#reqs+1] = wrk.format('GET', %s, {%s})\n" % (
             json.dumps(path), ", ".join('[%s]=%s' % (json.dumps(k), json.dumps(v))
