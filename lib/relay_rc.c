@@ -39,6 +39,8 @@ static const struct relay_rc_info rc_table[RELAY_RC_COUNT] = {
 	[RELAY_E_RATE_LIMITED] = {429, "rate_limited", "Rate limit reached."},
 	[RELAY_E_CAPACITY_EXCEEDED] = {507, "capacity_exceeded", "Mock relay capacity reached."},
 	[RELAY_E_FAULT_INJECTED] = {503, "fault_injected", "Fault injected by the mock."},
+	[RELAY_E_STATE_UNAVAILABLE] = {503, "state_unavailable",
+				       "The state file could not be written; nothing was changed."},
 	[RELAY_E_INTERNAL] = {500, "internal_error", "Internal error."},
 	[RELAY_E_NOMEM] = {500, "internal_error", "Out of memory."},
 	[RELAY_E_INVALID_ARGUMENT] = {500, "internal_error", "Invalid argument."},

@@ -36,6 +36,7 @@ enum relay_rc {
 	RELAY_E_RATE_LIMITED,
 	RELAY_E_CAPACITY_EXCEEDED,
 	RELAY_E_FAULT_INJECTED,
+	RELAY_E_STATE_UNAVAILABLE,
 	RELAY_E_INTERNAL,
 	/* local errors: never sent on the wire as such (they map to internal_error) */
 	RELAY_E_NOMEM,

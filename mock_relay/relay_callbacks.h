@@ -120,4 +120,15 @@ void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
  */
 void callbacks_emit(struct relay_state *st, const char *tenant_id, const char *event, json_t *data);
 
+struct statedb;
+
+/* §14: from now on every delivery and each of its attempts is queued for db (NULL: none). */
+void callbacks_set_statedb(struct callbacks *cb, struct statedb *db);
+
+/*
+ * §14: a delivery from the state file, newest so far; a pending one is due at once.
+ * Not written back. RELAY_E_INVALID_ARGUMENT when malformed.
+ */
+RELAY_WUR enum relay_rc callbacks_load(struct callbacks *cb, const json_t *rec);
+
 #endif

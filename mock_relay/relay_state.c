@@ -14,6 +14,7 @@
 #include "relay_operators.h"
 #include "relay_sessions.h"
 #include "relay_state.h"
+#include "relay_statedb.h"
 #include "relay_store.h"
 #include "relay_ws.h"
 
@@ -69,6 +70,7 @@ void relay_state_free(struct relay_state *st)
 		return;
 	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
+	statedb_close(st->statedb);    /* commits what the stores queued */
 	sessions_free(st->sessions);
 	operators_free(st->operators);
 	conv_store_free(st->conversations);
@@ -81,6 +83,7 @@ void relay_state_free(struct relay_state *st)
 
 void relay_state_reset(struct relay_state *st)
 {
+	statedb_clear(st->statedb); /* §14.1: the file forgets too (the token key is kept) */
 	/* Later modules' resets go first: they may refer to tenants. */
 	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);

@@ -40,6 +40,7 @@ struct relay_config {
 	int callback_attempts;   /* §9.5, used by relay_callbacks */
 	int callback_backoff_ms; /* §9.5, used by relay_callbacks */
 	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
+	const char *state_path;  /* §14: --state PATH (borrowed from argv), NULL: memory only */
 };
 
 struct relay_store;
@@ -50,6 +51,7 @@ struct operator_store;
 struct session_store;
 struct callbacks;
 struct ws_hub;
+struct statedb;
 
 struct relay_state {
 	struct relay_config cfg;
@@ -64,6 +66,7 @@ struct relay_state {
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */
+	struct statedb *statedb;          /* §14: the state file (relay_statedb), NULL: none */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */

@@ -158,4 +158,16 @@ RELAY_WUR enum relay_rc store_replay_check(struct relay_store *s, const char *te
 RELAY_WUR enum relay_rc store_rate_limit_take(struct relay_store *s, const char *tenant_id,
 					      int64_t now_ms, struct rate_verdict *v);
 
+struct statedb;
+
+/* §14: from now on every change of a tenant is queued for db (NULL: none). */
+void store_set_statedb(struct relay_store *s, struct statedb *db);
+
+/*
+ * §14: adds the tenant of a state-file record (the tenant object plus tenant_secret,
+ * created_at_ms, updated_at_ms) without writing it back. RELAY_E_INVALID_ARGUMENT
+ * for a malformed record, RELAY_E_CAPACITY_EXCEEDED when full or already present.
+ */
+RELAY_WUR enum relay_rc store_tenant_load(struct relay_store *s, const json_t *rec);
+
 #endif
