@@ -283,6 +283,8 @@ static void op_free(struct op *o)
 {
 	if (o == NULL)
 		return;
+	if (o->body != NULL) /* a tenant's record holds its secret */
+		OPENSSL_cleanse(o->body, strlen(o->body));
 	free(o->body);
 	free(o);
 }
