@@ -51,10 +51,11 @@ struct statedb {
 	pthread_cond_t done; /* syncers: done_ticket moved; enqueuers: room in the queue */
 	struct op *head, *tail;
 	size_t queued;
-	uint64_t next_ticket; /* ticket of the last queued op */
-	uint64_t done_ticket; /* every op up to this ticket was handled */
-	uint64_t ok_ticket;   /* every op up to this ticket is committed */
-	bool failed;          /* a commit failed: every later write fails (§14.2) */
+	uint64_t next_ticket;   /* ticket of the last queued op */
+	uint64_t done_ticket;   /* every op up to this ticket was handled */
+	uint64_t ok_ticket;     /* every op up to this ticket is committed */
+	bool failed;            /* a commit failed: every later write fails (§14.2) */
+	uint64_t rows, commits; /* committed so far (printed at close) */
 	bool stop;
 	pthread_t writer;
 	bool writer_started;
@@ -301,6 +302,9 @@ void statedb_close(struct statedb *s)
 		pthread_cond_signal(&s->work);
 		pthread_mutex_unlock(&s->mu);
 		pthread_join(s->writer, NULL);
+		fprintf(stderr,
+			"mock-relay: state closed: %llu rows written in %llu transactions\n",
+			(unsigned long long)s->rows, (unsigned long long)s->commits);
 	}
 	for (o = s->head; o != NULL; o = next) {
 		next = o->next;
@@ -674,10 +678,13 @@ static void *writer_main(void *arg)
 		}
 
 		pthread_mutex_lock(&s->mu);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK) {
 			s->ok_ticket = ticket;
-		else
+			s->rows += n;
+			s->commits++;
+		} else {
 			s->failed = true;
+		}
 		s->done_ticket = ticket;
 		pthread_cond_broadcast(&s->done);
 	}
