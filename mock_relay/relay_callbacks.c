@@ -674,8 +674,13 @@ void callbacks_emit_conversation(struct relay_state *st, const char *tenant_id,
 
 void callbacks_set_statedb(struct callbacks *cb, struct statedb *db)
 {
+	size_t i;
+
 	pthread_mutex_lock(&cb->lock);
 	cb->db = db;
+	/* Attempts the worker made since callbacks_load() were not written yet. */
+	for (i = 0; i < cb->count; i++)
+		persist(cb, cb->ring[(cb->head + i) % CALLBACKS_KEEP]);
 	pthread_mutex_unlock(&cb->lock);
 }
 

@@ -122,7 +122,10 @@ void callbacks_emit(struct relay_state *st, const char *tenant_id, const char *e
 
 struct statedb;
 
-/* §14: from now on every delivery and each of its attempts is queued for db (NULL: none). */
+/*
+ * §14: from now on every delivery and each of its attempts is queued for db (NULL:
+ * none); the deliveries already held are queued once now.
+ */
 void callbacks_set_statedb(struct callbacks *cb, struct statedb *db);
 
 /*

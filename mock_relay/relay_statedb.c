@@ -436,20 +436,21 @@ out:
 
 void statedb_attach(struct statedb *s, struct relay_state *st)
 {
+	bool started;
+
+	/* The writer first: from the first pointer set below, rows may be queued. */
+	started = pthread_create(&s->writer, NULL, writer_main, s) == 0;
+	pthread_mutex_lock(&s->mu);
+	s->writer_started = started;
+	if (!started)
+		s->failed = true; /* nothing could ever be committed: every write is refused */
+	pthread_mutex_unlock(&s->mu);
 	st->statedb = s;
 	store_set_statedb(st->store, s);
 	conv_store_set_statedb(st->conversations, s);
 	operators_set_statedb(st->operators, s);
 	sessions_set_statedb(st->sessions, s);
 	callbacks_set_statedb(st->callbacks, s);
-	if (pthread_create(&s->writer, NULL, writer_main, s) == 0) {
-		s->writer_started = true;
-	} else {
-		/* No writer: nothing could ever be committed, so every write is refused. */
-		pthread_mutex_lock(&s->mu);
-		s->failed = true;
-		pthread_mutex_unlock(&s->mu);
-	}
 }
 
 /* ---- the write path ------------------------------------------------------- */
