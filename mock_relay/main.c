@@ -191,8 +191,11 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 			goto bad;
 		default:
 			/* An unknown option names itself (getopt_long leaves it at optind - 1). */
-			if (optopt != 0)
+			if (optopt > 0 && optopt < OPT_PORT)
 				fprintf(stderr, "mock-relay: unknown option -%c\n", optopt);
+			else if (optopt >= OPT_PORT) /* a flag given a value (--help=x) */
+				fprintf(stderr, "mock-relay: option %s takes no value\n",
+					argv[optind - 1]);
 			else
 				fprintf(stderr, "mock-relay: unknown option %s\n",
 					argv[optind - 1]);

@@ -89,6 +89,10 @@ def case_unknown_option():
     check("--bogus" in err and "usage:" in err, "stderr: %r" % err)
     rc, err = run_once(["--port", "0", "--state"])
     check(rc == 2 and "--state" in err and "usage:" in err, "--state without value: %r" % err)
+    rc, err = run_once(["--port", "0", "--reject-replays=yes"])
+    check(rc == 2 and "--reject-replays=yes" in err, "a flag with a value: %r" % err)
+    rc, err = run_once(["-q"])
+    check(rc == 2 and "-q" in err and "usage:" in err, "-q: %r" % err)
     rc, err = run_once(["--state", ""])
     check(rc == 2 and "usage:" in err, "--state '': %r" % err)
 
