@@ -16,10 +16,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_state.h"
 #include "relay_statedb.h"
-#include "relay_store.h"
+#include "tenant_store.h"
 
 #define NOW_MS 1782036000000LL
 
@@ -99,27 +99,29 @@ static void test_committed_writes_come_back(void **state)
 	(void)state;
 	assert_int_equal(statedb_sync(), RELAY_OK); /* nothing queued */
 	st = open_state();
-	assert_int_equal(store_tenant_create(st->store, &f, NOW_MS, &data), RELAY_OK);
+	assert_int_equal(tenant_store_create(st->store, &f, NOW_MS, &data), RELAY_OK);
 	snprintf(tid, sizeof(tid), "%s", json_string_value(json_object_get(data, "tenant_id")));
 	json_decref(data);
-	assert_int_equal(store_tenant_rotate_secret(st->store, tid, NOW_MS + 1, secret), RELAY_OK);
-	assert_int_equal(conv_create(st->conversations, tid, &cf, NOW_MS, &conv, cid), RELAY_OK);
-	assert_int_equal(conv_append_message(st->conversations, tid, cid, "visitor", "hello", 5,
-					     NOW_MS, NULL),
+	assert_int_equal(tenant_store_rotate_secret(st->store, tid, NOW_MS + 1, secret), RELAY_OK);
+	assert_int_equal(conv_store_create(st->conversations, tid, &cf, NOW_MS, &conv, cid),
+			 RELAY_OK);
+	assert_int_equal(conv_store_append_message(st->conversations, tid, cid, "visitor", "hello",
+						   5, NOW_MS, NULL),
 			 RELAY_OK);
 	assert_int_equal(statedb_sync(), RELAY_OK);
 	memcpy(key, st->token_key, sizeof(key));
 	relay_state_free(st);
 
 	st = open_state();
-	assert_int_equal(store_tenant_count(st->store), 1);
-	assert_int_equal(store_tenant_auth(st->store, tid, &auth), RELAY_OK);
+	assert_int_equal(tenant_store_count(st->store), 1);
+	assert_int_equal(tenant_store_auth(st->store, tid, &auth), RELAY_OK);
 	assert_string_equal(auth.secret, secret); /* the rotated one */
 	assert_memory_equal(st->token_key, key, sizeof(key));
 	data = NULL;
-	assert_int_equal(conv_fetch(st->conversations, tid, cid, &data), RELAY_OK);
+	assert_int_equal(conv_store_fetch(st->conversations, tid, cid, &data), RELAY_OK);
 	assert_true(json_equal(data, conv));
-	assert_int_equal(conv_fetch_messages(st->conversations, tid, cid, 10, 0, &page), RELAY_OK);
+	assert_int_equal(conv_store_fetch_messages(st->conversations, tid, cid, 10, 0, &page),
+			 RELAY_OK);
 	assert_int_equal(json_integer_value(json_object_get(page, "total")), 1);
 	json_decref(page);
 	json_decref(data);
@@ -129,7 +131,7 @@ static void test_committed_writes_come_back(void **state)
 	relay_state_free(st);
 
 	st = open_state();
-	assert_int_equal(store_tenant_count(st->store), 0);
+	assert_int_equal(tenant_store_count(st->store), 0);
 	assert_memory_equal(st->token_key, key, sizeof(key)); /* kept by a reset */
 	relay_state_free(st);
 }
