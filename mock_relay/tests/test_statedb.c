@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "conv_store.h"
-#include "relay_state.h"
+#include "relay_state_build.h"
 #include "relay_statedb.h"
 #include "tenant_store.h"
 
