@@ -44,6 +44,8 @@ static const struct relay_rc_info rc_table[RELAY_RC_COUNT] = {
 	[RELAY_E_CONVERSATION_STATE] = {409, "conversation_state",
 					"The conversation's status does not allow this."},
 	[RELAY_E_QUOTA_EXCEEDED] = {429, "quota_exceeded", "Monthly message quota reached."},
+	[RELAY_E_STATE_UNAVAILABLE] = {503, "state_unavailable",
+				       "The state file could not be written; nothing was changed."},
 	[RELAY_E_INTERNAL] = {500, "internal_error", "Internal error."},
 	[RELAY_E_NOMEM] = {500, "internal_error", "Out of memory."},
 	[RELAY_E_INVALID_ARGUMENT] = {500, "internal_error", "Invalid argument."},

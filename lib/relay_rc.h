@@ -39,6 +39,7 @@ enum relay_rc {
 	RELAY_E_INSUFFICIENT_SCOPE,
 	RELAY_E_CONVERSATION_STATE,
 	RELAY_E_QUOTA_EXCEEDED,
+	RELAY_E_STATE_UNAVAILABLE,
 	RELAY_E_INTERNAL,
 	/* local errors: never sent on the wire as such (they map to internal_error) */
 	RELAY_E_NOMEM,

@@ -16,6 +16,7 @@
 #include "relay_ids.h"
 #include "relay_log.h"
 #include "relay_state_build.h"
+#include "relay_statedb.h"
 #include "relay_ws.h"
 
 #ifndef RELAY_VERSION
@@ -46,6 +47,9 @@ static void usage(FILE *out)
 		"  --callback-timeout-ms N  whole-attempt timeout of a callback (default 5000)\n"
 		"  --conns-per-ip N         connections one client address may hold (default\n"
 		"                           2048; 0 = no per-address cap, for load tests)\n"
+		"  --state PATH             keep tenants, conversations, operators, sessions and\n"
+		"                           pending callbacks in the SQLite file PATH (created\n"
+		"                           when missing); without it everything is in memory\n"
 		"  --help                   this text\n"
 		"  --version                the version\n"
 		"\n"
@@ -94,6 +98,7 @@ enum {
 	OPT_CB_BACKOFF,
 	OPT_CB_TIMEOUT,
 	OPT_CONNS_PER_IP,
+	OPT_STATE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -113,6 +118,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 		{"callback-backoff-ms", required_argument, NULL, OPT_CB_BACKOFF},
 		{"callback-timeout-ms", required_argument, NULL, OPT_CB_TIMEOUT},
 		{"conns-per-ip", required_argument, NULL, OPT_CONNS_PER_IP},
+		{"state", required_argument, NULL, OPT_STATE},
 		{"help", no_argument, NULL, OPT_HELP},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{NULL, 0, NULL, 0},
@@ -123,7 +129,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PORT:
 			if (parse_num(optarg, 0, 65535, &v) != 0)
@@ -179,18 +185,37 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 				goto bad;
 			cfg->conns_per_ip = (unsigned)v;
 			break;
+		case OPT_STATE:
+			if (optarg[0] == '\0')
+				goto bad;
+			cfg->state_path = optarg;
+			break;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
 		case OPT_VERSION:
 			printf("mock-relay %s\n", RELAY_VERSION);
 			return 1;
+		case ':':
+			fprintf(stderr, "mock-relay: option %s needs a value\n", argv[optind - 1]);
+			goto bad;
 		default:
+			/* An unknown option names itself (getopt_long leaves it at optind - 1). */
+			if (optopt > 0 && optopt < OPT_PORT)
+				fprintf(stderr, "mock-relay: unknown option -%c\n", optopt);
+			else if (optopt >= OPT_PORT) /* a flag given a value (--help=x) */
+				fprintf(stderr, "mock-relay: option %s takes no value\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr, "mock-relay: unknown option %s\n",
+					argv[optind - 1]);
 			goto bad;
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "mock-relay: unexpected argument %s\n", argv[optind]);
 		goto bad;
+	}
 	if (key == NULL) {
 		env = getenv("MOCK_RELAY_ADMIN_KEY");
 		if (env != NULL && env[0] != '\0')
@@ -236,6 +261,8 @@ int main(int argc, char **argv)
 	struct relay_config cfg;
 	struct relay_state *st = NULL;
 	struct relay_http *http = NULL;
+	struct statedb *db = NULL;
+	char err[512];
 	sigset_t set;
 	int generated = 0, sig = 0, rc = 1, r;
 
@@ -252,11 +279,29 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ,
+	       SIG_IGN); /* a file-size limit fails the state write (503), not the process */
 
 	st = relay_state_new(&cfg);
 	if (st == NULL) {
 		fprintf(stderr, "mock-relay: out of memory\n");
 		goto out;
+	}
+	if (cfg.state_path != NULL) {
+		/* §14: the file is checked, locked and loaded before any request is served. */
+		db = statedb_open(cfg.state_path, err, sizeof(err), &r);
+		if (db == NULL) {
+			fprintf(stderr, "mock-relay: %s\n", err);
+			rc = r;
+			goto out;
+		}
+		if (statedb_load(db, st, err, sizeof(err)) != RELAY_OK) {
+			fprintf(stderr, "mock-relay: state %s: %s\n", cfg.state_path, err);
+			statedb_close(db);
+			rc = STATEDB_EXIT_IO;
+			goto out;
+		}
+		statedb_attach(db, st); /* st owns db from here */
 	}
 	http = http_start(st);
 	if (http == NULL)

@@ -45,6 +45,7 @@ struct relay_config {
 	int callback_backoff_ms; /* §9.5, used by relay_callbacks */
 	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
 	unsigned conns_per_ip;   /* §1.9.1: connections one client address holds; 0 = no cap */
+	const char *state_path;  /* §14: --state PATH (borrowed from argv), NULL: memory only */
 };
 
 struct tenant_store;
@@ -56,6 +57,7 @@ struct session_store;
 struct callbacks;
 struct ws_hub;
 struct lifecycle;
+struct statedb;
 
 struct relay_state {
 	struct relay_config cfg;
@@ -71,6 +73,7 @@ struct relay_state {
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */
 	struct lifecycle *lifecycle;      /* §9.6: escalation triggers (relay_lifecycle) */
+	struct statedb *statedb;          /* §14: the state file (relay_statedb), NULL: none */
 };
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */

@@ -15,6 +15,7 @@
 #include "relay_jwt.h"
 #include "relay_lifecycle.h"
 #include "relay_state_build.h"
+#include "relay_statedb.h"
 #include "session_store.h"
 #include "tenant_store.h"
 #include "ws_widget.h"
@@ -74,6 +75,7 @@ void relay_state_free(struct relay_state *st)
 		return;
 	ws_hub_free(st->ws);           /* its loop reads the stores */
 	callbacks_free(st->callbacks); /* its worker reads the store */
+	statedb_close(st->statedb);    /* commits what the stores queued */
 	session_store_free(st->sessions);
 	lifecycle_free(st->lifecycle);
 	operator_store_free(st->operators);
@@ -87,6 +89,7 @@ void relay_state_free(struct relay_state *st)
 
 void relay_state_reset(struct relay_state *st)
 {
+	statedb_clear(st->statedb); /* §10.1.3: the file forgets too (the token key is kept) */
 	/* Later modules' resets go first: they may refer to tenants. */
 	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
 	callbacks_reset(st->callbacks);

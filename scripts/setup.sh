@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config git python3 python3-yaml clang-format
       libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev
-      libcmocka-dev libjwt-dev libwslay-dev openssl curl dpkg-dev file)
+      libcmocka-dev libjwt-dev libwslay-dev libsqlite3-dev openssl curl dpkg-dev file)
 if [ "${1:-}" = "--all" ]; then
 	pkgs+=(clang libclang-rt-14-dev chromium python3-locust nodejs)
 fi

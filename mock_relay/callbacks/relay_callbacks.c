@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_callbacks.h"
+#include "relay_statedb.h"
 
 const char *const callbacks_events[CALLBACKS_EVENT_COUNT] = {
 	"conversation-started", "message-received", "ticket-created",
@@ -77,6 +78,7 @@ struct callbacks {
 	pthread_t worker;
 	bool worker_started;
 	struct inflight flights[CALLBACKS_INFLIGHT_MAX]; /* worker-only */
+	struct statedb *db; /* §14: NULL without --state; guarded by lock */
 };
 
 static int64_t mono_ms(void)
@@ -112,6 +114,25 @@ static void delivery_free(struct delivery *d)
 		return;
 	free(d->body);
 	free(d);
+}
+
+static json_t *delivery_json(const struct delivery *d);
+
+/* §14: queues d's record (its §10.5.1 object plus the body and retry state). Lock held. */
+static void persist(struct callbacks *cb, const struct delivery *d)
+{
+	json_t *rec;
+	char *text = NULL;
+
+	if (cb->db == NULL)
+		return;
+	rec = delivery_json(d);
+	if (rec != NULL &&
+	    json_object_set_new(rec, "body", json_stringn(d->body, d->body_len)) == 0)
+		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	statedb_put(cb->db, STATEDB_CALLBACK, d->event_id, d->tenant_id, NULL,
+		    d->n_attempts > 0 ? d->attempts[0].at_ms : 0, text);
 }
 
 /* Drop d from the caller's hands: now, or when its attempt ends. Lock held. */
@@ -206,6 +227,7 @@ static void delivery_record(struct callbacks *cb, struct delivery *d, const stru
 
 		d->next_mono_ms = mono_ms() + delay;
 	}
+	persist(cb, d);
 }
 
 /*
@@ -539,12 +561,14 @@ enum relay_rc callbacks_enqueue(struct callbacks *cb, const char *tenant_id, con
 
 	pthread_mutex_lock(&cb->lock);
 	if (cb->count == CALLBACKS_KEEP) {
+		statedb_del(cb->db, STATEDB_CALLBACK, cb->ring[cb->head]->event_id);
 		delivery_forget(cb->ring[cb->head]);
 		cb->head = (cb->head + 1) % CALLBACKS_KEEP;
 		cb->count--;
 	}
 	cb->ring[(cb->head + cb->count) % CALLBACKS_KEEP] = d;
 	cb->count++;
+	persist(cb, d);
 	pthread_mutex_unlock(&cb->lock);
 	if (event_id != NULL)
 		memcpy(event_id, d->event_id, sizeof(d->event_id));
@@ -635,4 +659,108 @@ json_t *callbacks_list_json(struct callbacks *cb, const char *tenant_id, size_t 
 	}
 	pthread_mutex_unlock(&cb->lock);
 	return json_pack("{s:o}", "items", items);
+}
+
+void callbacks_set_statedb(struct callbacks *cb, struct statedb *db)
+{
+	size_t i;
+
+	pthread_mutex_lock(&cb->lock);
+	cb->db = db;
+	/* Attempts the worker made since callbacks_load() were not written yet. */
+	for (i = 0; i < cb->count; i++)
+		persist(cb, cb->ring[(cb->head + i) % CALLBACKS_KEEP]);
+	pthread_mutex_unlock(&cb->lock);
+}
+
+/* Copies obj's string member key into dst[size]; false when absent or too long. */
+static bool rec_copy(const json_t *obj, const char *key, char *dst, size_t size)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v) || json_string_length(v) >= size ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return false;
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return true;
+}
+
+/* One attempt of a state-file record; false when malformed. */
+static bool attempt_load(const json_t *o, struct attempt *a)
+{
+	const char *err = json_string_value(json_object_get(o, "error"));
+
+	if (!json_is_object(o))
+		return false;
+	a->at_ms = json_integer_value(json_object_get(o, "at_ms"));
+	a->status = (long)json_integer_value(json_object_get(o, "status"));
+	a->duration_ms = json_integer_value(json_object_get(o, "duration_ms"));
+	if (err == NULL)
+		a->error = ATTEMPT_OK;
+	else if (strcmp(err, "timeout") == 0)
+		a->error = ATTEMPT_TIMEOUT;
+	else if (strcmp(err, "connect") == 0)
+		a->error = ATTEMPT_CONNECT;
+	else if (strcmp(err, "status") == 0)
+		a->error = ATTEMPT_STATUS;
+	else
+		return false;
+	return true;
+}
+
+enum relay_rc callbacks_load(struct callbacks *cb, const json_t *rec)
+{
+	const char *state = json_string_value(json_object_get(rec, "state"));
+	const json_t *body = json_object_get(rec, "body");
+	const json_t *attempts = json_object_get(rec, "attempts"), *o;
+	struct delivery *d = calloc(1, sizeof(*d));
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+	size_t i;
+
+	if (d == NULL)
+		return RELAY_E_NOMEM;
+	if (!rec_copy(rec, "event_id", d->event_id, sizeof(d->event_id)) ||
+	    !rec_copy(rec, "event", d->event, sizeof(d->event)) ||
+	    !rec_copy(rec, "tenant_id", d->tenant_id, sizeof(d->tenant_id)) ||
+	    !rec_copy(rec, "url", d->url, sizeof(d->url)) || state == NULL ||
+	    !json_is_string(body) || !json_is_array(attempts) ||
+	    json_array_size(attempts) > CALLBACKS_ATTEMPTS_MAX)
+		goto out;
+	if (strcmp(state, "pending") == 0)
+		d->state = DELIVERY_PENDING;
+	else if (strcmp(state, "delivered") == 0)
+		d->state = DELIVERY_DELIVERED;
+	else if (strcmp(state, "failed") == 0)
+		d->state = DELIVERY_FAILED;
+	else
+		goto out;
+	json_array_foreach(attempts, i, o)
+	{
+		if (!attempt_load(o, &d->attempts[i]))
+			goto out;
+	}
+	d->n_attempts = (int)json_array_size(attempts);
+	rc = RELAY_E_NOMEM;
+	d->body_len = json_string_length(body);
+	d->body = malloc(d->body_len + 1);
+	if (d->body == NULL)
+		goto out;
+	memcpy(d->body, json_string_value(body), d->body_len + 1);
+	d->next_mono_ms = mono_ms(); /* a pending delivery resumes at once (§14.1) */
+
+	pthread_mutex_lock(&cb->lock);
+	if (cb->count == CALLBACKS_KEEP) {
+		delivery_forget(cb->ring[cb->head]);
+		cb->head = (cb->head + 1) % CALLBACKS_KEEP;
+		cb->count--;
+	}
+	cb->ring[(cb->head + cb->count) % CALLBACKS_KEEP] = d;
+	cb->count++;
+	pthread_mutex_unlock(&cb->lock);
+	d = NULL;
+	curl_multi_wakeup(cb->multi);
+	rc = RELAY_OK;
+out:
+	delivery_free(d);
+	return rc;
 }

@@ -99,4 +99,18 @@ RELAY_WUR enum relay_rc callbacks_enqueue(struct callbacks *cb, const char *tena
  */
 json_t *callbacks_list_json(struct callbacks *cb, const char *tenant_id, size_t limit);
 
+struct statedb;
+
+/*
+ * §14: from now on every delivery and each of its attempts is queued for db (NULL:
+ * none); the deliveries already held are queued once now.
+ */
+void callbacks_set_statedb(struct callbacks *cb, struct statedb *db);
+
+/*
+ * §14: a delivery from the state file, newest so far; a pending one is due at once.
+ * Not written back. RELAY_E_INVALID_ARGUMENT when malformed.
+ */
+RELAY_WUR enum relay_rc callbacks_load(struct callbacks *cb, const json_t *rec);
+
 #endif

@@ -29,6 +29,7 @@
 #include "relay_hup.h"
 #include "relay_log.h"
 #include "relay_router.h"
+#include "relay_statedb.h"
 #include "relay_ws.h"
 
 /*
@@ -378,6 +379,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	dispatch(ctx, &req, &resp);
 	if (!ctx->control) /* §10.3.3: the headers as received, secrets redacted */
 		request_each_header(&req, journal_header, &ctx->je);
+	/* §14.2: what the request wrote is committed before its answer is queued. */
+	if (statedb_sync() != RELAY_OK && resp.status >= 200 && resp.status <= 299) {
+		response_cleanup(&resp);
+		response_init(&resp);
+		response_error(&resp, RELAY_E_STATE_UNAVAILABLE, NULL, NULL);
+	}
 	if (req.tenant_id[0] != '\0')
 		journal_copy(ctx->je.tenant_id, sizeof(ctx->je.tenant_id), req.tenant_id);
 	if (resp.rc != RELAY_OK)

@@ -14,6 +14,7 @@
 #include "relay_origin.h"
 #include "session_store.h"
 #include "relay_state.h"
+#include "relay_statedb.h"
 #include "tenant_store.h"
 #include "ws_widget.h"
 #include "relay_text.h"
@@ -192,6 +193,12 @@ int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size
 	}
 	if (rc != RELAY_OK) { /* the conversation is gone (reset): the token is dead */
 		code = WS_CLOSE_INVALID_TOKEN;
+		goto out;
+	}
+	/* §14.2: the message is committed before anyone is told of it. */
+	if (statedb_sync() != RELAY_OK) {
+		*reply = frame_text(
+			json_pack("{s:s, s:s}", "type", "error", "code", "state_unavailable"));
 		goto out;
 	}
 	/* §8.2.1: echoed through the push, so every socket of the conversation sees it. */

@@ -9,6 +9,7 @@
 #include "relay_buckets.h"
 #include "conv_store.h"
 #include "relay_map.h"
+#include "relay_statedb.h"
 
 struct message {
 	char id[PREFIXED_ID_MAX + 1];
@@ -41,6 +42,7 @@ struct conv_tenant {
 struct conv_store {
 	struct tenant_buckets buckets; /* tenant id -> struct conv_tenant */
 	uint64_t next_seq;             /* atomic (__atomic builtins): creation order */
+	struct statedb *db;            /* §14: NULL without --state */
 };
 
 static const char *const status_names[] = {"open", "pending", "assigned", "resolved"};
@@ -295,6 +297,9 @@ enum relay_rc conv_store_create(struct conv_store *s, const char *tenant_id,
 	rc = map_put(&t->convs, c->id, c);
 	if (rc != RELAY_OK)
 		goto out;
+	if (s->db != NULL) /* §14: its JSON text, queued under the bucket lock */
+		statedb_put(s->db, STATEDB_CONVERSATION, c->id, tenant_id, NULL, c->created_ms,
+			    strdup(c->json));
 	if (id != NULL)
 		memcpy(id, c->id, sizeof(c->id));
 	c = NULL;
@@ -320,6 +325,7 @@ void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *
 	if (t == NULL)
 		return;
 	conversation_free(map_remove(&t->convs, conversation_id));
+	statedb_del(s->db, STATEDB_CONVERSATION, conversation_id);
 	bucket_unlock(s, t);
 }
 
@@ -368,6 +374,70 @@ enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
 out:
 	free(text);
 	return rc;
+}
+
+/* Adds message m to c (bucket locked): m.content is taken on RELAY_OK. */
+static enum relay_rc message_add(struct conversation *c, struct message *m)
+{
+	if (c->n_messages >= CONV_MAX_MESSAGES)
+		return RELAY_E_CAPACITY_EXCEEDED;
+	if (c->n_messages == c->cap_messages) {
+		size_t cap = c->cap_messages == 0 ? 16 : c->cap_messages * 2;
+		struct message *grown;
+
+		if (cap > CONV_MAX_MESSAGES)
+			cap = CONV_MAX_MESSAGES;
+		grown = realloc(c->messages, cap * sizeof(*grown));
+		if (grown == NULL)
+			return RELAY_E_NOMEM;
+		c->messages = grown;
+		c->cap_messages = cap;
+	}
+	c->messages[c->n_messages++] = *m;
+	m->content = NULL;
+	return RELAY_OK;
+}
+
+/* §14: a message read back from the state file, into its conversation. */
+static enum relay_rc append_loaded(struct conv_store *s, const char *tenant_id,
+				   const char *conversation_id, const char *id, const char *role,
+				   const char *content, size_t content_len, int64_t created_ms)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	struct message m;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(m.id, id, strlen(id) + 1);
+	m.role = role;
+	m.created_ms = created_ms;
+	m.content_len = content_len;
+	m.content = malloc(content_len + 1);
+	if (m.content == NULL)
+		return RELAY_E_NOMEM;
+	memcpy(m.content, content, content_len);
+	m.content[content_len] = '\0';
+	t = bucket_lock(s, tenant_id, 0);
+	if (t != NULL) {
+		c = map_get(&t->convs, conversation_id);
+		if (c != NULL)
+			rc = message_add(c, &m);
+		bucket_unlock(s, t);
+	}
+	free(m.content);
+	return rc;
+}
+
+/* §14: queues message m of c (bucket locked). */
+static void persist_message(struct conv_store *s, const char *tenant_id,
+			    const struct conversation *c, const struct message *m)
+{
+	json_t *obj = message_json(c, m);
+
+	statedb_put(s->db, STATEDB_MESSAGE, m->id, tenant_id, c->id, m->created_ms,
+		    obj != NULL ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL);
+	json_decref(obj);
 }
 
 enum relay_rc conv_store_append_message(struct conv_store *s, const char *tenant_id,
@@ -424,6 +494,8 @@ enum relay_rc conv_store_append_message(struct conv_store *s, const char *tenant
 		if (*msg == NULL)
 			goto out;
 	}
+	if (s->db != NULL) /* §14 */
+		persist_message(s, tenant_id, c, &m);
 	c->messages[c->n_messages++] = m;
 	m.content = NULL;
 	rc = RELAY_OK;
@@ -702,4 +774,70 @@ fail:
 	free(l.found);
 	json_decref(items);
 	return rc;
+}
+
+void conv_store_set_statedb(struct conv_store *s, struct statedb *db)
+{
+	s->db = db;
+}
+
+enum relay_rc conv_store_load(struct conv_store *s, const char *tenant_id, int64_t created_ms,
+			      const json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *vuid = json_string_value(json_object_get(obj, "visitor_user_id"));
+	const char *name = json_string_value(json_object_get(obj, "visitor_display_name"));
+	const char *locale = json_string_value(json_object_get(obj, "locale"));
+	json_t *metadata = json_object_get(obj, "metadata");
+	struct conversation *c = NULL;
+	struct conv_tenant *t = NULL;
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+
+	if (id == NULL || strlen(id) > PREFIXED_ID_MAX || vuid == NULL || locale == NULL ||
+	    !json_is_object(metadata))
+		goto out;
+	rc = RELAY_E_NOMEM;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out;
+	memcpy(c->id, id, strlen(id) + 1);
+	c->visitor_user_id = strdup(vuid);
+	c->visitor_display_name = name != NULL ? strdup(name) : NULL;
+	c->locale = strdup(locale);
+	c->metadata = json_deep_copy(metadata);
+	c->created_ms = created_ms;
+	c->json = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
+	    c->json == NULL || (name != NULL && c->visitor_display_name == NULL))
+		goto out;
+	c->json_len = strlen(c->json);
+	t = bucket_lock(s, tenant_id, 1);
+	if (t == NULL)
+		goto out;
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (map_count(&t->convs) >= CONV_MAX_PER_TENANT)
+		goto out;
+	rc = map_put(&t->convs, c->id, c);
+	if (rc == RELAY_OK)
+		c = NULL;
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	conversation_free(c);
+	return rc;
+}
+
+enum relay_rc conv_store_load_message(struct conv_store *s, const char *tenant_id,
+				      const char *conversation_id, int64_t created_ms,
+				      const json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "id"));
+	const char *role = json_string_value(json_object_get(obj, "role"));
+	const json_t *content = json_object_get(obj, "content");
+
+	if (id == NULL || strlen(id) > PREFIXED_ID_MAX || role_static(role) == NULL ||
+	    !json_is_string(content))
+		return RELAY_E_INVALID_ARGUMENT;
+	return append_loaded(s, tenant_id, conversation_id, id, role_static(role),
+			     json_string_value(content), json_string_length(content), created_ms);
 }

@@ -166,4 +166,22 @@ int conv_store_role_valid(const char *role);
 /* 1 when locale matches ^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$ and is at most 35 bytes (§6.1.1). */
 int conv_store_locale_valid(const char *locale);
 
+struct statedb;
+
+/* §14: from now on every new conversation and message is queued for db (NULL: none). */
+void conv_store_set_statedb(struct conv_store *s, struct statedb *db);
+
+/*
+ * §14: a conversation from the state file (its object as conv_create made it),
+ * created at created_ms, not written back. RELAY_E_INVALID_ARGUMENT when malformed,
+ * RELAY_E_CAPACITY_EXCEEDED past the cap or when already present.
+ */
+RELAY_WUR enum relay_rc conv_store_load(struct conv_store *s, const char *tenant_id,
+					int64_t created_ms, const json_t *obj);
+
+/* §14: a message from the state file into its (already loaded) conversation. */
+RELAY_WUR enum relay_rc conv_store_load_message(struct conv_store *s, const char *tenant_id,
+						const char *conversation_id, int64_t created_ms,
+						const json_t *obj);
+
 #endif

@@ -10,6 +10,7 @@
 #include "relay_map.h"
 #include "relay_buckets.h"
 #include "operator_store.h"
+#include "relay_statedb.h"
 
 struct operator
 {
@@ -30,6 +31,7 @@ struct op_tenant {
 
 struct operator_store {
 	struct tenant_buckets buckets; /* tenant id -> struct op_tenant */
+	struct statedb *db;            /* §14: NULL without --state */
 };
 
 int operator_store_email_valid(const char *email, size_t len)
@@ -181,6 +183,16 @@ static enum relay_rc operator_apply(struct operator* o, const struct operator_fi
 	return RELAY_OK;
 }
 
+/* §14: queues o's object (created: false) for the state file. */
+static void persist(struct operator_store *s, const char *tenant_id, const struct operator* o)
+{
+	json_t *obj = operator_json(o, false);
+
+	statedb_put(s->db, STATEDB_OPERATOR, o->id, tenant_id, NULL, o->created_ms,
+		    obj != NULL ? json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL);
+	json_decref(obj);
+}
+
 enum relay_rc operator_store_provision(struct operator_store *s, const char *tenant_id,
 				       const struct operator_fields *f, int64_t now_ms,
 				       bool *created, json_t **op)
@@ -242,6 +254,8 @@ enum relay_rc operator_store_provision(struct operator_store *s, const char *ten
 		fresh = NULL;
 		*created = true;
 	}
+	if (s->db != NULL) /* §14: the operator object, queued under the bucket lock */
+		persist(s, tenant_id, o);
 	if (op != NULL) {
 		*op = operator_json(o, *created);
 		if (*op == NULL)
@@ -305,4 +319,63 @@ void operator_store_view_cleanup(struct operator_view *v)
 		return;
 	json_decref(v->routing_keys);
 	v->routing_keys = NULL;
+}
+
+void operator_store_set_statedb(struct operator_store *s, struct statedb *db)
+{
+	s->db = db;
+}
+
+enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_id,
+				  int64_t created_ms, const json_t *obj)
+{
+	const char *id = json_string_value(json_object_get(obj, "operator_id"));
+	const char *email = json_string_value(json_object_get(obj, "email"));
+	json_t *name = json_object_get(obj, "display_name");
+	json_t *keys = json_object_get(obj, "routing_keys");
+	struct operator_fields f = {0};
+	struct operator* o = NULL;
+	struct op_tenant *t = NULL;
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+
+	if (id == NULL || strlen(id) > PREFIXED_ID_MAX || email == NULL ||
+	    !operator_store_email_valid(email, strlen(email)) ||
+	    (keys != NULL && !json_is_array(keys) && !json_is_null(keys)))
+		goto out;
+	f.has_display_name = true;
+	f.display_name = json_string_value(name);
+	f.has_routing_keys = true;
+	f.routing_keys = json_is_array(keys) ? keys : NULL;
+	rc = RELAY_E_NOMEM;
+	o = calloc(1, sizeof(*o));
+	if (o == NULL)
+		goto out;
+	memcpy(o->id, id, strlen(id) + 1);
+	memcpy(o->email, email, strlen(email) + 1); /* stored lowercased */
+	o->created_ms = created_ms;
+	rc = operator_apply(o, &f);
+	if (rc != RELAY_OK)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	t = bucket_lock(s, tenant_id, 1);
+	if (t == NULL)
+		goto out;
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (map_count(&t->by_email) >= OPERATORS_MAX_PER_TENANT ||
+	    map_get(&t->by_email, o->email) != NULL || map_get(&t->by_id, o->id) != NULL)
+		goto out;
+	rc = map_put(&t->by_email, o->email, o);
+	if (rc != RELAY_OK)
+		goto out;
+	rc = map_put(&t->by_id, o->id, o);
+	if (rc != RELAY_OK) {
+		map_remove(&t->by_email, o->email);
+		goto out;
+	}
+	o = NULL;
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	operator_free(o);
+	return rc;
 }

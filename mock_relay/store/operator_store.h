@@ -73,4 +73,17 @@ void operator_store_view_cleanup(struct operator_view *v);
 /* 1 when email passes §6.4.1 (≤ 254 bytes, one '@', both sides non-empty, no space/control). */
 int operator_store_email_valid(const char *email, size_t len);
 
+struct statedb;
+
+/* §14: from now on every provisioned or refreshed operator is queued for db (NULL: none). */
+void operator_store_set_statedb(struct operator_store *s, struct statedb *db);
+
+/*
+ * §14: an operator from the state file (its §6.4.3 object), not written back.
+ * RELAY_E_INVALID_ARGUMENT when malformed, RELAY_E_CAPACITY_EXCEEDED when full or
+ * already present.
+ */
+RELAY_WUR enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_id,
+					    int64_t created_ms, const json_t *obj);
+
 #endif

@@ -2,10 +2,12 @@
  * session_store.c - visitor sessions, sharded, bounded (SPEC §7).
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relay_map.h"
+#include "relay_statedb.h"
 #include "session_store.h"
 
 #define SHARD_MAX (SESSIONS_MAX / SESSIONS_SHARDS)
@@ -23,6 +25,7 @@ struct session_shard {
 
 struct session_store {
 	struct session_shard shards[SESSIONS_SHARDS];
+	struct statedb *db; /* §14: NULL without --state */
 };
 
 /* The shard of session_id (map_shard(), the stores' one rule). */
@@ -93,6 +96,23 @@ void session_store_reset(struct session_store *s)
 	}
 }
 
+/* §14: the session as JSON text (malloc'd), NULL when out of memory. */
+static char *session_record(const struct visitor_session *v)
+{
+	json_t *obj;
+	char *text = NULL;
+
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "session_id",
+			v->session_id, "tenant_id", v->tenant_id, "conversation_id",
+			v->conversation_id, "sub", v->sub, "origin", v->origin, "wpk", v->wpk,
+			"locale", v->locale, "mode", v->mode, "routing_key", v->routing_key,
+			"created_ms", (json_int_t)v->created_ms, "ttl_s", (json_int_t)v->ttl_s);
+	if (obj != NULL)
+		text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	return text;
+}
+
 enum relay_rc session_store_add(struct session_store *s, const struct visitor_session *v,
 				int64_t now_ms)
 {
@@ -117,11 +137,15 @@ enum relay_rc session_store_add(struct session_store *s, const struct visitor_se
 		}
 		unlink_node(sh, old);
 		map_remove(&sh->by_id, old->v.session_id);
+		statedb_del(s->db, STATEDB_SESSION, old->v.session_id);
 		free(old);
 	}
 	rc = map_put(&sh->by_id, n->v.session_id, n);
 	if (rc != RELAY_OK)
 		goto out;
+	if (s->db != NULL) /* §14: queued under the shard lock */
+		statedb_put(s->db, STATEDB_SESSION, v->session_id, v->tenant_id, v->conversation_id,
+			    v->created_ms, session_record(v));
 	n->prev = sh->newest;
 	if (sh->newest != NULL)
 		sh->newest->next = n;
@@ -167,6 +191,7 @@ void session_store_remove(struct session_store *s, const char *session_id)
 	pthread_mutex_lock(&sh->lock);
 	n = map_remove(&sh->by_id, session_id);
 	if (n != NULL) {
+		statedb_del(s->db, STATEDB_SESSION, session_id);
 		unlink_node(sh, n);
 		free(n);
 	}
@@ -183,4 +208,69 @@ size_t session_store_count(struct session_store *s)
 		pthread_mutex_unlock(&s->shards[i].lock);
 	}
 	return n;
+}
+
+void session_store_set_statedb(struct session_store *s, struct statedb *db)
+{
+	s->db = db;
+}
+
+/* Copies obj's string member key into dst[size]; false when absent or too long. */
+static bool rec_copy(const json_t *obj, const char *key, char *dst, size_t size)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v) || json_string_length(v) >= size ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return false;
+	memcpy(dst, json_string_value(v), json_string_length(v) + 1);
+	return true;
+}
+
+enum relay_rc session_store_load(struct session_store *s, const json_t *obj)
+{
+	struct visitor_session *v = calloc(1, sizeof(*v));
+	struct session_shard *sh;
+	struct session_node *n = NULL;
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+
+	if (v == NULL)
+		return RELAY_E_NOMEM;
+	if (!rec_copy(obj, "session_id", v->session_id, sizeof(v->session_id)) ||
+	    v->session_id[0] == '\0' ||
+	    !rec_copy(obj, "tenant_id", v->tenant_id, sizeof(v->tenant_id)) ||
+	    !rec_copy(obj, "conversation_id", v->conversation_id, sizeof(v->conversation_id)) ||
+	    !rec_copy(obj, "sub", v->sub, sizeof(v->sub)) ||
+	    !rec_copy(obj, "origin", v->origin, sizeof(v->origin)) ||
+	    !rec_copy(obj, "wpk", v->wpk, sizeof(v->wpk)) ||
+	    !rec_copy(obj, "locale", v->locale, sizeof(v->locale)) ||
+	    !rec_copy(obj, "mode", v->mode, sizeof(v->mode)) ||
+	    !rec_copy(obj, "routing_key", v->routing_key, sizeof(v->routing_key)))
+		goto out;
+	v->created_ms = json_integer_value(json_object_get(obj, "created_ms"));
+	v->ttl_s = json_integer_value(json_object_get(obj, "ttl_s"));
+	rc = RELAY_E_NOMEM;
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		goto out;
+	n->v = *v;
+	sh = shard_of(s, v->session_id);
+	pthread_mutex_lock(&sh->lock);
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (map_count(&sh->by_id) < SHARD_MAX)
+		rc = map_put(&sh->by_id, n->v.session_id, n);
+	if (rc == RELAY_OK) {
+		n->prev = sh->newest;
+		if (sh->newest != NULL)
+			sh->newest->next = n;
+		else
+			sh->oldest = n;
+		sh->newest = n;
+		n = NULL;
+	}
+	pthread_mutex_unlock(&sh->lock);
+out:
+	free(n);
+	free(v);
+	return rc;
 }

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "relay_ids.h"
 #include "relay_jwt.h"
 #include "relay_origin.h"
@@ -70,5 +72,17 @@ void session_store_remove(struct session_store *s, const char *session_id);
 
 /* Sessions held in all (tests, diagnostics). */
 size_t session_store_count(struct session_store *s);
+
+struct statedb;
+
+/* §14: from now on every added, evicted or removed session is queued for db (NULL: none). */
+void session_store_set_statedb(struct session_store *s, struct statedb *db);
+
+/*
+ * §14: a session from the state file, newest so far, not written back.
+ * RELAY_E_INVALID_ARGUMENT when malformed, RELAY_E_CAPACITY_EXCEEDED when its shard is
+ * full or it is already present.
+ */
+RELAY_WUR enum relay_rc session_store_load(struct session_store *s, const json_t *obj);
 
 #endif

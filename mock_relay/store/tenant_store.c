@@ -14,6 +14,7 @@
 
 #include "relay_hmac1.h"
 #include "relay_map.h"
+#include "relay_statedb.h"
 #include "tenant_store.h"
 
 #define SIG_BYTES 32
@@ -60,6 +61,7 @@ struct tenant_store {
 	pthread_mutex_t order_mu;
 	char (*order)[UUID_STR_LEN + 1]; /* tenant ids in creation order, STORE_MAX_TENANTS */
 	size_t n_order;
+	struct statedb *db; /* §14: NULL without --state */
 };
 
 /* The shard of id (map_shard(), the stores' one rule). */
@@ -335,6 +337,26 @@ static json_t *provision_json(const struct tenant_entry *t)
 			 "rate_limit_per_min", t->rate_limit_per_min, "created_at", created);
 }
 
+/*
+ * §14: queues t's full record (the tenant object with its secret and times) for the
+ * state file. Called with t's shard write-locked, so records queue in change order.
+ */
+static void persist(struct tenant_store *s, const struct tenant_entry *t)
+{
+	json_t *rec;
+	char *text = NULL;
+
+	if (s->db == NULL)
+		return;
+	rec = tenant_json(t);
+	if (rec != NULL && json_object_set_new(rec, "tenant_secret", json_string(t->secret)) == 0 &&
+	    json_object_set_new(rec, "created_at_ms", json_integer(t->created_at_ms)) == 0 &&
+	    json_object_set_new(rec, "updated_at_ms", json_integer(t->updated_at_ms)) == 0)
+		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec); /* the secret's copy inside is freed by jansson */
+	statedb_put(s->db, STATEDB_TENANT, t->id, t->id, NULL, t->created_at_ms, text);
+}
+
 enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fields *f,
 				  int64_t now_ms, json_t **data)
 {
@@ -377,6 +399,8 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 	sh = shard_of(s, t->id);
 	pthread_rwlock_wrlock(&sh->lock);
 	rc = map_put(&sh->tenants, t->id, t);
+	if (rc == RELAY_OK)
+		persist(s, t);
 	pthread_rwlock_unlock(&sh->lock);
 	if (rc != RELAY_OK) { /* out of memory (a fresh UUIDv7 is never present) */
 		pthread_mutex_unlock(&s->order_mu);
@@ -430,6 +454,7 @@ enum relay_rc tenant_store_update(struct tenant_store *s, const char *tenant_id,
 	rc = apply_fields(t, f);
 	if (rc == RELAY_OK) {
 		t->updated_at_ms = now_ms; /* §2.4.3: even for {} */
+		persist(s, t);
 		if (out != NULL) {
 			obj = tenant_json(t);
 			if (obj == NULL)
@@ -470,6 +495,7 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 		memcpy(t->widget_key, fresh, sizeof(fresh));
 	}
 	t->updated_at_ms = now_ms;
+	persist(s, t);
 	pthread_rwlock_unlock(&sh->lock);
 	memcpy(out, fresh, sizeof(fresh));
 	OPENSSL_cleanse(fresh, sizeof(fresh));
@@ -503,6 +529,7 @@ enum relay_rc tenant_store_set_suspended(struct tenant_store *s, const char *ten
 	} else {
 		t->suspended = suspended;
 		t->updated_at_ms = now_ms;
+		persist(s, t);
 	}
 	pthread_rwlock_unlock(&sh->lock);
 	return rc;
@@ -826,5 +853,100 @@ enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *t
 	v->retry_after_s = (int)((wait_ms + 999) / 1000);
 	if (v->retry_after_s < 1)
 		v->retry_after_s = 1;
+	return rc;
+}
+
+void tenant_store_set_statedb(struct tenant_store *s, struct statedb *db)
+{
+	s->db = db;
+}
+
+/* A string member of rec no longer than max bytes, or NULL. */
+static const char *rec_str(const json_t *rec, const char *key, size_t max)
+{
+	const json_t *v = json_object_get(rec, key);
+
+	if (!json_is_string(v) || json_string_length(v) > max)
+		return NULL;
+	return json_string_value(v);
+}
+
+enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
+{
+	const char *id = rec_str(rec, "tenant_id", UUID_STR_LEN);
+	const char *secret = rec_str(rec, "tenant_secret", KEY_STR_LEN);
+	const char *wkey = rec_str(rec, "widget_public_key", KEY_STR_LEN);
+	const char *status = rec_str(rec, "status", 16);
+	const json_t *origins = json_object_get(rec, "allowed_origins"), *v;
+	struct tenant_fields f;
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+	struct tenant_entry *t = NULL;
+	struct shard *sh;
+	size_t i;
+
+	tenant_fields_init(&f);
+	if (id == NULL || strlen(id) != UUID_STR_LEN || secret == NULL ||
+	    strlen(secret) != KEY_STR_LEN || wkey == NULL || strlen(wkey) != KEY_STR_LEN ||
+	    status == NULL || !json_is_array(origins) ||
+	    json_array_size(origins) > TENANT_ORIGINS_MAX)
+		goto out;
+	f.set = TF_NAME | TF_ORIGINS | TF_RATE | TF_CALLBACK | TF_PLAN | TF_QUOTA | TF_SEATS |
+		TF_COLOR | TF_STRIPE;
+	/* Borrowed pointers into rec: apply_fields copies them; f is not cleaned up. */
+	f.tenant_name = (char *)rec_str(rec, "tenant_name", TENANT_NAME_MAX_BYTES);
+	f.callback_url_base = (char *)rec_str(rec, "callback_url_base", TENANT_URL_MAX);
+	f.plan_tier = (char *)rec_str(rec, "plan_tier", 4 * TENANT_PLAN_MAX);
+	f.branding_primary_color = (char *)rec_str(rec, "branding_primary_color", TENANT_COLOR_LEN);
+	f.stripe_customer_id = (char *)rec_str(rec, "stripe_customer_id", TENANT_STRIPE_MAX);
+	f.rate_limit_per_min = (int)json_integer_value(json_object_get(rec, "rate_limit_per_min"));
+	f.monthly_msg_quota = json_integer_value(json_object_get(rec, "monthly_msg_quota"));
+	f.agent_seats = json_integer_value(json_object_get(rec, "agent_seats"));
+	if (f.tenant_name == NULL || f.plan_tier == NULL ||
+	    f.rate_limit_per_min < TENANT_RATE_MIN || f.rate_limit_per_min > TENANT_RATE_MAX)
+		goto out;
+	f.n_origins = json_array_size(origins);
+	f.origins = calloc(f.n_origins > 0 ? f.n_origins : 1, sizeof(*f.origins));
+	rc = RELAY_E_NOMEM;
+	if (f.origins == NULL)
+		goto out;
+	rc = RELAY_E_INVALID_ARGUMENT;
+	json_array_foreach(origins, i, v)
+	{
+		f.origins[i] = (char *)json_string_value(v);
+		if (f.origins[i] == NULL || json_string_length(v) > ORIGIN_MAX_LEN)
+			goto out;
+	}
+	rc = RELAY_E_NOMEM;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto out;
+	pthread_mutex_init(&t->mu, NULL);
+	memcpy(t->id, id, UUID_STR_LEN + 1);
+	memcpy(t->secret, secret, KEY_STR_LEN + 1);
+	memcpy(t->widget_key, wkey, KEY_STR_LEN + 1);
+	t->suspended = strcmp(status, "suspended") == 0;
+	t->created_at_ms = json_integer_value(json_object_get(rec, "created_at_ms"));
+	t->updated_at_ms = json_integer_value(json_object_get(rec, "updated_at_ms"));
+	rc = apply_fields(t, &f);
+	if (rc != RELAY_OK)
+		goto out;
+
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	pthread_mutex_lock(&s->order_mu);
+	sh = shard_of(s, t->id);
+	pthread_rwlock_wrlock(&sh->lock);
+	if (s->n_order < STORE_MAX_TENANTS && map_get(&sh->tenants, t->id) == NULL) {
+		rc = map_put(&sh->tenants, t->id, t);
+		if (rc == RELAY_OK) {
+			memcpy(s->order[s->n_order], t->id, sizeof(t->id));
+			s->n_order++;
+			t = NULL;
+		}
+	}
+	pthread_rwlock_unlock(&sh->lock);
+	pthread_mutex_unlock(&s->order_mu);
+out:
+	free(f.origins); /* the strings are rec's */
+	tenant_free(t);
 	return rc;
 }

@@ -159,4 +159,16 @@ RELAY_WUR enum relay_rc tenant_store_replay_check(struct tenant_store *s, const 
 RELAY_WUR enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *tenant_id,
 						     int64_t now_ms, struct rate_verdict *v);
 
+struct statedb;
+
+/* §14: from now on every change of a tenant is queued for db (NULL: none). */
+void tenant_store_set_statedb(struct tenant_store *s, struct statedb *db);
+
+/*
+ * §14: adds the tenant of a state-file record (the tenant object plus tenant_secret,
+ * created_at_ms, updated_at_ms) without writing it back. RELAY_E_INVALID_ARGUMENT
+ * for a malformed record, RELAY_E_CAPACITY_EXCEEDED when full or already present.
+ */
+RELAY_WUR enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec);
+
 #endif
