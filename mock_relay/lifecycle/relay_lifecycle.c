@@ -10,6 +10,7 @@
 #include "relay_callbacks.h"
 #include "relay_lifecycle.h"
 #include "relay_map.h"
+#include "relay_statedb.h"
 #include "relay_state.h"
 #include "relay_ws.h"
 #include "ws_widget.h"
@@ -30,6 +31,7 @@ struct trigger_shard {
 
 struct lifecycle {
 	struct trigger_shard shards[TRIGGER_SHARDS];
+	struct statedb *db; /* §14: NULL without --state */
 };
 
 static struct trigger_shard *shard_of(struct lifecycle *lc, const char *tenant_id)
@@ -131,6 +133,16 @@ static char ascii_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
+/* §14: the phrase's row, {"tenant_id","phrase"} (malloc'd text, NULL: out of memory). */
+static char *trigger_row(const char *tenant_id, const char *phrase)
+{
+	json_t *o = json_pack("{s:s, s:s?}", "tenant_id", tenant_id, "phrase", phrase);
+	char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return text;
+}
+
 enum relay_rc lifecycle_set_trigger(struct lifecycle *lc, const char *tenant_id, const char *phrase)
 {
 	struct trigger_shard *sh;
@@ -156,9 +168,32 @@ enum relay_rc lifecycle_set_trigger(struct lifecycle *lc, const char *tenant_id,
 		t->phrase = copy;
 		copy = NULL;
 	}
+	if (lc->db != NULL && rc == RELAY_OK) { /* §14: under the shard lock, in order */
+		if (phrase != NULL)
+			statedb_put(lc->db, STATEDB_TRIGGER, tenant_id, tenant_id, NULL, 0,
+				    trigger_row(tenant_id, t != NULL ? t->phrase : NULL));
+		else
+			statedb_del(lc->db, STATEDB_TRIGGER, tenant_id);
+	}
 	pthread_mutex_unlock(&sh->lock);
 	free(copy);
 	return rc;
+}
+
+void lifecycle_set_statedb(struct lifecycle *lc, struct statedb *db)
+{
+	lc->db = db;
+}
+
+enum relay_rc lifecycle_load(struct lifecycle *lc, const json_t *obj)
+{
+	const char *tenant_id = json_string_value(json_object_get(obj, "tenant_id"));
+	const char *phrase = json_string_value(json_object_get(obj, "phrase"));
+
+	if (lc == NULL || tenant_id == NULL || phrase == NULL || phrase[0] == '\0' ||
+	    strlen(tenant_id) > 128 || strlen(phrase) > 4 * LIFECYCLE_PHRASE_MAX)
+		return RELAY_E_INVALID_ARGUMENT;
+	return lifecycle_set_trigger(lc, tenant_id, phrase);
 }
 
 bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, const char *content,

@@ -45,6 +45,17 @@ void lifecycle_reset(struct lifecycle *lc);
 RELAY_WUR enum relay_rc lifecycle_set_trigger(struct lifecycle *lc, const char *tenant_id,
 					      const char *phrase);
 
+struct statedb;
+
+/* §14: from now on every phrase set or cleared is queued for db (NULL: none). */
+void lifecycle_set_statedb(struct lifecycle *lc, struct statedb *db);
+
+/*
+ * §14: a phrase from the state file ({"tenant_id","phrase"}), not written back.
+ * RELAY_E_INVALID_ARGUMENT when malformed, RELAY_E_CAPACITY_EXCEEDED past the cap.
+ */
+RELAY_WUR enum relay_rc lifecycle_load(struct lifecycle *lc, const json_t *obj);
+
 /* true when content contains the tenant's phrase, ASCII case-insensitively. */
 bool lifecycle_trigger_matches(struct lifecycle *lc, const char *tenant_id, const char *content,
 			       size_t content_len);

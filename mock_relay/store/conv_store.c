@@ -230,6 +230,28 @@ static enum relay_rc conversation_rebuild(struct conversation *c, json_t **obj)
 	return RELAY_OK;
 }
 
+/*
+ * §14: the conversation's row in the state file: its object plus what the API never
+ * shows, the ticket's creation time (malloc'd text, NULL when out of memory). Lock held.
+ */
+static char *conversation_row(const struct conversation *c)
+{
+	json_t *o;
+	char *text;
+
+	if (c->life.ticket_id[0] == '\0')
+		return strdup(c->json);
+	o = json_loadb(c->json, c->json_len, 0, NULL);
+	if (o == NULL || json_object_set_new(o, "ticket_created_ms",
+					     json_integer(c->life.ticket_created_ms)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return text;
+}
+
 /* The message object of §6.2.3. */
 static json_t *message_json(const struct conversation *c, const struct message *m)
 {
@@ -668,6 +690,11 @@ enum relay_rc conv_store_life_apply(struct conv_store *s, const char *tenant_id,
 			c->life = before;
 			goto out;
 		}
+		/* §14: the new status, ticket and operator, queued under the lock in the
+		 * order of the changes; committed before the request is answered */
+		if (s->db != NULL)
+			statedb_put(s->db, STATEDB_CONVERSATION, c->id, tenant_id, NULL,
+				    c->created_ms, conversation_row(c));
 		if (done != NULL)
 			done(ctx, obj);
 	} else if (conv != NULL) {
@@ -789,26 +816,66 @@ enum relay_rc conv_store_load(struct conv_store *s, const char *tenant_id, int64
 	const char *name = json_string_value(json_object_get(obj, "visitor_display_name"));
 	const char *locale = json_string_value(json_object_get(obj, "locale"));
 	json_t *metadata = json_object_get(obj, "metadata");
+	/* §9.6 lifecycle state; absent in files written before it existed (open, bot) */
+	const char *status = json_string_value(json_object_get(obj, "status"));
+	const char *mode = json_string_value(json_object_get(obj, "mode"));
+	const char *routing_key = json_string_value(json_object_get(obj, "routing_key"));
+	const char *ticket = json_string_value(json_object_get(obj, "ticket_id"));
+	const char *operator_id = json_string_value(json_object_get(obj, "operator_id"));
+	json_t *ticket_ms = json_object_get(obj, "ticket_created_ms");
 	struct conversation *c = NULL;
 	struct conv_tenant *t = NULL;
+	json_t *shown = NULL;
 	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+	size_t i;
 
 	if (id == NULL || strlen(id) > PREFIXED_ID_MAX || vuid == NULL || locale == NULL ||
-	    !json_is_object(metadata))
+	    !json_is_object(metadata) ||
+	    (routing_key != NULL && strlen(routing_key) >= sizeof(c->life.routing_key)) ||
+	    (ticket != NULL && strlen(ticket) > PREFIXED_ID_MAX) ||
+	    (operator_id != NULL && strlen(operator_id) > PREFIXED_ID_MAX) ||
+	    (ticket_ms != NULL && !json_is_integer(ticket_ms)))
 		goto out;
 	rc = RELAY_E_NOMEM;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto out;
+	if (status != NULL) {
+		for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+			if (strcmp(status, status_names[i]) == 0)
+				break;
+		if (i == sizeof(status_names) / sizeof(status_names[0])) {
+			rc = RELAY_E_INVALID_ARGUMENT;
+			goto out;
+		}
+		c->life.status = (enum conv_status)i;
+	}
+	c->life.human = mode != NULL && strcmp(mode, "human") == 0;
+	if (routing_key != NULL) {
+		memcpy(c->life.routing_key, routing_key, strlen(routing_key) + 1);
+		c->life.has_routing_key = true;
+	}
+	if (ticket != NULL) {
+		memcpy(c->life.ticket_id, ticket, strlen(ticket) + 1);
+		c->life.ticket_created_ms =
+			ticket_ms != NULL ? (int64_t)json_integer_value(ticket_ms) : created_ms;
+	}
+	if (operator_id != NULL)
+		memcpy(c->life.operator_id, operator_id, strlen(operator_id) + 1);
 	memcpy(c->id, id, strlen(id) + 1);
 	c->visitor_user_id = strdup(vuid);
 	c->visitor_display_name = name != NULL ? strdup(name) : NULL;
 	c->locale = strdup(locale);
 	c->metadata = json_deep_copy(metadata);
 	c->created_ms = created_ms;
-	c->json = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	c->seq = __atomic_fetch_add(&s->next_seq, 1, __ATOMIC_RELAXED); /* file order */
 	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
-	    c->json == NULL || (name != NULL && c->visitor_display_name == NULL))
+	    (name != NULL && c->visitor_display_name == NULL))
+		goto out;
+	/* the object as the API shows it (without the row's hidden fields) */
+	shown = conversation_json(c);
+	c->json = shown != NULL ? json_dumps(shown, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (c->json == NULL)
 		goto out;
 	c->json_len = strlen(c->json);
 	t = bucket_lock(s, tenant_id, 1);
@@ -824,6 +891,7 @@ out:
 	if (t != NULL)
 		bucket_unlock(s, t);
 	conversation_free(c);
+	json_decref(shown);
 	return rc;
 }
 

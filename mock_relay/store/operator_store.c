@@ -320,7 +320,6 @@ void operator_store_view_cleanup(struct operator_view *v)
 	json_decref(v->routing_keys);
 	v->routing_keys = NULL;
 }
-
 void operator_store_set_statedb(struct operator_store *s, struct statedb *db)
 {
 	s->db = db;
@@ -333,6 +332,8 @@ enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_i
 	const char *email = json_string_value(json_object_get(obj, "email"));
 	json_t *name = json_object_get(obj, "display_name");
 	json_t *keys = json_object_get(obj, "routing_keys");
+	const char *ruid = json_string_value(json_object_get(obj, "relay_user_id"));
+	json_t *backend = json_object_get(obj, "backend_user_id");
 	struct operator_fields f = {0};
 	struct operator* o = NULL;
 	struct op_tenant *t = NULL;
@@ -340,9 +341,13 @@ enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_i
 
 	if (id == NULL || strlen(id) > PREFIXED_ID_MAX || email == NULL ||
 	    !operator_store_email_valid(email, strlen(email)) ||
-	    (keys != NULL && !json_is_array(keys) && !json_is_null(keys)))
+	    (keys != NULL && !json_is_array(keys) && !json_is_null(keys)) ||
+	    (ruid != NULL && strlen(ruid) > PREFIXED_ID_MAX) ||
+	    (backend != NULL && !json_is_string(backend) && !json_is_null(backend)))
 		goto out;
 	f.has_display_name = true;
+	f.has_backend_user_id = true;
+	f.backend_user_id = json_string_value(backend);
 	f.display_name = json_string_value(name);
 	f.has_routing_keys = true;
 	f.routing_keys = json_is_array(keys) ? keys : NULL;
@@ -353,6 +358,12 @@ enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_i
 	memcpy(o->id, id, strlen(id) + 1);
 	memcpy(o->email, email, strlen(email) + 1); /* stored lowercased */
 	o->created_ms = created_ms;
+	/* §6.4.5: the relay user id made at provisioning; a file written before operators
+	 * had one gets a new one (kept in the file at the operator's next change) */
+	if (ruid != NULL)
+		memcpy(o->relay_user_id, ruid, strlen(ruid) + 1);
+	else if (ids_prefixed("ru_", created_ms, o->relay_user_id) != RELAY_OK)
+		goto out;
 	rc = operator_apply(o, &f);
 	if (rc != RELAY_OK)
 		goto out;

@@ -24,6 +24,7 @@
 #include "conv_store.h"
 #include "operator_store.h"
 #include "relay_callbacks.h"
+#include "relay_lifecycle.h"
 #include "relay_state.h"
 #include "relay_statedb.h"
 #include "session_store.h"
@@ -389,6 +390,8 @@ static enum relay_rc load_row(struct relay_state *st, sqlite3_stmt *q)
 		rc = session_store_load(st->sessions, obj);
 	else if (strcmp(kind, STATEDB_CALLBACK) == 0)
 		rc = callbacks_load(st->callbacks, obj);
+	else if (strcmp(kind, STATEDB_TRIGGER) == 0)
+		rc = lifecycle_load(st->lifecycle, obj);
 out:
 	json_decref(obj);
 	return rc;
@@ -451,6 +454,7 @@ void statedb_attach(struct statedb *s, struct relay_state *st)
 	operator_store_set_statedb(st->operators, s);
 	session_store_set_statedb(st->sessions, s);
 	callbacks_set_statedb(st->callbacks, s);
+	lifecycle_set_statedb(st->lifecycle, s);
 }
 
 /* ---- the write path ------------------------------------------------------- */

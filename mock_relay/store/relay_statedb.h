@@ -45,6 +45,7 @@
 #define STATEDB_OPERATOR     "operator"
 #define STATEDB_SESSION      "session"
 #define STATEDB_CALLBACK     "callback"
+#define STATEDB_TRIGGER      "trigger" /* a tenant's escalation phrase (§10.8.1), id = tenant */
 
 struct statedb;
 struct relay_state;

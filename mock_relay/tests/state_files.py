@@ -19,6 +19,11 @@ directory:
   reset_clears_file     POST /__mock/reset empties the file too
   callbacks_resume      a pending callback (backend down, long backoff) is delivered
                         after kill -9 and restart, with the same event_id and body
+  lifecycle_restart     escalate, take with an operator, kill -9, restart on the file:
+                        the conversation is still assigned with the same ticket and
+                        operator, the operator keeps its relay_user_id, the tenant's
+                        escalation phrase still escalates; then resolve works and its
+                        callbacks (agent-resolved, ticket-resolved) carry that ticket
   write_failure         when the file cannot grow (RLIMIT_FSIZE) writes answer 503
                         state_unavailable, never 2xx; after a restart every
                         acknowledged tenant is there and no refused one
@@ -364,6 +369,122 @@ def case_callbacks_resume():
             wait_for(delivered, 60, "the delivery to show as delivered after 2 attempts")
         finally:
             check(b.stop() == 0, "exit status on SIGTERM")
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+class LifeBackend(http.server.BaseHTTPRequestHandler):
+    """A tenant backend that accepts every callback and records (path, body)."""
+    got = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        LifeBackend.got.append((self.path, json.loads(body)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def case_lifecycle_restart():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LifeBackend)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        path = os.path.join(TMP, "lifecycle.db")
+        a = Mock(BIN, path)
+        check(a.port is not None, a.stderr)
+        t = provision(a, "lifecycle", callback_url_base="http://127.0.0.1:%d" %
+                      srv.server_address[1])
+        tid, secret = t["tenant_id"], t["tenant_secret"]
+        st, env = a.signed("POST", "/api/v1/relay/provision/operator", tid, secret,
+                           {"email": "agent@example.com", "routing_keys": ["billing"]})
+        check(st == 201, "operator %d %r" % (st, env))
+        op = env["data"]
+        check(op["relay_user_id"], "no relay_user_id: %r" % op)
+        st, env = a.admin("PUT", "/__mock/lifecycle/trigger",
+                          {"tenant_id": tid, "phrase": "Need A Human"})
+        check(st == 200, "trigger %d %r" % (st, env))
+        st, env = a.signed("POST", "/api/v1/relay/create/conversation", tid, secret,
+                           {"visitor_user_id": "visitor-1", "routing_key": "billing"})
+        check(st == 201, "create %d %r" % (st, env))
+        cid = env["data"]["id"]
+        st, env = a.admin("POST", "/__mock/lifecycle/escalate",
+                          {"tenant_id": tid, "conversation_id": cid})
+        check(st == 200 and env["data"]["status"] == "pending" and env["data"]["ticket_id"],
+              "escalate %d %r" % (st, env))
+        ticket = env["data"]["ticket_id"]
+        act = {"tenant_id": tid, "operator_id": op["operator_id"], "conversation_id": cid}
+        st, env = a.admin("POST", "/__mock/lifecycle/take", act)
+        check(st == 200 and env["data"]["status"] == "assigned", "take %d %r" % (st, env))
+        assigned = env["data"]
+        a.kill9()  # every answer above was a 2xx: all of it is in the file
+
+        b = Mock(BIN, path)
+        check(b.port is not None, b.stderr)
+        try:
+            st, env = b.signed("GET", "/api/v1/relay/fetch/conversation?conversation_id=" +
+                               cid, tid, secret)
+            check(st == 200, "fetch %d %r" % (st, env))
+            conv = env["data"]
+            for k in ("status", "mode", "routing_key", "ticket_id", "operator_id"):
+                check(conv.get(k) == assigned[k], "%s after the restart: %r, before: %r" %
+                      (k, conv.get(k), assigned[k]))
+            check(conv["status"] == "assigned" and conv["ticket_id"] == ticket and
+                  conv["operator_id"] == op["operator_id"], "conversation %r" % conv)
+            st, env = b.signed("POST", "/api/v1/relay/provision/operator", tid, secret,
+                               {"email": "agent@example.com"})
+            check(st == 200 and env["data"]["relay_user_id"] == op["relay_user_id"],
+                  "relay_user_id changed across the restart: %d %r vs %r" %
+                  (st, env, op["relay_user_id"]))
+            st, env = b.admin("GET", "/__mock/lifecycle/queue?tenant_id=%s&operator_id=%s" %
+                              (tid, op["operator_id"]))
+            check(st == 200 and [c["id"] for c in env["data"]["items"]] == [cid],
+                  "queue %d %r" % (st, env))
+            # the phrase set before the restart still escalates
+            st, env = b.signed("POST", "/api/v1/relay/create/conversation", tid, secret,
+                               {"visitor_user_id": "visitor-2"})
+            check(st == 201, "create %d %r" % (st, env))
+            cid2 = env["data"]["id"]
+            st, env = b.signed("POST", "/api/v1/relay/send/message", tid, secret,
+                               {"conversation_id": cid2, "role": "visitor",
+                                "content": "hello, i need a human please"})
+            check(st == 201, "send %d %r" % (st, env))
+
+            def escalated():
+                st, env = b.signed("GET", "/api/v1/relay/fetch/conversation?conversation_id=" +
+                                   cid2, tid, secret)
+                return st == 200 and env["data"]["status"] == "pending"
+            wait_for(escalated, 60, "the phrase kept across the restart to escalate")
+            LifeBackend.got.clear()
+            st, env = b.admin("POST", "/__mock/lifecycle/resolve", act)
+            check(st == 200 and env["data"]["status"] == "resolved" and
+                  env["data"]["ticket_id"] == ticket, "resolve %d %r" % (st, env))
+
+            def resolved_delivered():
+                paths = [p for p, _ in LifeBackend.got]
+                return ("/api/v1/chat-callbacks/agent-resolved" in paths and
+                        "/api/v1/chat-callbacks/ticket-resolved" in paths)
+            wait_for(resolved_delivered, 60, "agent-resolved and ticket-resolved")
+            for p, body in list(LifeBackend.got):
+                if p.endswith("/agent-resolved") or p.endswith("/ticket-resolved"):
+                    data = body["data"]
+                    check(data["conversation_id"] == cid and data["ticket"]["id"] == ticket and
+                          data["ticket"]["status"] == "resolved" and
+                          data["operator_id"] == op["operator_id"], "%s: %r" % (p, body))
+        finally:
+            check(b.stop() == 0, "exit status on SIGTERM")
+        c = Mock(BIN, path)  # the resolution is kept too
+        check(c.port is not None, c.stderr)
+        try:
+            st, env = c.signed("GET", "/api/v1/relay/fetch/conversation?conversation_id=" +
+                               cid, tid, secret)
+            check(st == 200 and env["data"]["status"] == "resolved" and
+                  env["data"]["ticket_id"] == ticket, "after resolve and restart %r" % env)
+        finally:
+            check(c.stop() == 0, "exit status on SIGTERM")
     finally:
         srv.shutdown()
         srv.server_close()
