@@ -3,14 +3,17 @@
 
 Several rounds on one state file. Each round starts the mock on the file, runs
 concurrent writers (provision tenants, rotate secrets, create conversations, send
-messages, provision operators, and writes the mock must refuse with a 4xx), kills
+messages, provision operators, lifecycle actions: escalate a conversation and take it
+with an operator, and writes the mock must refuse with a 4xx), kills
 the mock with SIGKILL at a random moment, checks the file with PRAGMA
 integrity_check (Python's sqlite3 module), restarts the mock on it and checks:
 
   * every acknowledged write (2xx) is there: each tenant is listed and its current
     (last acknowledged) secret still signs calls that verify, each conversation and
-    message is found, each operator is found (re-provisioning answers created:false
-    with the same operator_id);
+    message is found (the visitors' messages: the bot's replies are the mock's own),
+    each conversation shows the status, ticket and operator of its last acknowledged
+    lifecycle action, each operator is found (re-provisioning answers created:false
+    with the same operator_id and relay_user_id);
   * a secret replaced by an acknowledged rotation no longer verifies;
   * no refused write (4xx) is there;
   * a write in flight when the mock died (no answer) may or may not be there.
@@ -45,7 +48,7 @@ class Model:
         self.operators = {}  # (tenant, email) -> operator_id
         self.refused_names = set()
         self.acked = {"tenant": 0, "rotation": 0, "conversation": 0, "message": 0,
-                      "operator": 0}
+                      "operator": 0, "lifecycle": 0}
         self.inflight = 0
         self.refused = 0
 
@@ -87,8 +90,10 @@ class Writer(threading.Thread):
                 return self.create_conv(tid, secret)
             if r < 0.83:
                 return self.send(tid, secret, rng.choice(convs))
-            if r < 0.93:
+            if r < 0.88:
                 return self.operator(tid, secret)
+            if r < 0.93:
+                return self.lifecycle(tid, rng.choice(convs))
             return self.refused_write(tid, secret, convs)
         except ConnectionRefusedError:
             return False  # never reached the mock: not a write
@@ -148,7 +153,8 @@ class Writer(threading.Thread):
             raise AssertionError("create/conversation answered %d %r" % (st, env))
         with self.m.lock:
             self.m.convs[env["data"]["id"]] = {"tenant": tid, "acked": set(), "maybe": set(),
-                                               "refused": set(), "obj": env["data"]}
+                                               "refused": set(), "obj": env["data"],
+                                               "life_maybe": False}
             self.m.acked["conversation"] += 1
         return True
 
@@ -191,8 +197,39 @@ class Writer(threading.Thread):
         if st != 201:
             raise AssertionError("provision/operator answered %d %r" % (st, env))
         with self.m.lock:
-            self.m.operators[(tid, email)] = env["data"]["operator_id"]
+            self.m.operators[(tid, email)] = (env["data"]["operator_id"],
+                                              env["data"]["relay_user_id"])
             self.m.acked["operator"] += 1
+        return True
+
+    def lifecycle(self, tid, cid):
+        """Escalate an open conversation, or take a pending one with an operator."""
+        with self.m.lock:
+            c = self.m.convs[cid]
+            status = c["obj"]["status"]
+            ops = [v[0] for (t, _e), v in self.m.operators.items() if t == tid]
+            if c["life_maybe"] or status not in ("open", "pending") or \
+                    (status == "pending" and not ops):
+                return True  # nothing to do on this one
+        if status == "open":
+            path, body = "/__mock/lifecycle/escalate", {"tenant_id": tid, "conversation_id": cid}
+        else:
+            path, body = "/__mock/lifecycle/take", {"tenant_id": tid, "conversation_id": cid,
+                                                    "operator_id": self.rng.choice(ops)}
+        try:
+            st, env = self.mock.admin("POST", path, body)
+        except ConnectionRefusedError:
+            raise
+        except OSError:
+            with self.m.lock:
+                c["life_maybe"] = True  # before or after: what the restart shows
+                self.m.inflight += 1
+            return False
+        if st != 200:
+            raise AssertionError("%s answered %d %r" % (path, st, env))
+        with self.m.lock:
+            c["obj"] = env["data"]
+            self.m.acked["lifecycle"] += 1
         return True
 
     def refused_write(self, tid, secret, convs):
@@ -277,11 +314,24 @@ def verify(mock, m, found):
         secret = m.tenants[c["tenant"]]["secret"]
         st, env = mock.signed("GET", "/api/v1/relay/fetch/conversation?conversation_id=" + cid,
                               c["tenant"], secret)
+        if st == 200 and c["life_maybe"]:
+            # an unanswered escalate/take: the object before it, or after it (status one
+            # step on, a ticket, the operator); adopted as what the restart shows
+            after = dict(env["data"])
+            for k in ("status", "mode", "ticket_id", "operator_id"):
+                after[k] = c["obj"][k]
+            step = {"open": "pending", "pending": "assigned"}.get(c["obj"]["status"])
+            if env["data"] == c["obj"] or (after == c["obj"] and
+                                           env["data"]["status"] == step and
+                                           env["data"]["ticket_id"]):
+                c["obj"] = env["data"]
+                c["life_maybe"] = False
         if st != 200 or env["data"] != c["obj"]:
-            bad.append("conversation %s: %d %r" % (cid, st, env))
+            bad.append("conversation %s: %d %r (acknowledged: %r)" % (cid, st, env, c["obj"]))
             continue
         found["conversation"] += 1
-        have = [x["content"] for x in fetch_messages(mock, c["tenant"], secret, cid)]
+        have = [x["content"] for x in fetch_messages(mock, c["tenant"], secret, cid)
+                if x["role"] == "visitor"]
         hs = set(have)
         missing = c["acked"] - hs
         if missing:
@@ -297,12 +347,13 @@ def verify(mock, m, found):
         c["acked"] |= c["maybe"] & hs
         c["refused"] |= c["maybe"] - hs
         c["maybe"] = set()
-    for (tid, email), oid in m.operators.items():
+    for (tid, email), (oid, ruid) in m.operators.items():
         if tid not in m.tenants:
             continue
         st, env = mock.signed("POST", "/api/v1/relay/provision/operator", tid,
                               m.tenants[tid]["secret"], {"email": email})
-        if st != 200 or env["data"]["created"] is not False or env["data"]["operator_id"] != oid:
+        if st != 200 or env["data"]["created"] is not False or \
+                env["data"]["operator_id"] != oid or env["data"]["relay_user_id"] != ruid:
             bad.append("operator %s: %d %r" % (email, st, env))
         else:
             found["operator"] += 1
