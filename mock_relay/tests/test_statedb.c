@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "conv_store.h"
+#include "relay_lifecycle.h"
 #include "relay_state_build.h"
 #include "relay_statedb.h"
 #include "tenant_store.h"
@@ -136,6 +137,71 @@ static void test_committed_writes_come_back(void **state)
 	relay_state_free(st);
 }
 
+/* The lifecycle state test_lifecycle_comes_back gives its conversation. */
+static enum relay_rc assign(void *ctx, struct conv_life *life)
+{
+	(void)ctx;
+	life->status = CONV_ASSIGNED;
+	life->human = true;
+	snprintf(life->routing_key, sizeof(life->routing_key), "billing");
+	life->has_routing_key = true;
+	snprintf(life->ticket_id, sizeof(life->ticket_id), "tkt_%032d", 7);
+	life->ticket_created_ms = NOW_MS + 5;
+	snprintf(life->operator_id, sizeof(life->operator_id), "op_%032d", 9);
+	return RELAY_OK;
+}
+
+/* §14.1.2: a conversation's status, mode, queue, ticket and operator, and the tenant's
+ * escalation phrase, come back on the next open. */
+static void test_lifecycle_comes_back(void **state)
+{
+	struct tenant_fields f = tenant("Life");
+	struct relay_state *st;
+	struct conv_fields cf = {"visitor-1", NULL, NULL, NULL, NULL, NULL};
+	struct conv_life want, got;
+	char tid[UUID_STR_LEN + 1], cid[PREFIXED_ID_MAX + 1];
+	json_t *data = NULL, *conv = NULL;
+
+	(void)state;
+	st = open_state();
+	assert_int_equal(tenant_store_create(st->store, &f, NOW_MS, &data), RELAY_OK);
+	snprintf(tid, sizeof(tid), "%s", json_string_value(json_object_get(data, "tenant_id")));
+	json_decref(data);
+	assert_int_equal(conv_store_create(st->conversations, tid, &cf, NOW_MS, NULL, cid),
+			 RELAY_OK);
+	assert_int_equal(
+		conv_store_life_apply(st->conversations, tid, cid, assign, NULL, NULL, &conv),
+		RELAY_OK);
+	assert_int_equal(conv_store_life_get(st->conversations, tid, cid, &want), RELAY_OK);
+	assert_int_equal(lifecycle_set_trigger(st->lifecycle, tid, "Need A Human"), RELAY_OK);
+	assert_int_equal(statedb_sync(), RELAY_OK);
+	relay_state_free(st);
+
+	st = open_state();
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(conv_store_life_get(st->conversations, tid, cid, &got), RELAY_OK);
+	assert_int_equal(got.status, CONV_ASSIGNED);
+	assert_true(got.human && got.has_routing_key);
+	assert_string_equal(got.routing_key, want.routing_key);
+	assert_string_equal(got.ticket_id, want.ticket_id);
+	assert_true(got.ticket_created_ms == NOW_MS + 5);
+	assert_string_equal(got.operator_id, want.operator_id);
+	data = NULL;
+	assert_int_equal(conv_store_fetch(st->conversations, tid, cid, &data), RELAY_OK);
+	assert_true(json_equal(data, conv)); /* the ticket's time is not shown */
+	assert_null(json_object_get(data, "ticket_created_ms"));
+	assert_true(lifecycle_trigger_matches(st->lifecycle, tid, "please, I need a human", 22));
+	json_decref(data);
+	json_decref(conv);
+	/* cleared, and still cleared after the next open */
+	assert_int_equal(lifecycle_set_trigger(st->lifecycle, tid, NULL), RELAY_OK);
+	assert_int_equal(statedb_sync(), RELAY_OK);
+	relay_state_free(st);
+	st = open_state();
+	assert_false(lifecycle_trigger_matches(st->lifecycle, tid, "please, I need a human", 22));
+	relay_state_free(st);
+}
+
 static void test_second_open_is_refused(void **state)
 {
 	struct relay_state *st;
@@ -194,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_committed_writes_come_back, make_dir,
 						remove_dir),
+		cmocka_unit_test_setup_teardown(test_lifecycle_comes_back, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_second_open_is_refused, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_newer_version_is_refused, make_dir,
 						remove_dir),
