@@ -36,8 +36,8 @@ extern const struct relay_route routes_widget[];            /* routes_widget.c, 
 extern const struct relay_route routes_callbacks_control[]; /* routes_callbacks_control.c, §10.5 */
 extern const struct relay_route routes_ws[];                /* routes_ws.c, §8 */
 extern const struct relay_route
-	routes_conversations_control[];      /* routes_conversations_control.c, §10.6 */
-extern const struct relay_route routes_ui[]; /* routes_ui.c, §10.7 */
+	routes_conversations_control[];             /* routes_conversations_control.c, §10.6 */
+extern const struct relay_route routes_ui[];        /* routes_ui.c, §10.7 */
 extern const struct relay_route routes_lifecycle[]; /* routes_lifecycle.c, §9.6-§9.7, §10.8 */
 
 #define ROUTER_ALLOW_MAX 128

@@ -266,9 +266,11 @@ static void test_conversations_and_messages_reads(void **state)
 	c = json_array_get(items, 1);
 	assert_string_equal(json_string_value(json_object_get(c, "id")), conv_api);
 	assert_string_equal(json_string_value(json_object_get(c, "visitor_user_id")), "u1");
-	assert_true(json_is_null(json_object_get(c, "mode")));
+	/* a relay API conversation is in bot mode unless it says otherwise (§9.6.1) */
+	assert_string_equal(json_string_value(json_object_get(c, "mode")), "bot");
 	assert_true(json_is_null(json_object_get(c, "routing_key")));
-	assert_int_equal(json_integer_value(json_object_get(c, "message_count")), 1);
+	/* the visitor's message and the bot's answer (§9.6.1) */
+	assert_int_equal(json_integer_value(json_object_get(c, "message_count")), 2);
 	json_decref(d);
 	snprintf(path, sizeof(path), "/__mock/conversations?tenant_id=%s&limit=1", t.tenant_id);
 	d = ok(path, 200);
@@ -286,7 +288,9 @@ static void test_conversations_and_messages_reads(void **state)
 	c = json_array_get(json_object_get(d, "items"), 0);
 	assert_string_equal(json_string_value(json_object_get(c, "content")), "<i>hi</i>");
 	assert_string_equal(json_string_value(json_object_get(c, "role")), "visitor");
-	assert_int_equal(json_integer_value(json_object_get(d, "total")), 1);
+	c = json_array_get(json_object_get(d, "items"), 1);
+	assert_string_equal(json_string_value(json_object_get(c, "role")), "bot");
+	assert_int_equal(json_integer_value(json_object_get(d, "total")), 2);
 	json_decref(d);
 	/* another tenant's conversation is not found */
 	snprintf(path, sizeof(path), "/__mock/messages?tenant_id=%s&conversation_id=%s",
