@@ -31,6 +31,7 @@ struct relay_http {
 	struct MHD_Daemon *daemon;
 	struct relay_state *st;
 	atomic_int inflight; /* requests between URI callback and completion */
+	atomic_int conns;    /* open connections (upgraded WebSockets included) */
 	int port;
 };
 
@@ -518,6 +519,17 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
  * flight, its log line already written), or when the connection ends without one
  * (status 0).
  */
+/*
+ * True when the buffered log lines should go out now (relay_log.h): inflight
+ * requests are in flight (this one included) and one connection at most is open,
+ * so a client that waits for each answer finds each line written. Under concurrent
+ * load the flusher writes them in batches instead of one write(2) per request.
+ */
+static bool alone(struct relay_http *http, int inflight)
+{
+	return atomic_load(&http->inflight) == inflight && atomic_load(&http->conns) <= 1;
+}
+
 static void journal_request(struct relay_http *http, struct req_ctx *ctx, int status)
 {
 	if (ctx->journaled)
@@ -528,7 +540,7 @@ static void journal_request(struct relay_http *http, struct req_ctx *ctx, int st
 	if (!ctx->control)
 		journal_append(http->st->journal, &ctx->je);
 	log_request(http->st->cfg.log_format, &ctx->je);
-	if (atomic_load(&http->inflight) == 1) /* this request alone (relay_log.h) */
+	if (alone(http, 1))
 		log_flush();
 }
 
@@ -658,8 +670,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx->body);
 	free(ctx->query);
 	free(ctx);
-	/* Nothing else in flight: the buffered log lines go out now (relay_log.h). */
-	if (atomic_fetch_sub(&http->inflight, 1) == 1)
+	/* Nothing else in flight on the only connection: the lines go out (relay_log.h). */
+	if (atomic_fetch_sub(&http->inflight, 1) == 1 && atomic_load(&http->conns) <= 1)
 		log_flush();
 }
 
@@ -673,9 +685,11 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	(void)conn;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&http->conns, 1);
 		*socket_context = calloc(1, sizeof(struct conn_slot)); /* NULL: no slot */
 		return;
 	}
+	atomic_fetch_sub(&http->conns, 1);
 	if (slot == NULL)
 		return;
 	ctx = slot->pending;
@@ -706,6 +720,7 @@ struct relay_http *http_start(struct relay_state *st)
 		return NULL;
 	h->st = st;
 	atomic_init(&h->inflight, 0);
+	atomic_init(&h->conns, 0);
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
 	if (inet_pton(AF_INET, st->cfg.bind, &sin.sin_addr) == 1) {
@@ -735,7 +750,8 @@ struct relay_http *http_start(struct relay_state *st)
 		 * limit is split between the pool's threads, which do not share load
 		 * evenly: leave room for a full hub plus HTTP traffic on one thread.
 		 */
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(WS_MAX_CONNS * 4), MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(st->cfg.ws_max_sockets * 4),
+		MHD_OPTION_END);
 	if (h->daemon == NULL) {
 		fprintf(stderr, "mock-relay: cannot listen on %s:%d: %s\n", st->cfg.bind,
 			st->cfg.port, strerror(errno));
