@@ -319,7 +319,7 @@ out:
 /* The hub for st: ws_on_text with st as context. */
 struct ws_hub *ws_hub_new_for_state(struct relay_state *st)
 {
-	return ws_hub_new(WS_MAX_CONNS, ws_on_open, ws_on_text, st);
+	return ws_hub_new(st->cfg.ws_max_sockets, ws_on_open, ws_on_text, st);
 }
 
 const struct relay_route routes_ws[] = {
