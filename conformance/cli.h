@@ -29,7 +29,7 @@ int mode_relay_main(int argc, char **argv);
 
 /*
  * cli.c: what the modes share on their command lines. The report options
- * (SPEC §12.1, §12.3) are parsed in one place: the relay mode through getopt_long
+ * (SPEC.md §12.1, §12.3) are parsed in one place: the relay mode through getopt_long
  * with CLI_REPORT_LONGOPTS in its table, the sdk and backend modes through
  * cli_report_arg() in their own argv loops.
  */

@@ -136,7 +136,7 @@ static bool build_payload(struct backend *b, const char *event, const char *reus
 static long send_callback(struct backend *b, struct callback *cb, enum spoil spoil)
 {
 	static const char wrong_secret[] = "sk_WRONGwrongWRONGwrongWRONGwrongWRONGwrongWRO";
-	char h_tenant[300], h_ts[64], h_sig[128];
+	char hl[3][HMAC1_HEADER_LINE_MAX];
 	const char *headers[4];
 	struct client_request req;
 	const char *secret = b->secret;
@@ -174,13 +174,12 @@ static long send_callback(struct backend *b, struct callback *cb, enum spoil spo
 					cb->sig.signature[i] = (char)(cb->sig.signature[i] - 32);
 			}
 		}
-		snprintf(h_tenant, sizeof(h_tenant), "%s: %s", HMAC1_HEADER_TENANT, b->tenant_id);
-		snprintf(h_ts, sizeof(h_ts), "%s: %s", HMAC1_HEADER_TIMESTAMP, cb->sig.timestamp);
-		snprintf(h_sig, sizeof(h_sig), "%s: %s", HMAC1_HEADER_SIGNATURE, cb->sig.signature);
-		headers[n++] = h_tenant;
+		if (hmac1_header_lines(b->tenant_id, &cb->sig, hl) != RELAY_OK)
+			return 0;
+		headers[n++] = hl[0];
 		if (spoil != SPOIL_NO_TIMESTAMP)
-			headers[n++] = h_ts;
-		headers[n++] = h_sig;
+			headers[n++] = hl[1];
+		headers[n++] = hl[2];
 	}
 	if (spoil == SPOIL_BODY_ALTERED) {
 		/* Same length, one byte changed after signing: "fr" -> "en" or a digit. */
@@ -281,10 +280,10 @@ struct reject_case {
 };
 
 static const struct reject_case rejects[] = {
-	{"backend.reject.stale", "4.4.2", REPORT_INFERRED, SPOIL_STALE_31S,
+	{"backend.reject.stale", "§4.4.2", REPORT_INFERRED, SPOIL_STALE_31S,
 	 "a callback signed 31 s in the past is refused (window ±30000 ms)",
 	 "a timestamp 31 s old was accepted: the window is wider than ±30 s"},
-	{"backend.reject.future", "4.4.2", REPORT_INFERRED, SPOIL_FUTURE_31S,
+	{"backend.reject.future", "§4.4.2", REPORT_INFERRED, SPOIL_FUTURE_31S,
 	 "a callback signed 31 s in the future is refused (window ±30000 ms)",
 	 "a timestamp 31 s ahead was accepted: the window is wider than ±30 s, or only the past "
 	 "is checked"},
@@ -303,25 +302,25 @@ static const struct reject_case rejects[] = {
 	{"backend.reject.unsigned", "§9.2", REPORT_DOCUMENTED, SPOIL_UNSIGNED,
 	 "a callback without the three HMAC#1 headers is refused",
 	 "an unsigned callback was accepted: anyone can forge events"},
-	{"backend.reject.missing-timestamp", "4.1.2", REPORT_DOCUMENTED, SPOIL_NO_TIMESTAMP,
+	{"backend.reject.missing-timestamp", "§4.1.2", REPORT_DOCUMENTED, SPOIL_NO_TIMESTAMP,
 	 "a callback without X-Bloonio-Timestamp is refused",
 	 "a callback without a timestamp header was accepted"},
-	{"backend.reject.uppercase-signature", "4.3.2", REPORT_INFERRED, SPOIL_UPPERCASE_HEX,
+	{"backend.reject.uppercase-signature", "§4.3.2", REPORT_INFERRED, SPOIL_UPPERCASE_HEX,
 	 "a signature in uppercase hex is refused (the relay signs lowercase)",
 	 "an uppercase-hex signature was accepted (the comparison is case-insensitive)"},
 };
 
 /* One refusal case, tried on every event: any 2xx is a break. */
-static void case_reject(struct backend *b, const struct reject_case *rc)
+static void case_reject(struct backend *b, const struct reject_case *rej)
 {
 	struct report_case *c;
 	struct callback cb;
 	unsigned i, accepted = 0, odd = 0;
 	long st;
 
-	if (!selected(b, rc->id))
+	if (!selected(b, rej->id))
 		return;
-	c = report_case_begin(b->report, rc->id, rc->section, rc->title, rc->prov);
+	c = report_case_begin(b->report, rej->id, rej->section, rej->title, rej->prov);
 	if (c == NULL)
 		return;
 	for (i = 0; i < BACKEND_EVENTS; i++) {
@@ -331,11 +330,11 @@ static void case_reject(struct backend *b, const struct reject_case *rc)
 			callback_cleanup(&cb);
 			break;
 		}
-		st = send_callback(b, &cb, rc->spoil);
+		st = send_callback(b, &cb, rej->spoil);
 		report_case_log(c, "POST %s -> %ld", cb.path, st);
 		if (st >= 200 && st <= 299) {
 			if (accepted++ == 0) {
-				report_case_broken(c, "%s (%s answered %ld)", rc->why, events[i],
+				report_case_broken(c, "%s (%s answered %ld)", rej->why, events[i],
 						   st);
 				case_details(c, &cb, "a refusal (401)");
 			}
@@ -366,7 +365,7 @@ static void case_duplicate(struct backend *b)
 
 	if (!selected(b, id))
 		return;
-	c = report_case_begin(b->report, id, "9.3.3",
+	c = report_case_begin(b->report, id, "§9.3.3",
 			      "a second delivery of the same event_id is acknowledged with a 2xx "
 			      "(idempotency on the event id)",
 			      REPORT_DOCUMENTED);
@@ -417,7 +416,7 @@ static void case_ack_time(struct backend *b)
 
 	if (!selected(b, id) || b->slowest_event == NULL)
 		return;
-	c = report_case_begin(b->report, id, "9.5.3",
+	c = report_case_begin(b->report, id, "§9.5.3",
 			      "callbacks are acknowledged within the relay's 5 s attempt timeout",
 			      REPORT_INFERRED);
 	if (c == NULL)

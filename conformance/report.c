@@ -520,7 +520,7 @@ void report_print_summary(const struct report *r)
 	/* failed = FAIL + XPASS (what the exit status counts); the rest on the second line */
 	fprintf(out, "conformance: %u passed, %u failed, %u skipped\n", n.pass, n.fail + n.xpass,
 		n.skip);
-	/* the SPEC §12.3.1 form, with the warn/info counts */
+	/* the SPEC.md §12.3.1 form, with the warn/info counts */
 	fprintf(out, "pass=%u fail=%u warn=%u info=%u skip=%u xfail=%u xpass=%u (%u cases%s)\n",
 		n.pass, n.fail, n.warn, n.info, n.skip, n.xfail, n.xpass, n.total,
 		r->opt.strict ? ", --strict" : "");
@@ -663,7 +663,7 @@ static void case_details_text(FILE *f, const struct report_case *c)
 	fputc('\n', f);
 }
 
-/* The section of a case as a JUnit suite name: "§4.4" → "§4", "4.4.2" → "§4". */
+/* The section of a case as a JUnit suite name: "§4.4.2" → "§4". */
 static void section_group(const char *section, char *out, size_t size)
 {
 	const char *p = section;

@@ -75,7 +75,7 @@ RELAY_WUR enum relay_rc report_load_expected_failures(struct report *r, const ch
 void report_note(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
- * Opens a case. id is stable (SPEC §12.2), section the SPEC rule ("§4.4" or "4.4.2"),
+ * Opens a case. id is stable (SPEC.md §12.2), section the SPEC.md rule as shown ("§4.4.2"),
  * title the requirement text. Strings are copied. The case belongs to r; it stays
  * valid until report_free(). NULL when out of memory.
  */
@@ -122,7 +122,7 @@ void report_counts(const struct report *r, struct report_counts *out);
 
 /*
  * Prints "conformance: N passed, N failed, N skipped" and a second line
- * "pass=N fail=N warn=N info=N skip=N xfail=N xpass=N (N cases)" (SPEC §12.3.1).
+ * "pass=N fail=N warn=N info=N skip=N xfail=N xpass=N (N cases)" (SPEC.md §12.3.1).
  */
 void report_print_summary(const struct report *r);
 
@@ -142,7 +142,7 @@ struct report_files {
 /*
  * Writes every file named in f. Each one that cannot be written is said on stderr
  * ("<tool>: cannot write <path>") and the others are still written; RELAY_E_IO when
- * any could not be. What that does to the exit status is the mode's (SPEC §12.1.1).
+ * any could not be. What that does to the exit status is the mode's (SPEC.md §12.1.1).
  */
 RELAY_WUR enum relay_rc report_write_files(const struct report *r, const struct report_files *f);
 

@@ -257,9 +257,7 @@ enum relay_rc client_signed(struct relay_client *c, const struct client_request 
 			    const char *tenant_id, const char *secret, int64_t ts_ms,
 			    struct client_response *resp, struct hmac1_signed *sig)
 {
-	char h_tenant[sizeof(HMAC1_HEADER_TENANT) + 2 + 256];
-	char h_ts[sizeof(HMAC1_HEADER_TIMESTAMP) + 2 + 21];
-	char h_sig[sizeof(HMAC1_HEADER_SIGNATURE) + 2 + HMAC1_HEX_LEN + 1];
+	char hl[3][HMAC1_HEADER_LINE_MAX];
 	const char *lines[CLIENT_HEADERS_MAX];
 	struct client_request signed_req;
 	struct hmac1_signed s;
@@ -267,20 +265,20 @@ enum relay_rc client_signed(struct relay_client *c, const struct client_request 
 	size_t i, n = 0;
 
 	memset(resp, 0, sizeof(*resp));
-	if (req == NULL || tenant_id == NULL || secret == NULL || strlen(tenant_id) > 255 ||
-	    req->n_headers > CLIENT_HEADERS_MAX - 3)
+	if (req == NULL || tenant_id == NULL || secret == NULL ||
+	    strlen(tenant_id) > HMAC1_TENANT_SEND_MAX || req->n_headers > CLIENT_HEADERS_MAX - 3)
 		return RELAY_E_INVALID_ARGUMENT;
 	rc = hmac1_sign(secret, strlen(secret), ts_ms, req->body, req->body_len, &s);
 	if (rc != RELAY_OK)
 		return rc;
-	snprintf(h_tenant, sizeof(h_tenant), "%s: %s", HMAC1_HEADER_TENANT, tenant_id);
-	snprintf(h_ts, sizeof(h_ts), "%s: %s", HMAC1_HEADER_TIMESTAMP, s.timestamp);
-	snprintf(h_sig, sizeof(h_sig), "%s: %s", HMAC1_HEADER_SIGNATURE, s.signature);
+	rc = hmac1_header_lines(tenant_id, &s, hl);
+	if (rc != RELAY_OK)
+		return rc;
 	for (i = 0; i < req->n_headers; i++)
 		lines[n++] = req->headers[i];
-	lines[n++] = h_tenant;
-	lines[n++] = h_ts;
-	lines[n++] = h_sig;
+	lines[n++] = hl[0];
+	lines[n++] = hl[1];
+	lines[n++] = hl[2];
 	signed_req = *req;
 	signed_req.headers = lines;
 	signed_req.n_headers = n;

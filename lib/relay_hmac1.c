@@ -212,6 +212,19 @@ enum relay_rc hmac1_sign(const char *secret, size_t secret_len, int64_t timestam
 	return hmac1_sign_text(secret, secret_len, ts, body, body_len, out);
 }
 
+enum relay_rc hmac1_header_lines(const char *tenant_id, const struct hmac1_signed *sig,
+				 char lines[3][HMAC1_HEADER_LINE_MAX])
+{
+	if (tenant_id == NULL || sig == NULL || lines == NULL ||
+	    strlen(tenant_id) > HMAC1_TENANT_SEND_MAX)
+		return RELAY_E_INVALID_ARGUMENT;
+	/* timestamp (20) and signature (64) are bounded by struct hmac1_signed */
+	snprintf(lines[0], HMAC1_HEADER_LINE_MAX, "%s: %s", HMAC1_HEADER_TENANT, tenant_id);
+	snprintf(lines[1], HMAC1_HEADER_LINE_MAX, "%s: %s", HMAC1_HEADER_TIMESTAMP, sig->timestamp);
+	snprintf(lines[2], HMAC1_HEADER_LINE_MAX, "%s: %s", HMAC1_HEADER_SIGNATURE, sig->signature);
+	return RELAY_OK;
+}
+
 void hmac1_headers_init(struct hmac1_headers *h)
 {
 	memset(h, 0, sizeof(*h));

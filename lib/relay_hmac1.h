@@ -26,6 +26,10 @@
 #define HMAC1_SECRET_MAX    1024  /* longest secret the library signs with */
 /* "{ts}.{hex}" with ts up to 20 digits (int64 when signing) */
 #define HMAC1_SIGNING_STRING_MAX (20 + 1 + HMAC1_HEX_LEN)
+/* longest tenant id a signer sends (a verifier refuses over HMAC1_TENANT_MAX at step 1) */
+#define HMAC1_TENANT_SEND_MAX 255
+/* size of each line hmac1_header_lines() writes: the tenant line is the longest one */
+#define HMAC1_HEADER_LINE_MAX (sizeof(HMAC1_HEADER_TENANT) + 2 + HMAC1_TENANT_SEND_MAX)
 
 /* The steps of §4.5, in order. Stateful steps (replay, rate limit) belong to the relay. */
 enum hmac1_step {
@@ -65,6 +69,16 @@ RELAY_WUR enum relay_rc hmac1_sign(const char *secret, size_t secret_len, int64_
 RELAY_WUR enum relay_rc hmac1_sign_text(const char *secret, size_t secret_len,
 					const char *timestamp, const void *body, size_t body_len,
 					struct hmac1_signed *out);
+
+/*
+ * The three request header lines of §4.1 for a signed request, "Name: value" as libcurl
+ * takes them: lines[0] X-Bloonio-Tenant-Id (tenant_id), lines[1] X-Bloonio-Timestamp
+ * and lines[2] X-Bloonio-Signature (sig's timestamp and signature, as they are).
+ * RELAY_E_INVALID_ARGUMENT, lines untouched, when tenant_id is NULL or longer than
+ * HMAC1_TENANT_SEND_MAX.
+ */
+RELAY_WUR enum relay_rc hmac1_header_lines(const char *tenant_id, const struct hmac1_signed *sig,
+					   char lines[3][HMAC1_HEADER_LINE_MAX]);
 
 /* sha256 of data as 64 lowercase hex chars + NUL into out. */
 RELAY_WUR enum relay_rc hmac1_sha256_hex(const void *data, size_t len, char out[HMAC1_HEX_LEN + 1]);

@@ -2,6 +2,7 @@
  * relay_ids.c - UUIDv7, keys, base64url and RFC 3339 (SPEC.md §1.8).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,6 +66,51 @@ size_t ids_base64url(const unsigned char *in, size_t len, char *out, size_t out_
 			out[i] = '_';
 	}
 	return n;
+}
+
+/*
+ * OpenSSL decodes the standard alphabet with padding: the input is translated and
+ * padded into a copy, and the padding's zero bytes are taken off the length again.
+ */
+enum relay_rc ids_base64url_decode(const char *in, size_t len, unsigned char *out, size_t out_size,
+				   size_t *out_len)
+{
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+	size_t padded = (len + 3) / 4 * 4, i;
+	unsigned char *b64 = NULL;
+	int n;
+
+	if (in == NULL || out == NULL || out_len == NULL || len % 4 == 1 ||
+	    len > IDS_BASE64URL_IN_MAX || out_size < IDS_BASE64URL_DECODED_MAX(len))
+		goto out;
+	b64 = malloc(padded + 1);
+	if (b64 == NULL) {
+		rc = RELAY_E_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < len; i++) {
+		char c = in[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			b64[i] = (unsigned char)c;
+		else if (c == '-')
+			b64[i] = '+';
+		else if (c == '_')
+			b64[i] = '/';
+		else
+			goto out;
+	}
+	memset(b64 + len, '=', padded - len);
+	b64[padded] = '\0';
+	n = EVP_DecodeBlock(out, b64, (int)padded);
+	if (n < 0 || (size_t)n < padded - len)
+		goto out;
+	/* EVP_DecodeBlock counts each padding char as a zero byte */
+	*out_len = (size_t)n - (padded - len);
+	rc = RELAY_OK;
+out:
+	free(b64);
+	return rc;
 }
 
 enum relay_rc ids_key(const char *prefix, char out[KEY_STR_LEN + 1])

@@ -36,6 +36,22 @@ RELAY_WUR enum relay_rc ids_prefixed(const char *prefix, int64_t unix_ms,
  */
 size_t ids_base64url(const unsigned char *in, size_t len, char *out, size_t out_size);
 
+/* Bytes ids_base64url_decode() may write for len input chars: 3 per started group of 4. */
+#define IDS_BASE64URL_DECODED_MAX(len) (((len) + 3) / 4 * 3)
+/* Longest input ids_base64url_decode() takes (a cap on outside input). */
+#define IDS_BASE64URL_IN_MAX (64u * 1024u * 1024u)
+
+/*
+ * Decodes base64url without padding (RFC 4648 §5: A-Z a-z 0-9 - _, no '=') of
+ * in[0..len) into out (out_size >= IDS_BASE64URL_DECODED_MAX(len)), the decoded length
+ * into *out_len. RELAY_E_INVALID_ARGUMENT, *out_len untouched, for a char outside that
+ * alphabet, a length no encoding has (len % 4 == 1), len over IDS_BASE64URL_IN_MAX or
+ * out too small; RELAY_E_NOMEM when memory runs out. out may have been written to on
+ * failure.
+ */
+RELAY_WUR enum relay_rc ids_base64url_decode(const char *in, size_t len, unsigned char *out,
+					     size_t out_size, size_t *out_len);
+
 /* unix_ms as RFC 3339 UTC with seconds ("2026-06-21T10:00:00Z") into out[RFC3339_LEN + 1]. */
 void ids_rfc3339(int64_t unix_ms, char out[RFC3339_LEN + 1]);
 

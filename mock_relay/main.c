@@ -1,5 +1,5 @@
 /*
- * main.c - mock-relay: the command line, start-up and clean shutdown (SPEC.md §1.1, §10).
+ * main.c - mock-relay: the command line, start-up and clean shutdown (SPEC §1.1, §10).
  */
 #include <errno.h>
 #include <getopt.h>

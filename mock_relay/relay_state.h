@@ -1,5 +1,5 @@
 /*
- * relay_state.h - the mock relay's server context (SPEC.md §10, §13).
+ * relay_state.h - the mock relay's server context (SPEC §10, §13).
  *
  * One struct relay_state per process: the configuration from the command line, the
  * settable clock, and one pointer per module. Modules added later (conversations,
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "relay_clock.h"
+#include "relay_log.h"
 #include "relay_rc.h"
 
 #define CONFIG_BIND_MAX        64    /* textual IPv4 / IPv6 address */
@@ -26,8 +27,6 @@
 #define CONFIG_CB_ATTEMPTS     3     /* §9.5 */
 #define CONFIG_CB_BACKOFF_MS   1000  /* §9.5: first retry after 1 s, then doubled */
 #define CONFIG_CB_TIMEOUT_MS   5000  /* §9.5: whole-attempt timeout */
-
-enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
 
 /* What main.c parsed from the command line (see `mock-relay --help`). */
 struct relay_config {
@@ -44,7 +43,7 @@ struct relay_config {
 	int callback_timeout_ms; /* §9.5, used by relay_callbacks */
 };
 
-struct relay_store;
+struct tenant_store;
 struct relay_journal;
 struct relay_faults;
 struct conv_store;
@@ -56,13 +55,13 @@ struct ws_hub;
 struct relay_state {
 	struct relay_config cfg;
 	struct relay_clock clock;      /* §10.2: the mock's "now" */
-	struct relay_store *store;     /* tenants (§2), rate-limit and replay counters */
+	struct tenant_store *store;    /* tenants (§2), rate-limit and replay counters */
 	struct relay_journal *journal; /* §10.3 */
 	struct relay_faults *faults;   /* §10.4 */
 	/* Later modules add one pointer member each below this line. */
-	struct conv_store *conversations; /* §6.1-6.2: conversations + messages (relay_conv) */
-	struct operator_store *operators; /* §6.4 (relay_operators) */
-	struct session_store *sessions;   /* §7: visitor sessions (relay_sessions) */
+	struct conv_store *conversations; /* §6.1-6.2: conversations + messages (conv_store) */
+	struct operator_store *operators; /* §6.4 (operator_store) */
+	struct session_store *sessions;   /* §7: visitor sessions (session_store) */
 	unsigned char token_key[32];      /* §7.2.4: JWT signing key, TOKEN_KEY_LEN bytes */
 	struct callbacks *callbacks;      /* §9: delivery worker (relay_callbacks) */
 	struct ws_hub *ws;                /* §8: WebSocket event loop (relay_ws) */

@@ -13,8 +13,8 @@ summary/description; operationIds are unique; every operation (of `paths` and
 
 Against the code:
   - the set of (method, path) pairs in the OpenAPI equals the set in the route arrays of
-    mock_relay/*.c (`const struct relay_route NAME[] = { {"GET", "/path", ...}, ... }`),
-    and every such array is listed in mock_relay/relay_router.c's route_tables;
+    mock_relay/**/*.c (`const struct relay_route NAME[] = { {"GET", "/path", ...}, ... }`),
+    and every such array is listed in mock_relay/http/relay_router.c's route_tables;
   - every error code named in the OpenAPI (the Error schema's enum and every per-response
     `error.code` enum/const) is in lib/relay_rc.c's table, the Error enum lists all of them,
     and a response's codes have that response's HTTP status in the table (fault_injected,
@@ -167,21 +167,24 @@ def response_schemas(doc, resp):
 
 
 def route_table(root):
-    """{(METHOD, path)} from the route arrays of mock_relay/*.c, and the array names."""
+    """{(METHOD, path)} from the route arrays of mock_relay/**/*.c, and the array names."""
     routes, arrays = {}, set()
     mdir = os.path.join(root, "mock_relay")
     arr_re = re.compile(r"const\s+struct\s+relay_route\s+(\w+)\s*\[\s*\]\s*=\s*\{(.*?)\n\s*\};", re.S)
     ent_re = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"')
-    for name in sorted(os.listdir(mdir)):
-        if not name.endswith(".c"):
-            continue
-        with open(os.path.join(mdir, name), encoding="utf-8") as f:
+    sources = []
+    for dirpath, dirnames, filenames in os.walk(mdir):
+        dirnames[:] = [d for d in dirnames if d not in ("tests", "fuzz")]
+        sources += [os.path.join(dirpath, n) for n in filenames if n.endswith(".c")]
+    for path in sorted(sources):
+        name = os.path.relpath(path, mdir)
+        with open(path, encoding="utf-8") as f:
             text = f.read()
         for m in arr_re.finditer(text):
             arrays.add(m.group(1))
             for e in ent_re.finditer(m.group(2)):
                 routes[(e.group(1), e.group(2))] = "%s:%s" % (name, m.group(1))
-    with open(os.path.join(mdir, "relay_router.c"), encoding="utf-8") as f:
+    with open(os.path.join(mdir, "http", "relay_router.c"), encoding="utf-8") as f:
         router = f.read()
     listed = re.search(r"route_tables\[\]\s*=\s*\{(.*?)\};", router, re.S)
     listed = set(re.findall(r"\w+", listed.group(1))) if listed else set()

@@ -3,7 +3,7 @@
 # runs each one for SECONDS seconds (default 30), starting from its seed corpus in
 # lib/fuzz/corpus/<target> (mock_relay/fuzz/corpus/<target> for the mock_* targets).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: origin hmac1_verify envelope_json
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      targets: origin hmac1_verify envelope_json base64url
 #       mock_tenant_fields mock_relay_body mock_token_verify mock_query_params mock_journal_copy
 #
 # New inputs the fuzzer finds stay in build-fuzz/corpus/<target> (the repository's seeds are
@@ -16,7 +16,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	targets=(origin hmac1_verify envelope_json mock_tenant_fields mock_relay_body
+	targets=(origin hmac1_verify envelope_json base64url mock_tenant_fields mock_relay_body
 		mock_token_verify mock_query_params mock_journal_copy)
 fi
 case $seconds in

@@ -168,6 +168,60 @@ static void test_sign_refuses_bad_arguments(void **state)
 		RELAY_E_INVALID_ARGUMENT);
 }
 
+/* The three lines, split at ": " and fed to the verifier, verify (§4.1, §4.5). */
+static void test_header_lines_are_what_the_verifier_accepts(void **state)
+{
+	static const char body[] = "{\"visitor_user_id\":\"user-123\"}";
+	char lines[3][HMAC1_HEADER_LINE_MAX];
+	struct hmac1_signed s;
+	struct hmac1_headers h;
+	struct hmac1_verdict v;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(hmac1_sign(SECRET, strlen(SECRET), TS, body, strlen(body), &s), RELAY_OK);
+	assert_int_equal(hmac1_header_lines("tenant-1", &s, lines), RELAY_OK);
+	assert_string_equal(lines[0], "X-Bloonio-Tenant-Id: tenant-1");
+	assert_string_equal(lines[1], "X-Bloonio-Timestamp: " TS_TXT);
+	assert_int_equal(strncmp(lines[2], "X-Bloonio-Signature: ", 21), 0);
+	assert_string_equal(lines[2] + 21, s.signature);
+	hmac1_headers_init(&h);
+	for (i = 0; i < 3; i++) {
+		char *colon = strchr(lines[i], ':');
+
+		assert_non_null(colon);
+		assert_int_equal(colon[1], ' ');
+		*colon = '\0';
+		hmac1_headers_add(&h, lines[i], colon + 2);
+	}
+	assert_int_equal(hmac1_verify(&h, body, strlen(body), TS, SECRET, strlen(SECRET), 0, &v),
+			 RELAY_OK);
+}
+
+static void test_header_lines_take_tenant_ids_up_to_the_send_cap(void **state)
+{
+	char id[HMAC1_TENANT_SEND_MAX + 2];
+	char lines[3][HMAC1_HEADER_LINE_MAX];
+	struct hmac1_signed s;
+
+	(void)state;
+	assert_int_equal(hmac1_sign(SECRET, strlen(SECRET), TS, NULL, 0, &s), RELAY_OK);
+	memset(id, 'a', HMAC1_TENANT_SEND_MAX);
+	id[HMAC1_TENANT_SEND_MAX] = '\0';
+	assert_int_equal(hmac1_header_lines(id, &s, lines), RELAY_OK);
+	/* the longest tenant line fills its buffer exactly */
+	assert_int_equal(strlen(lines[0]) + 1, HMAC1_HEADER_LINE_MAX);
+	assert_string_equal(lines[0] + strlen(HMAC1_HEADER_TENANT) + 2, id);
+
+	strcpy(lines[0], "untouched");
+	id[HMAC1_TENANT_SEND_MAX] = 'a';
+	id[HMAC1_TENANT_SEND_MAX + 1] = '\0';
+	assert_int_equal(hmac1_header_lines(id, &s, lines), RELAY_E_INVALID_ARGUMENT);
+	assert_string_equal(lines[0], "untouched");
+	assert_int_equal(hmac1_header_lines(NULL, &s, lines), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(hmac1_header_lines("t", NULL, lines), RELAY_E_INVALID_ARGUMENT);
+}
+
 static void test_sha256_hex_is_lowercase_and_refuses_null_with_length(void **state)
 {
 	char out[HMAC1_HEX_LEN + 1];
@@ -930,6 +984,8 @@ int main(void)
 		cmocka_unit_test(test_sign_empty_secret_and_zero_timestamp_are_signable),
 		cmocka_unit_test(test_sign_text_uses_timestamp_text_exactly),
 		cmocka_unit_test(test_sign_refuses_bad_arguments),
+		cmocka_unit_test(test_header_lines_are_what_the_verifier_accepts),
+		cmocka_unit_test(test_header_lines_take_tenant_ids_up_to_the_send_cap),
 		cmocka_unit_test(test_sha256_hex_is_lowercase_and_refuses_null_with_length),
 		cmocka_unit_test(test_step_names_match_spec),
 		cmocka_unit_test(test_verify_accepts_correctly_signed_request),

@@ -207,6 +207,85 @@ static void test_base64url_refuses_small_output(void **state)
 	assert_int_equal(ids_base64url((const unsigned char *)"fooba", 5, out, 9), 7);
 }
 
+/* Decoding the RFC 4648 §10 vectors (URL-safe, unpadded) gives their input back. */
+static void test_base64url_decode_matches_rfc4648_vectors(void **state)
+{
+	static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	char enc[64];
+	unsigned char out[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		n = ids_base64url((const unsigned char *)in[i], strlen(in[i]), enc, sizeof(enc));
+		assert_int_equal(ids_base64url_decode(enc, n, out, sizeof(out), &n), RELAY_OK);
+		assert_int_equal(n, strlen(in[i]));
+		assert_memory_equal(out, in[i], n);
+	}
+	assert_int_equal(ids_base64url_decode("Zm9vYmFy", 8, out, sizeof(out), &n), RELAY_OK);
+	assert_int_equal(n, 6);
+	assert_memory_equal(out, "foobar", 6);
+}
+
+static void test_base64url_decode_reads_dash_and_underscore(void **state)
+{
+	unsigned char out[8];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ids_base64url_decode("-_-_", 4, out, sizeof(out), &n), RELAY_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(out[0], 0xfb);
+	assert_int_equal(out[1], 0xff);
+	assert_int_equal(out[2], 0xbf);
+	assert_int_equal(ids_base64url_decode("-_8", 3, out, sizeof(out), &n), RELAY_OK);
+	assert_int_equal(n, 2);
+}
+
+/* Every length 0-100 of every byte value round-trips through the encoder. */
+static void test_base64url_decode_round_trips_the_encoder(void **state)
+{
+	unsigned char in[100], out[100];
+	char enc[160];
+	size_t len, n, i;
+
+	(void)state;
+	for (len = 0; len <= sizeof(in); len++) {
+		for (i = 0; i < len; i++)
+			in[i] = (unsigned char)(i * 37 + len * 11);
+		n = ids_base64url(in, len, enc, sizeof(enc));
+		assert_int_equal(n, (len * 4 + 2) / 3);
+		assert_int_equal(
+			ids_base64url_decode(enc, n, out, IDS_BASE64URL_DECODED_MAX(n), &n),
+			RELAY_OK);
+		assert_int_equal(n, len);
+		assert_memory_equal(out, in, len);
+	}
+}
+
+static void test_base64url_decode_refuses_other_alphabets_and_lengths(void **state)
+{
+	static const char *const bad[] = {"Zm9v+g", "Zm9v/g", "Zm9vYg==", "Zm9vY",  "Zm 9v",
+					  "Zm9v\n", "Zm.9",   "Z",        "Zm9\x80"};
+	unsigned char out[64];
+	size_t i, n = 12345;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(ids_base64url_decode(bad[i], strlen(bad[i]), out, sizeof(out), &n),
+				 RELAY_E_INVALID_ARGUMENT);
+		assert_int_equal(n, 12345);
+	}
+	/* "Zm9vYg" needs IDS_BASE64URL_DECODED_MAX(6) = 6 bytes of room, not just the 4 */
+	assert_int_equal(ids_base64url_decode("Zm9vYg", 6, out, 5, &n), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(ids_base64url_decode("Zm9vYg", 6, out, 6, &n), RELAY_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(ids_base64url_decode(NULL, 0, out, sizeof(out), &n),
+			 RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(ids_base64url_decode("", 0, out, 0, &n), RELAY_OK);
+	assert_int_equal(n, 0);
+}
+
 static void test_rfc3339_formats_utc_with_seconds(void **state)
 {
 	char out[RFC3339_LEN + 1];
@@ -273,6 +352,10 @@ int main(void)
 		cmocka_unit_test(test_base64url_matches_rfc4648_vectors),
 		cmocka_unit_test(test_base64url_uses_dash_and_underscore),
 		cmocka_unit_test(test_base64url_refuses_small_output),
+		cmocka_unit_test(test_base64url_decode_matches_rfc4648_vectors),
+		cmocka_unit_test(test_base64url_decode_reads_dash_and_underscore),
+		cmocka_unit_test(test_base64url_decode_round_trips_the_encoder),
+		cmocka_unit_test(test_base64url_decode_refuses_other_alphabets_and_lengths),
 		cmocka_unit_test(test_rfc3339_formats_utc_with_seconds),
 		cmocka_unit_test(test_rfc3339_round_trips),
 		cmocka_unit_test(test_rfc3339_parse_refuses_other_forms),

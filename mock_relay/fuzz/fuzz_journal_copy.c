@@ -1,5 +1,5 @@
 /*
- * fuzz_journal_copy.c - journal_copy() on any bytes (SPEC.md §10.3).
+ * fuzz_journal_copy.c - journal_copy() on any bytes (SPEC §10.3).
  *
  * The first byte picks the destination size (1-256), the rest is the source up to
  * its first NUL, as a decoded path or header value would be. The copy is always

@@ -1,9 +1,9 @@
 /*
- * fuzz_query_params.c - the query-string rules of SPEC.md §1.6.4-§1.6.5 on any bytes.
+ * fuzz_query_params.c - the query-string rules of SPEC §1.6.4-§1.6.5 on any bytes.
  *
  * The input (up to its first NUL) is used three ways: as a raw query string for
  * request_query_count() (a repeated name is a 400, §1.6.4), as an id value for
- * field_query_id_valid() (1-128 bytes of [A-Za-z0-9_-]), as a UUID for ids_is_uuid()
+ * text_id_valid() (1-128 bytes of [A-Za-z0-9_-]), as a UUID for ids_is_uuid()
  * (§1.8) and as an integer for query_int_parse() (the syntax of request_int_param:
  * 1-12 digits, in range). An accepted value must satisfy the rule it was checked
  * against, and a rejected one must break it.
@@ -13,8 +13,9 @@
 
 #include "fuzz.h"
 #include "relay_fields.h"
-#include "relay_http.h"
+#include "relay_req.h"
 #include "relay_ids.h"
+#include "relay_text.h"
 
 static int id_char(char c)
 {
@@ -91,10 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.query = NULL;
 	FUZZ_CHECK(request_query_count(&req, "limit") == 0);
 
-	ok = len >= 1 && len <= QUERY_ID_MAX;
+	ok = len >= 1 && len <= TEXT_ID_MAX;
 	for (i = 0; i < len; i++)
 		ok = ok && id_char(v[i]);
-	FUZZ_CHECK(field_query_id_valid(v) == ok);
+	FUZZ_CHECK(text_id_valid(v) == ok);
 
 	uuid = len == UUID_STR_LEN;
 	for (i = 0; uuid && i < len; i++)

@@ -1,5 +1,5 @@
 /*
- * fuzz_relay_body.c - the JSON bodies of the relay API (SPEC.md §6) and of
+ * fuzz_relay_body.c - the JSON bodies of the relay API (SPEC §6) and of
  * create/visitor-session (§7.1), through the real route handlers.
  *
  * One relay_state (stores, token key; its callback worker and WebSocket loop idle)
@@ -18,14 +18,15 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "relay_conv.h"
+#include "conv_store.h"
 #include "relay_fields.h"
 #include "relay_journal.h"
-#include "relay_operators.h"
+#include "operator_store.h"
 #include "relay_router.h"
 #include "relay_state.h"
-#include "relay_store.h"
-#include "relay_tenant.h"
+#include "tenant_store.h"
+#include "tenant_fields.h"
+#include "relay_text.h"
 
 #define NOW_MS   1781344800000LL
 #define BODY_MAX 65536 /* §1.7: relay_http never hands a handler more */
@@ -97,7 +98,7 @@ static void setup(void)
 	tenant_fields_init(&tf);
 	FUZZ_CHECK(tenant_fields_parse(body, TENANT_PARSE_PROVISION, &tf, &field, &reason) ==
 		   RELAY_OK);
-	FUZZ_CHECK(store_tenant_create(st->store, &tf, NOW_MS, &data) == RELAY_OK);
+	FUZZ_CHECK(tenant_store_create(st->store, &tf, NOW_MS, &data) == RELAY_OK);
 	tenant_fields_cleanup(&tf);
 	json_decref(body);
 	snprintf(fx.tenant_id, sizeof(fx.tenant_id), "%s",
@@ -105,10 +106,10 @@ static void setup(void)
 	snprintf(fx.widget_key, sizeof(fx.widget_key), "%s",
 		 json_string_value(json_object_get(data, "widget_public_key")));
 	json_decref(data);
-	FUZZ_CHECK(conv_create(st->conversations, fx.tenant_id, &cf, NOW_MS, NULL,
-			       fx.conversation_id) == RELAY_OK);
-	FUZZ_CHECK(operators_provision(st->operators, fx.tenant_id, &of, NOW_MS, &created, &op) ==
-		   RELAY_OK);
+	FUZZ_CHECK(conv_store_create(st->conversations, fx.tenant_id, &cf, NOW_MS, NULL,
+				     fx.conversation_id) == RELAY_OK);
+	FUZZ_CHECK(operator_store_provision(st->operators, fx.tenant_id, &of, NOW_MS, &created,
+					    &op) == RELAY_OK);
 	snprintf(fx.operator_id, sizeof(fx.operator_id), "%s",
 		 json_string_value(json_object_get(op, "operator_id")));
 	json_decref(op);
@@ -182,17 +183,17 @@ static void check_accepted(size_t route, json_t *d)
 	case 0: /* §6.1.1 */
 		s = json_string_value(json_object_get(d, "visitor_user_id"));
 		FUZZ_CHECK(s != NULL && s[0] != '\0' && no_control(s));
-		FUZZ_CHECK(conv_utf8_chars(s, strlen(s)) <= 128);
+		FUZZ_CHECK(text_utf8_chars(s, strlen(s)) <= 128);
 		s = json_string_value(json_object_get(d, "locale"));
-		FUZZ_CHECK(s != NULL && conv_locale_valid(s));
+		FUZZ_CHECK(s != NULL && conv_store_locale_valid(s));
 		FUZZ_CHECK(json_is_object(json_object_get(d, "metadata")));
 		break;
 	case 1: /* §6.2.1 */
 		s = json_string_value(json_object_get(d, "role"));
-		FUZZ_CHECK(s != NULL && conv_role_valid(s));
+		FUZZ_CHECK(s != NULL && conv_store_role_valid(s));
 		s = json_string_value(json_object_get(d, "content"));
 		FUZZ_CHECK(s != NULL && s[0] != '\0');
-		FUZZ_CHECK(conv_utf8_chars(s, strlen(s)) <= CONV_CONTENT_MAX);
+		FUZZ_CHECK(text_utf8_chars(s, strlen(s)) <= CONV_CONTENT_MAX);
 		break;
 	case 2: /* §6.3 */
 	case 4: /* §6.5 */
@@ -200,7 +201,7 @@ static void check_accepted(size_t route, json_t *d)
 		break;
 	case 3: /* §6.4 */
 		s = json_string_value(json_object_get(d, "email"));
-		FUZZ_CHECK(s != NULL && operators_email_valid(s, strlen(s)));
+		FUZZ_CHECK(s != NULL && operator_store_email_valid(s, strlen(s)));
 		break;
 	case 5: /* §7.1 */
 		FUZZ_CHECK(json_is_string(json_object_get(d, "visitor_token")));

@@ -1,18 +1,18 @@
 /*
- * fuzz_tenant_fields.c - tenant_fields_parse() on any JSON body (SPEC.md §2.3, §3).
+ * fuzz_tenant_fields.c - tenant_fields_parse() on any JSON body (SPEC §2.3, §3).
  *
  * The first byte picks the mode (even: provision, odd: update); the rest is the body,
  * loaded as relay_http loads it (JSON_REJECT_DUPLICATES). A refused body names a
  * field and a reason; an accepted one holds only values inside §2.3's ranges, and a
- * provision is stored (store_tenant_create) and read back (store_tenant_to_json,
- * store_tenant_update) without error.
+ * provision is stored (tenant_store_create) and read back (tenant_store_to_json,
+ * tenant_store_update) without error.
  */
 #include <string.h>
 
 #include "fuzz.h"
 #include "relay_origin.h"
-#include "relay_store.h"
-#include "relay_tenant.h"
+#include "tenant_store.h"
+#include "tenant_fields.h"
 
 #define NOW_MS 1781344800000LL /* 2026-06-13T10:00:00Z, fixed: deterministic */
 
@@ -93,22 +93,22 @@ static void check_fields(const struct tenant_fields *f, enum tenant_parse_mode m
 /* Stores a provisioned tenant, updates it with the same fields and serializes it. */
 static void check_store(const struct tenant_fields *f)
 {
-	struct relay_store *s = store_new();
+	struct tenant_store *s = tenant_store_new();
 	json_t *data = NULL, *t = NULL, *id;
 	char *text;
 
 	FUZZ_CHECK(s != NULL);
-	FUZZ_CHECK(store_tenant_create(s, f, NOW_MS, &data) == RELAY_OK);
+	FUZZ_CHECK(tenant_store_create(s, f, NOW_MS, &data) == RELAY_OK);
 	id = json_object_get(data, "tenant_id");
 	FUZZ_CHECK(json_is_string(id));
-	FUZZ_CHECK(store_tenant_update(s, json_string_value(id), f, NOW_MS + 1, NULL) == RELAY_OK);
-	FUZZ_CHECK(store_tenant_to_json(s, json_string_value(id), &t) == RELAY_OK);
+	FUZZ_CHECK(tenant_store_update(s, json_string_value(id), f, NOW_MS + 1, NULL) == RELAY_OK);
+	FUZZ_CHECK(tenant_store_to_json(s, json_string_value(id), &t) == RELAY_OK);
 	text = json_dumps(t, JSON_COMPACT);
 	FUZZ_CHECK(text != NULL);
 	free(text);
 	json_decref(t);
 	json_decref(data);
-	store_free(s);
+	tenant_store_free(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,5 @@
 /*
- * fuzz_token_verify.c - visitor and operator token verification (SPEC.md §6.3, §6.5,
+ * fuzz_token_verify.c - visitor and operator token verification (SPEC §6.3, §6.5,
  * §7.2) on presented strings.
  *
  * The first byte picks the mode: 0-1 the rest of the input is the token as presented

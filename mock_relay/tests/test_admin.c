@@ -1,5 +1,5 @@
 /*
- * test_admin.c - admin tenant endpoints over HTTP (SPEC.md §2, §1.2-§1.3, §3.4).
+ * test_admin.c - admin tenant endpoints over HTTP (SPEC §2, §1.2-§1.3, §3.4).
  *
  * One mock for the file; each test starts from POST /__mock/reset.
  */

@@ -1,5 +1,5 @@
 /*
- * test_callbacks.c - signed callbacks to tenant backends (SPEC.md §9, §10.5).
+ * test_callbacks.c - signed callbacks to tenant backends (SPEC §9, §10.5).
  *
  * An in-test receiver (libmicrohttpd on a free port) records every delivery and
  * checks its HMAC#1 signature with the shared library (hmac1_verify), the way a

@@ -1,5 +1,5 @@
 /*
- * test_control.c - the mock control plane (SPEC.md §10) and what never leaks into
+ * test_control.c - the mock control plane (SPEC §10) and what never leaks into
  * the journal or the log (§2.10, §10.3.5).
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * test_hmac1_http.c - the HMAC#1 gate over HTTP (SPEC.md §4, §5, §2.5, §2.7, §10.3).
+ * test_hmac1_http.c - the HMAC#1 gate over HTTP (SPEC §4, §5, §2.5, §2.7, §10.3).
  *
  * The gate is exercised through a real relay route: GET fetch/conversation of a
  * conversation that does not exist answers 404 conversation_not_found once every

@@ -1,6 +1,6 @@
 /*
  * test_http_edges.c - routing, limits, command line, logs and shutdown of the mock
- * (SPEC.md §1.1, §1.5-§1.7, §2.1.3, §13).
+ * (SPEC §1.1, §1.5-§1.7, §2.1.3, §13).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,5 +1,5 @@
 /*
- * test_jwt.c - visitor and operator tokens (SPEC.md §6.5, §7.2): round trips and
+ * test_jwt.c - visitor and operator tokens (SPEC §6.5, §7.2): round trips and
  * the tokens the relay must refuse.
  */
 #include <setjmp.h>

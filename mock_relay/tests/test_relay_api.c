@@ -1,5 +1,5 @@
 /*
- * test_relay_api.c - the HMAC#1-signed relay API over HTTP (SPEC.md §6): every
+ * test_relay_api.c - the HMAC#1-signed relay API over HTTP (SPEC §6): every
  * rule with a passing and a breaking case, tenant isolation, and the tokens
  * decoded and checked claim by claim.
  */

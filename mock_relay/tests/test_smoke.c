@@ -1,6 +1,6 @@
 /*
  * test_smoke.c - the mock starts, answers with envelopes and stops cleanly
- * (SPEC.md §1.1, §1.3, §1.5, §1.6).
+ * (SPEC §1.1, §1.3, §1.5, §1.6).
  */
 #include <setjmp.h>
 #include <stdarg.h>

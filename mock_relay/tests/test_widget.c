@@ -1,5 +1,5 @@
 /*
- * test_widget.c - the public widget calls over HTTP (SPEC.md §7): visitor
+ * test_widget.c - the public widget calls over HTTP (SPEC §7): visitor
  * sessions and their JWT, widget-config, refresh (with the settable clock) and
  * CORS, each rule with a passing and a breaking case.
  */

@@ -1,5 +1,5 @@
 /*
- * test_ws.c - the widget WebSocket (SPEC.md §8, §2.6.3, §2.7.3, §10.1.1).
+ * test_ws.c - the widget WebSocket (SPEC §8, §2.6.3, §2.7.3, §10.1.1).
  *
  * Sockets are lib/relay_wsclient clients (frames through wslay), opened with the
  * harness's mock_ws_open.

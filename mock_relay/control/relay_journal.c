@@ -1,0 +1,224 @@
+/*
+ * relay_journal.c - the request journal (SPEC §10.3).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_journal.h"
+
+struct journal_slot {
+	pthread_mutex_t mu;
+	struct journal_entry e;
+};
+
+struct relay_journal {
+	size_t size;
+	atomic_uint_fast64_t next; /* last seq handed out */
+	struct journal_slot *slots;
+};
+
+struct relay_journal *journal_new(size_t size)
+{
+	struct relay_journal *j;
+	size_t i;
+
+	if (size == 0)
+		return NULL;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->slots = calloc(size, sizeof(*j->slots));
+	if (j->slots == NULL) {
+		free(j);
+		return NULL;
+	}
+	j->size = size;
+	atomic_init(&j->next, 0);
+	for (i = 0; i < size; i++)
+		pthread_mutex_init(&j->slots[i].mu, NULL);
+	return j;
+}
+
+void journal_free(struct relay_journal *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->size; i++)
+		pthread_mutex_destroy(&j->slots[i].mu);
+	free(j->slots);
+	free(j);
+}
+
+void journal_reset(struct relay_journal *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->size; i++) {
+		pthread_mutex_lock(&j->slots[i].mu);
+		j->slots[i].e.seq = 0;
+		pthread_mutex_unlock(&j->slots[i].mu);
+	}
+	atomic_store(&j->next, 0);
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
+void journal_copy(char *dst, size_t size, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
+	size_t n = strlen((const char *)s), i = 0, o = 0, k, lim;
+
+	if (size == 0)
+		return;
+	/*
+	 * Request bytes (decoded paths, header values) may be anything: keep valid UTF-8
+	 * and replace the rest and control characters with '?', so the journal and the
+	 * JSON log can always be serialized.
+	 */
+	while (i < n && o + 1 < size) {
+		/* printable ASCII, nearly every byte seen: a run of it copied at once */
+		lim = n - i < size - 1 - o ? n - i : size - 1 - o;
+		for (k = 0; k < lim && (unsigned char)(s[i + k] - 0x20) < 0x5f; k++)
+			;
+		if (k > 0) {
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i);
+		if (k == 0 || (k == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
+			dst[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + k + 1 > size)
+			break; /* truncate on a character boundary */
+		memcpy(dst + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+}
+
+void journal_append(struct relay_journal *j, const struct journal_entry *e)
+{
+	uint64_t seq = atomic_fetch_add(&j->next, 1) + 1;
+	struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
+
+	pthread_mutex_lock(&slot->mu);
+	/* A slower writer of an older seq must not overwrite a newer entry. */
+	if (slot->e.seq < seq) {
+		slot->e = *e;
+		slot->e.seq = seq;
+	}
+	pthread_mutex_unlock(&slot->mu);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* §10.3.3: keys in SPEC order; hmac1 only for HMAC#1 routes. */
+static json_t *entry_json(const struct journal_entry *e)
+{
+	json_t *obj, *h;
+
+	obj = json_pack("{s:I, s:I, s:s, s:s, s:i, s:o, s:o, s:I}", "id", (json_int_t)e->seq,
+			"at_ms", (json_int_t)e->at_ms, "method", e->method, "path", e->path,
+			"status", e->status, "error_code", str_or_null(e->error_code), "tenant_id",
+			str_or_null(e->tenant_id), "duration_us", (json_int_t)e->duration_us);
+	if (obj == NULL || !e->hmac1)
+		return obj;
+	h = json_pack("{s:o, s:s, s:o, s:o}", "timestamp",
+		      e->has_timestamp ? json_string(e->timestamp) : json_null(), "body_sha256",
+		      e->body_sha256, "signing_string", str_or_null(e->signing_string),
+		      "failed_step", str_or_null(e->failed_step));
+	if (h == NULL || json_object_set_new(obj, "hmac1", h) != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id, size_t limit,
+			      json_t **items, size_t *total)
+{
+	struct journal_entry *e;
+	json_t *arr;
+	uint64_t head, seq;
+	enum relay_rc rc = RELAY_E_NOMEM;
+	size_t matched = 0;
+
+	e = malloc(sizeof(*e));
+	arr = json_array();
+	if (e == NULL || arr == NULL)
+		goto out;
+	head = atomic_load(&j->next);
+	for (seq = head; seq > 0 && head - seq < j->size; seq--) {
+		struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
+		int take;
+
+		pthread_mutex_lock(&slot->mu);
+		take = slot->e.seq == seq;
+		if (take)
+			*e = slot->e;
+		pthread_mutex_unlock(&slot->mu);
+		if (!take)
+			continue;
+		if (tenant_id != NULL && strcmp(e->tenant_id, tenant_id) != 0)
+			continue;
+		matched++;
+		if (json_array_size(arr) >= limit)
+			continue;
+		if (json_array_append_new(arr, entry_json(e)) != 0)
+			goto out;
+	}
+	*items = arr;
+	arr = NULL;
+	*total = matched;
+	rc = RELAY_OK;
+out:
+	json_decref(arr);
+	free(e);
+	return rc;
+}

@@ -1,0 +1,74 @@
+/*
+ * relay_journal.h - bounded ring of recent requests (SPEC §10.3).
+ *
+ * Each request the mock answers (control-plane calls excepted) leaves one entry:
+ * method, path, status, error code, tenant and, for HMAC#1 calls, what the mock
+ * received and computed (timestamp text, body hash, signing string, failed step).
+ * Never a secret and never the signature the mock expected.
+ *
+ * Lock-light: writers claim a slot with one atomic increment and lock only that
+ * slot; readers lock one slot at a time.
+ */
+#ifndef RELAY_JOURNAL_H
+#define RELAY_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "relay_hmac1.h"
+#include "relay_rc.h"
+
+#define JOURNAL_PATH_MAX   256 /* longer paths are truncated */
+#define JOURNAL_DETAIL_MAX 127
+#define JOURNAL_TS_MAX     32 /* received X-Bloonio-Timestamp text, truncated */
+
+/* One request. Fixed size: copying it never allocates. */
+struct journal_entry {
+	uint64_t seq; /* 1, 2, ...; 0 = empty slot */
+	int64_t at_ms;
+	char method[16];
+	char path[JOURNAL_PATH_MAX + 1];
+	int status;                           /* 0: connection dropped by a fault */
+	char error_code[32];                  /* "" on success */
+	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
+	int64_t duration_us;
+	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
+	bool has_timestamp;                 /* the header came exactly once */
+	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
+	char body_sha256[HMAC1_HEX_LEN + 1];
+	char signing_string[HMAC1_SIGNING_STRING_MAX +
+			    1];              /* "" unless the timestamp passed §4.1.3 */
+	char failed_step[16];                /* "" when every step passed */
+	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (log only) */
+};
+
+struct relay_journal;
+
+/* New journal of `size` slots (>= 1). NULL when out of memory. */
+struct relay_journal *journal_new(size_t size);
+void journal_free(struct relay_journal *j);
+
+/* Empties the journal; ids restart at 1 (§10.1). */
+void journal_reset(struct relay_journal *j);
+
+/* Copies e into the next slot (its seq is assigned here), evicting the oldest. */
+void journal_append(struct relay_journal *j, const struct journal_entry *e);
+
+/*
+ * §10.3.2: newest first, at most limit entries, only tenant_id's when it is not NULL.
+ * *items is a new JSON array (caller owns it); *total counts every matching entry
+ * held.
+ */
+RELAY_WUR enum relay_rc journal_to_json(struct relay_journal *j, const char *tenant_id,
+					size_t limit, json_t **items, size_t *total);
+
+/*
+ * Copies src into dst[size], truncating on a character boundary, always
+ * NUL-terminated; invalid UTF-8 and control characters become '?'.
+ */
+void journal_copy(char *dst, size_t size, const char *src);
+
+#endif

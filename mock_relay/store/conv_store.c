@@ -1,0 +1,437 @@
+/*
+ * conv_store.c - conversations and messages, per-tenant buckets (SPEC §6.1, §6.2).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_buckets.h"
+#include "conv_store.h"
+#include "relay_map.h"
+
+struct message {
+	char id[PREFIXED_ID_MAX + 1];
+	const char *role; /* one of the static role names */
+	char *content;
+	size_t content_len;
+	int64_t created_ms;
+};
+
+struct conversation {
+	char id[PREFIXED_ID_MAX + 1];
+	char *visitor_user_id;
+	char *visitor_display_name; /* NULL: null */
+	char *locale;
+	json_t *metadata;
+	int64_t created_ms;
+	char *json; /* conversation_json() as compact text, made once: nothing in it changes */
+	size_t json_len;
+	struct message *messages;
+	size_t n_messages, cap_messages;
+};
+
+struct conv_tenant {
+	struct bucket_head head; /* first: the bucket's mutex */
+	struct relay_map convs;  /* id -> struct conversation */
+};
+
+struct conv_store {
+	struct tenant_buckets buckets; /* tenant id -> struct conv_tenant */
+};
+
+static const char *const roles[] = {"visitor", "operator", "bot", "system"};
+
+int conv_store_role_valid(const char *role)
+{
+	size_t i;
+
+	for (i = 0; role != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (strcmp(role, roles[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The static name equal to role (validated before). */
+static const char *role_static(const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		if (strcmp(role, roles[i]) == 0)
+			return roles[i];
+	}
+	return NULL;
+}
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_alnum(char c)
+{
+	return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
+int conv_store_locale_valid(const char *locale)
+{
+	size_t len, i = 0, n;
+
+	if (locale == NULL)
+		return 0;
+	len = strlen(locale);
+	if (len > 35)
+		return 0;
+	while (i < len && is_alpha(locale[i]))
+		i++;
+	if (i < 2 || i > 3)
+		return 0;
+	while (i < len) {
+		if (locale[i++] != '-')
+			return 0;
+		for (n = 0; i < len && is_alnum(locale[i]); i++)
+			n++;
+		if (n < 1 || n > 8)
+			return 0;
+	}
+	return 1;
+}
+
+static void conversation_free(void *p)
+{
+	struct conversation *c = p;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_messages; i++)
+		free(c->messages[i].content);
+	free(c->messages);
+	free(c->visitor_user_id);
+	free(c->visitor_display_name);
+	free(c->locale);
+	json_decref(c->metadata);
+	free(c->json);
+	free(c);
+}
+
+static void conv_tenant_free(void *p)
+{
+	struct conv_tenant *t = p;
+
+	if (t == NULL)
+		return;
+	map_cleanup(&t->convs, conversation_free);
+	bucket_head_destroy(&t->head);
+	free(t);
+}
+
+static struct bucket_head *conv_tenant_new(void)
+{
+	struct conv_tenant *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	if (!bucket_head_init(&t->head)) {
+		free(t);
+		return NULL;
+	}
+	map_init(&t->convs);
+	return &t->head;
+}
+
+struct conv_store *conv_store_new(void)
+{
+	struct conv_store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	if (buckets_init(&s->buckets, conv_tenant_new, conv_tenant_free) != RELAY_OK) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void conv_store_free(struct conv_store *s)
+{
+	if (s == NULL)
+		return;
+	buckets_cleanup(&s->buckets);
+	free(s);
+}
+
+void conv_store_reset(struct conv_store *s)
+{
+	buckets_reset(&s->buckets);
+}
+
+/* The tenant's bucket, locked (relay_buckets.h); created when create is set. */
+static struct conv_tenant *bucket_lock(struct conv_store *s, const char *tenant_id, int create)
+{
+	return (struct conv_tenant *)buckets_lock(&s->buckets, tenant_id, create);
+}
+
+static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)
+{
+	buckets_unlock(&s->buckets, &t->head);
+}
+
+/* The conversation object of §6.1.2 (new reference, NULL when out of memory). */
+static json_t *conversation_json(const struct conversation *c)
+{
+	char created[RFC3339_LEN + 1];
+
+	ids_rfc3339(c->created_ms, created);
+	return json_pack("{s:s, s:s, s:s?, s:s, s:o, s:s, s:s}", "id", c->id, "visitor_user_id",
+			 c->visitor_user_id, "visitor_display_name", c->visitor_display_name,
+			 "locale", c->locale, "metadata", json_deep_copy(c->metadata), "status",
+			 "open", "created_at", created);
+}
+
+/* The message object of §6.2.3. */
+static json_t *message_json(const struct conversation *c, const struct message *m)
+{
+	char created[RFC3339_LEN + 1];
+
+	ids_rfc3339(m->created_ms, created);
+	return json_pack("{s:s, s:s, s:s, s:s%, s:s}", "id", m->id, "conversation_id", c->id,
+			 "role", m->role, "content", m->content, m->content_len, "created_at",
+			 created);
+}
+
+enum relay_rc conv_store_create(struct conv_store *s, const char *tenant_id,
+				const struct conv_fields *f, int64_t now_ms, json_t **conv,
+				char id[PREFIXED_ID_MAX + 1])
+{
+	struct conv_tenant *t = NULL;
+	struct conversation *c = NULL;
+	json_t *out = NULL;
+	enum relay_rc rc = RELAY_E_NOMEM;
+
+	if (s == NULL || tenant_id == NULL || f == NULL || f->visitor_user_id == NULL ||
+	    (f->metadata != NULL && !json_is_object(f->metadata)))
+		return RELAY_E_INVALID_ARGUMENT;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto out;
+	rc = ids_prefixed("conv_", now_ms, c->id);
+	if (rc != RELAY_OK)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	c->visitor_user_id = strdup(f->visitor_user_id);
+	c->visitor_display_name =
+		f->visitor_display_name != NULL ? strdup(f->visitor_display_name) : NULL;
+	c->locale = strdup(f->locale != NULL ? f->locale : "fr");
+	c->metadata = f->metadata != NULL ? json_deep_copy(f->metadata) : json_object();
+	c->created_ms = now_ms;
+	if (c->visitor_user_id == NULL || c->locale == NULL || c->metadata == NULL ||
+	    (f->visitor_display_name != NULL && c->visitor_display_name == NULL))
+		goto out;
+	out = conversation_json(c);
+	if (out == NULL)
+		goto out;
+	c->json = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (c->json == NULL)
+		goto out;
+	c->json_len = strlen(c->json);
+
+	t = bucket_lock(s, tenant_id, 1);
+	if (t == NULL)
+		goto out;
+	if (map_count(&t->convs) >= CONV_MAX_PER_TENANT) {
+		rc = RELAY_E_CAPACITY_EXCEEDED;
+		goto out;
+	}
+	rc = map_put(&t->convs, c->id, c);
+	if (rc != RELAY_OK)
+		goto out;
+	if (id != NULL)
+		memcpy(id, c->id, sizeof(c->id));
+	c = NULL;
+	if (conv != NULL) {
+		*conv = out;
+		out = NULL;
+	}
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	conversation_free(c);
+	json_decref(out);
+	return rc;
+}
+
+void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *conversation_id)
+{
+	struct conv_tenant *t;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL)
+		return;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return;
+	conversation_free(map_remove(&t->convs, conversation_id));
+	bucket_unlock(s, t);
+}
+
+enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
+				    const char *conversation_id, char **text, size_t *len)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+	char *copy;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || text == NULL)
+		return rc;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c != NULL) {
+		rc = RELAY_E_NOMEM;
+		copy = malloc(c->json_len + 1);
+		if (copy != NULL) {
+			memcpy(copy, c->json, c->json_len + 1);
+			*text = copy;
+			if (len != NULL)
+				*len = c->json_len;
+			rc = RELAY_OK;
+		}
+	}
+	bucket_unlock(s, t);
+	return rc;
+}
+
+enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
+			       const char *conversation_id, json_t **conv)
+{
+	enum relay_rc rc;
+	char *text = NULL;
+	size_t len = 0;
+
+	rc = conv_store_fetch_text(s, tenant_id, conversation_id, &text, &len);
+	if (rc != RELAY_OK || conv == NULL)
+		goto out;
+	*conv = json_loadb(text, len, 0, NULL);
+	if (*conv == NULL)
+		rc = RELAY_E_NOMEM;
+out:
+	free(text);
+	return rc;
+}
+
+enum relay_rc conv_store_append_message(struct conv_store *s, const char *tenant_id,
+					const char *conversation_id, const char *role,
+					const char *content, size_t content_len, int64_t now_ms,
+					json_t **msg)
+{
+	struct conv_tenant *t = NULL;
+	struct conversation *c;
+	struct message m;
+	enum relay_rc rc;
+
+	memset(&m, 0, sizeof(m));
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || content == NULL ||
+	    role_static(role) == NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	m.role = role_static(role);
+	m.created_ms = now_ms;
+	m.content_len = content_len;
+	rc = ids_prefixed("msg_", now_ms, m.id);
+	if (rc != RELAY_OK)
+		return rc;
+	m.content = malloc(content_len + 1);
+	if (m.content == NULL)
+		return RELAY_E_NOMEM;
+	memcpy(m.content, content, content_len);
+	m.content[content_len] = '\0';
+
+	rc = RELAY_E_CONVERSATION_NOT_FOUND;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		goto out;
+	c = map_get(&t->convs, conversation_id);
+	if (c == NULL)
+		goto out;
+	rc = RELAY_E_CAPACITY_EXCEEDED;
+	if (c->n_messages >= CONV_MAX_MESSAGES)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	if (c->n_messages == c->cap_messages) {
+		size_t cap = c->cap_messages == 0 ? 16 : c->cap_messages * 2;
+		struct message *grown;
+
+		if (cap > CONV_MAX_MESSAGES)
+			cap = CONV_MAX_MESSAGES;
+		grown = realloc(c->messages, cap * sizeof(*grown));
+		if (grown == NULL)
+			goto out;
+		c->messages = grown;
+		c->cap_messages = cap;
+	}
+	if (msg != NULL) {
+		*msg = message_json(c, &m);
+		if (*msg == NULL)
+			goto out;
+	}
+	c->messages[c->n_messages++] = m;
+	m.content = NULL;
+	rc = RELAY_OK;
+out:
+	if (t != NULL)
+		bucket_unlock(s, t);
+	free(m.content);
+	return rc;
+}
+
+enum relay_rc conv_store_fetch_messages(struct conv_store *s, const char *tenant_id,
+					const char *conversation_id, size_t limit, size_t offset,
+					json_t **page)
+{
+	struct conv_tenant *t;
+	struct conversation *c;
+	json_t *items = NULL, *out = NULL;
+	size_t i;
+	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
+
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || page == NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	t = bucket_lock(s, tenant_id, 0);
+	if (t == NULL)
+		return rc;
+	c = map_get(&t->convs, conversation_id);
+	if (c == NULL)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	items = json_array();
+	if (items == NULL)
+		goto out;
+	for (i = offset; i < c->n_messages && i - offset < limit; i++) {
+		if (json_array_append_new(items, message_json(c, &c->messages[i])) != 0)
+			goto out;
+	}
+	out = json_pack("{s:O, s:I, s:I, s:I}", "items", items, "total", (json_int_t)c->n_messages,
+			"limit", (json_int_t)limit, "offset", (json_int_t)offset);
+	if (out == NULL)
+		goto out;
+	*page = out;
+	rc = RELAY_OK;
+out:
+	bucket_unlock(s, t);
+	json_decref(items);
+	return rc;
+}
+
+size_t conv_store_count(struct conv_store *s, const char *tenant_id)
+{
+	struct conv_tenant *t = bucket_lock(s, tenant_id, 0);
+	size_t n;
+
+	if (t == NULL)
+		return 0;
+	n = map_count(&t->convs);
+	bucket_unlock(s, t);
+	return n;
+}

@@ -1,0 +1,182 @@
+/*
+ * relay_map.c - string-keyed hash map (see relay_map.h).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relay_map.h"
+
+#define MAP_INITIAL_BUCKETS 64
+
+struct map_entry {
+	char *key;
+	void *value;
+	uint64_t hash;
+	struct map_entry *next;
+};
+
+uint64_t map_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	while (*key != '\0') {
+		h ^= (unsigned char)*key++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void map_init(struct relay_map *m)
+{
+	m->buckets = NULL;
+	m->n_buckets = 0;
+	m->count = 0;
+}
+
+void map_cleanup(struct relay_map *m, void (*free_value)(void *))
+{
+	size_t i;
+
+	for (i = 0; i < m->n_buckets; i++) {
+		struct map_entry *e = m->buckets[i], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			if (free_value != NULL)
+				free_value(e->value);
+			free(e->key);
+			free(e);
+		}
+	}
+	free(m->buckets);
+	map_init(m);
+}
+
+void *map_get(const struct relay_map *m, const char *key)
+{
+	uint64_t h;
+	struct map_entry *e;
+
+	if (m->n_buckets == 0 || key == NULL)
+		return NULL;
+	h = map_hash(key);
+	for (e = m->buckets[h % m->n_buckets]; e != NULL; e = e->next) {
+		if (e->hash == h && strcmp(e->key, key) == 0)
+			return e->value;
+	}
+	return NULL;
+}
+
+/* Double the bucket array (or create it). */
+static enum relay_rc map_grow(struct relay_map *m)
+{
+	size_t n = m->n_buckets == 0 ? MAP_INITIAL_BUCKETS : m->n_buckets * 2, i;
+	struct map_entry **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return RELAY_E_NOMEM;
+	for (i = 0; i < m->n_buckets; i++) {
+		struct map_entry *e = m->buckets[i], *next;
+
+		for (; e != NULL; e = next) {
+			next = e->next;
+			e->next = b[e->hash % n];
+			b[e->hash % n] = e;
+		}
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->n_buckets = n;
+	return RELAY_OK;
+}
+
+enum relay_rc map_put(struct relay_map *m, const char *key, void *value)
+{
+	struct map_entry *e;
+	enum relay_rc rc;
+
+	if (key == NULL || map_get(m, key) != NULL)
+		return RELAY_E_INVALID_ARGUMENT;
+	if (m->count >= m->n_buckets) {
+		rc = map_grow(m);
+		if (rc != RELAY_OK)
+			return rc;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return RELAY_E_NOMEM;
+	e->key = strdup(key);
+	if (e->key == NULL) {
+		free(e);
+		return RELAY_E_NOMEM;
+	}
+	e->value = value;
+	e->hash = map_hash(key);
+	e->next = m->buckets[e->hash % m->n_buckets];
+	m->buckets[e->hash % m->n_buckets] = e;
+	m->count++;
+	return RELAY_OK;
+}
+
+void *map_remove(struct relay_map *m, const char *key)
+{
+	struct map_entry **pp, *e;
+	uint64_t h;
+	void *value;
+
+	if (m->n_buckets == 0 || key == NULL)
+		return NULL;
+	h = map_hash(key);
+	for (pp = &m->buckets[h % m->n_buckets]; *pp != NULL; pp = &(*pp)->next) {
+		e = *pp;
+		if (e->hash == h && strcmp(e->key, key) == 0) {
+			*pp = e->next;
+			value = e->value;
+			free(e->key);
+			free(e);
+			m->count--;
+			return value;
+		}
+	}
+	return NULL;
+}
+
+size_t map_count(const struct relay_map *m)
+{
+	return m->count;
+}
+
+int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, void *value),
+	     void *cls)
+{
+	const struct map_entry *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < m->n_buckets; i++) {
+		for (e = m->buckets[i]; e != NULL; e = e->next) {
+			r = fn(cls, e->key, e->value);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+size_t map_shard(const char *key, size_t n_shards)
+{
+	uint64_t h = map_hash(key);
+
+	/*
+	 * FNV-1a alone spreads keys that differ in their last bytes over its low bits
+	 * only; MurmurHash3's 64-bit finalizer mixes every bit into every other, so the
+	 * shard is neither clustered nor tied to the map's bucket (h % n_buckets).
+	 */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)(h % n_shards);
+}

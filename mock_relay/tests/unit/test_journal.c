@@ -1,0 +1,206 @@
+/*
+ * test_journal.c - relay_journal (SPEC §10.3): a bounded ring, newest first, ids from
+ * 1, the tenant filter, limit vs total, the hmac1 object only for HMAC#1 calls, reset,
+ * and journal_copy()'s truncation and replacement of bytes that cannot be logged.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "relay_journal.h"
+
+static void append(struct relay_journal *j, const char *path, const char *tenant, int status)
+{
+	struct journal_entry e;
+
+	memset(&e, 0, sizeof(e));
+	journal_copy(e.method, sizeof(e.method), "GET");
+	journal_copy(e.path, sizeof(e.path), path);
+	journal_copy(e.tenant_id, sizeof(e.tenant_id), tenant);
+	e.status = status;
+	e.seq = 999; /* assigned by the journal, not taken from the caller */
+	journal_append(j, &e);
+}
+
+static const char *path_of(json_t *items, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(items, i), "path"));
+}
+
+static json_int_t id_of(json_t *items, size_t i)
+{
+	return json_integer_value(json_object_get(json_array_get(items, i), "id"));
+}
+
+static void test_journal_new_refuses_zero_slots(void **state)
+{
+	(void)state;
+	assert_null(journal_new(0));
+}
+
+static void test_journal_ring_keeps_the_newest_first_and_evicts_the_oldest(void **state)
+{
+	struct relay_journal *j = journal_new(3);
+	json_t *items = NULL;
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(j);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(json_array_size(items), 0);
+	assert_int_equal(total, 0);
+	json_decref(items);
+	append(j, "/1", "", 200);
+	append(j, "/2", "", 200);
+	append(j, "/3", "", 404);
+	append(j, "/4", "", 200); /* evicts /1 */
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 3);
+	assert_int_equal(json_array_size(items), 3);
+	assert_string_equal(path_of(items, 0), "/4");
+	assert_int_equal(id_of(items, 0), 4);
+	assert_string_equal(path_of(items, 2), "/2");
+	assert_int_equal(id_of(items, 2), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 1), "status")),
+			 404);
+	/* No hmac1 object on an entry that is not an HMAC#1 call; null tenant when none. */
+	assert_null(json_object_get(json_array_get(items, 0), "hmac1"));
+	assert_true(json_is_null(json_object_get(json_array_get(items, 0), "tenant_id")));
+	json_decref(items);
+	journal_free(j);
+}
+
+static void test_journal_tenant_filter_and_limit_vs_total(void **state)
+{
+	struct relay_journal *j = journal_new(16);
+	json_t *items = NULL;
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(j);
+	append(j, "/a1", "tenant-a", 200);
+	append(j, "/b1", "tenant-b", 200);
+	append(j, "/a2", "tenant-a", 200);
+	append(j, "/a3", "tenant-a", 401);
+	assert_int_equal(journal_to_json(j, "tenant-a", 2, &items, &total), RELAY_OK);
+	assert_int_equal(total, 3); /* every match held, not just those returned */
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(path_of(items, 0), "/a3");
+	assert_string_equal(path_of(items, 1), "/a2");
+	json_decref(items);
+	assert_int_equal(journal_to_json(j, "tenant-c", 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	assert_int_equal(journal_to_json(j, NULL, 0, &items, &total), RELAY_OK);
+	assert_int_equal(total, 4);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	journal_free(j);
+}
+
+static void test_journal_hmac1_entry_carries_what_was_received(void **state)
+{
+	struct relay_journal *j = journal_new(4);
+	struct journal_entry e;
+	json_t *items = NULL, *h;
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(j);
+	memset(&e, 0, sizeof(e));
+	journal_copy(e.method, sizeof(e.method), "POST");
+	journal_copy(e.path, sizeof(e.path), "/api/v1/relay/send/message");
+	e.status = 401;
+	e.hmac1 = true;
+	e.has_timestamp = false;
+	journal_copy(e.body_sha256, sizeof(e.body_sha256), "abc");
+	journal_copy(e.failed_step, sizeof(e.failed_step), "headers");
+	journal_copy(e.error_code, sizeof(e.error_code), "missing_headers");
+	journal_append(j, &e);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	h = json_object_get(json_array_get(items, 0), "hmac1");
+	assert_non_null(h);
+	assert_true(json_is_null(json_object_get(h, "timestamp"))); /* header absent */
+	assert_true(json_is_null(json_object_get(h, "signing_string")));
+	assert_string_equal(json_string_value(json_object_get(h, "failed_step")), "headers");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 0), "error_code")),
+		"missing_headers");
+	json_decref(items);
+	journal_free(j);
+}
+
+static void test_journal_reset_empties_and_restarts_ids(void **state)
+{
+	struct relay_journal *j = journal_new(4);
+	json_t *items = NULL;
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(j);
+	append(j, "/x", "", 200);
+	append(j, "/y", "", 200);
+	journal_reset(j);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 0);
+	json_decref(items);
+	append(j, "/z", "", 200);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(id_of(items, 0), 1);
+	json_decref(items);
+	journal_free(j);
+}
+
+static void test_journal_copy_truncates_on_a_character_boundary(void **state)
+{
+	char out[8];
+
+	(void)state;
+	journal_copy(out, sizeof(out), "/abc");
+	assert_string_equal(out, "/abc");
+	journal_copy(out, sizeof(out), "/abcdefghij");
+	assert_string_equal(out, "/abcdef");                 /* 7 bytes + NUL */
+	journal_copy(out, sizeof(out), "/abcd\xe2\x82\xac"); /* € would need 3 more bytes */
+	assert_string_equal(out, "/abcd");
+	journal_copy(out, sizeof(out), NULL);
+	assert_string_equal(out, "");
+	journal_copy(out, 0, "untouched"); /* size 0: nothing written, no crash */
+}
+
+static void test_journal_copy_replaces_control_and_invalid_bytes(void **state)
+{
+	char out[64];
+
+	(void)state;
+	journal_copy(out, sizeof(out), "a\nb\tc\x7f");
+	assert_string_equal(out, "a?b?c?");
+	journal_copy(out, sizeof(out), "\xff\xc0\xafz"); /* invalid, overlong */
+	assert_string_equal(out, "???"
+				 "z");
+	journal_copy(out, sizeof(out), "\xed\xa0\x80!"); /* a surrogate */
+	assert_string_equal(out, "???"
+				 "!");
+	journal_copy(out, sizeof(out), "\xc3\xa9t\xc3\xa9"); /* valid UTF-8 kept */
+	assert_string_equal(out, "\xc3\xa9t\xc3\xa9");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_journal_new_refuses_zero_slots),
+		cmocka_unit_test(test_journal_ring_keeps_the_newest_first_and_evicts_the_oldest),
+		cmocka_unit_test(test_journal_tenant_filter_and_limit_vs_total),
+		cmocka_unit_test(test_journal_hmac1_entry_carries_what_was_received),
+		cmocka_unit_test(test_journal_reset_empties_and_restarts_ids),
+		cmocka_unit_test(test_journal_copy_truncates_on_a_character_boundary),
+		cmocka_unit_test(test_journal_copy_replaces_control_and_invalid_bytes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
