@@ -14,7 +14,7 @@
 #include "relay_http.h"
 #include "relay_ids.h"
 #include "relay_log.h"
-#include "relay_state.h"
+#include "relay_state_build.h"
 #include "relay_ws.h"
 
 #ifndef RELAY_VERSION

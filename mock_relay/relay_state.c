@@ -1,21 +1,10 @@
 /*
- * relay_state.c - the server context (see relay_state.h).
+ * relay_state.c - the configuration's defaults (see relay_state.h).
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
-#include "callbacks_emit.h"
-#include "conv_store.h"
-#include "relay_faults.h"
-#include "relay_journal.h"
-#include "relay_jwt.h"
-#include "operator_store.h"
-#include "session_store.h"
 #include "relay_state.h"
-#include "tenant_store.h"
-#include "ws_widget.h"
+#include "relay_ws.h"
 
 void relay_config_defaults(struct relay_config *cfg)
 {
@@ -29,82 +18,4 @@ void relay_config_defaults(struct relay_config *cfg)
 	cfg->callback_attempts = CONFIG_CB_ATTEMPTS;
 	cfg->callback_backoff_ms = CONFIG_CB_BACKOFF_MS;
 	cfg->callback_timeout_ms = CONFIG_CB_TIMEOUT_MS;
-}
-
-/* The delivery worker's settings: §9.5's defaults, overridden by the command line. */
-static void callbacks_config_for(const struct relay_config *cfg, struct callbacks_config *out)
-{
-	callbacks_config_default(out);
-	if (cfg->callback_attempts > 0)
-		out->attempts = cfg->callback_attempts;
-	if (cfg->callback_backoff_ms >= 0)
-		out->backoff_ms = cfg->callback_backoff_ms;
-	if (cfg->callback_timeout_ms > 0)
-		out->timeout_ms = cfg->callback_timeout_ms;
-}
-
-struct relay_state *relay_state_new(const struct relay_config *cfg)
-{
-	struct callbacks_config cb_cfg;
-	struct relay_state *st;
-
-	st = calloc(1, sizeof(*st));
-	if (st == NULL)
-		return NULL;
-	st->cfg = *cfg;
-	relay_clock_init(&st->clock);
-	st->store = tenant_store_new();
-	st->journal = journal_new(cfg->journal_size > 0 ? cfg->journal_size : 1);
-	st->faults = faults_new();
-	if (st->store == NULL || st->journal == NULL || st->faults == NULL) {
-		relay_state_free(st);
-		return NULL;
-	}
-	st->conversations = conv_store_new();
-	st->operators = operator_store_new();
-	st->sessions = session_store_new();
-	if (st->conversations == NULL || st->operators == NULL || st->sessions == NULL ||
-	    token_key_generate(st->token_key) != RELAY_OK) {
-		relay_state_free(st);
-		return NULL;
-	}
-	/* The worker and the hub read the stores through st (callbacks_emit, ws_widget). */
-	callbacks_config_for(&st->cfg, &cb_cfg);
-	st->callbacks = callbacks_new(&cb_cfg, &st->clock, callbacks_tenant_lookup, st);
-	st->ws = ws_hub_new(st->cfg.ws_max_sockets, ws_widget_on_open, ws_widget_on_text, st);
-	if (st->callbacks == NULL || st->ws == NULL) {
-		relay_state_free(st);
-		return NULL;
-	}
-	return st;
-}
-
-void relay_state_free(struct relay_state *st)
-{
-	if (st == NULL)
-		return;
-	ws_hub_free(st->ws);           /* its loop reads the stores */
-	callbacks_free(st->callbacks); /* its worker reads the store */
-	session_store_free(st->sessions);
-	operator_store_free(st->operators);
-	conv_store_free(st->conversations);
-	OPENSSL_cleanse(st->token_key, sizeof(st->token_key));
-	faults_free(st->faults);
-	journal_free(st->journal);
-	tenant_store_free(st->store);
-	free(st);
-}
-
-void relay_state_reset(struct relay_state *st)
-{
-	/* Later modules' resets go first: they may refer to tenants. */
-	ws_hub_close_all(st->ws, WS_CLOSE_GOING_AWAY); /* §10.1.1 */
-	callbacks_reset(st->callbacks);
-	session_store_reset(st->sessions);
-	operator_store_reset(st->operators);
-	conv_store_reset(st->conversations);
-	faults_reset(st->faults);
-	journal_reset(st->journal);
-	tenant_store_reset(st->store);
-	relay_clock_reset(&st->clock);
 }

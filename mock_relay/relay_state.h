@@ -2,9 +2,10 @@
  * relay_state.h - the mock relay's server context (SPEC §10, §13).
  *
  * One struct relay_state per process: the configuration from the command line, the
- * settable clock, and one pointer per module. Modules added later (conversations,
- * messages, operators, sessions, WebSocket hub, callbacks) add their member here and
- * their calls in relay_state_new(), relay_state_reset() and relay_state_free().
+ * settable clock, and one pointer per module. The struct is the context every handler
+ * and hook reads; it is built, reset and freed in one place only, relay_state_build
+ * (the one module that knows every other). A new module adds its member here and its
+ * calls in relay_state_build.c.
  */
 #ifndef RELAY_STATE_H
 #define RELAY_STATE_H
@@ -69,20 +70,5 @@ struct relay_state {
 
 /* Defaults for every field (port 7811, bind 127.0.0.1, no admin key yet, ...). */
 void relay_config_defaults(struct relay_config *cfg);
-
-/*
- * New state for cfg (copied). Returns NULL when out of memory. Free with
- * relay_state_free().
- */
-struct relay_state *relay_state_new(const struct relay_config *cfg);
-
-/* Frees st and every module; NULL is a no-op. */
-void relay_state_free(struct relay_state *st);
-
-/*
- * §10.1: forget tenants, journal, faults (and each later module's data) and return
- * the clock to real time. The configuration is kept.
- */
-void relay_state_reset(struct relay_state *st);
 
 #endif

@@ -3,8 +3,8 @@
  *
  * The delivery worker (relay_callbacks) knows tenants only through a lookup hook;
  * this module is that hook over the mock's tenant store, and the calls the route
- * handlers make with the mock's state. relay_state_new() builds the worker with
- * callbacks_tenant_lookup() and the state as its context.
+ * handlers make with the mock's state. relay_state_new() (relay_state_build.c) builds the worker
+ * with callbacks_tenant_lookup() and the state as its context.
  */
 #ifndef CALLBACKS_EMIT_H
 #define CALLBACKS_EMIT_H

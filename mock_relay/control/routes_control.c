@@ -6,7 +6,7 @@
 #include "relay_faults.h"
 #include "relay_journal.h"
 #include "relay_router.h"
-#include "relay_state.h"
+#include "relay_state_build.h"
 
 #define MAX_SAFE_INT          9007199254740991LL /* §10.2.2: 2^53 - 1 */
 #define JOURNAL_LIMIT_MAX     65536              /* §10.3.2 */

@@ -23,7 +23,7 @@
 #include "relay_journal.h"
 #include "operator_store.h"
 #include "relay_router.h"
-#include "relay_state.h"
+#include "relay_state_build.h"
 #include "tenant_store.h"
 #include "tenant_fields.h"
 #include "relay_text.h"

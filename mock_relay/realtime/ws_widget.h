@@ -4,8 +4,8 @@
  * The hub (relay_ws) moves frames; this module decides what they mean against the
  * mock's state: the checks of an upgraded socket and its welcome frame (§8.1.3,
  * §8.1.4), the client's message frames (§8.2), and the pushes other modules ask for
- * (§8.4, §2.6.3, §2.7.3). relay_state_new() builds the hub with the two hooks below
- * and the state as their context.
+ * (§8.4, §2.6.3, §2.7.3). relay_state_new() (relay_state_build.c) builds the hub with the two hooks
+ * below and the state as their context.
  */
 #ifndef WS_WIDGET_H
 #define WS_WIDGET_H
