@@ -1,6 +1,8 @@
 /*
  * relay_envelope.c - success and error envelopes (SPEC.md §1.2, §1.3).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,99 @@ char *envelope_dump(json_t *env, size_t *len)
 	return out;
 }
 
+/*
+ * Messages as JSON strings, escaped by jansson once per distinct text: the routes'
+ * messages are a fixed table (SPEC.md §1.2.3), so a hot route does not pay for a
+ * json_string and a json_dumps on every answer. Entries are immutable once published
+ * and never freed (at most MSG_CACHE_SLOTS of them); a message that finds no free
+ * slot is escaped per call, as before.
+ */
+#define MSG_CACHE_SLOTS 128
+#define MSG_CACHE_PROBE 8
+#define MSG_CACHE_MAX   256 /* longer messages are not cached */
+
+struct msg_json {
+	char *text; /* the message as given */
+	char *json; /* jansson's compact dump of it, quotes included */
+	size_t json_len;
+};
+
+static _Atomic(struct msg_json *) msg_cache[MSG_CACHE_SLOTS];
+static pthread_mutex_t msg_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* jansson's escaping of message as a new string (caller frees), or NULL. */
+static char *msg_dump(const char *message)
+{
+	json_t *m = json_string(message);
+	char *out = m != NULL ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+	json_decref(m);
+	return out;
+}
+
+static size_t msg_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* The cached entry of message, made on first use; NULL when it cannot be cached. */
+static const struct msg_json *msg_cached(const char *message)
+{
+	size_t i, h, n = strlen(message);
+	struct msg_json *e, *fresh = NULL;
+
+	if (n > MSG_CACHE_MAX)
+		return NULL;
+	h = msg_hash(message);
+	for (i = 0; i < MSG_CACHE_PROBE; i++) {
+		e = atomic_load_explicit(&msg_cache[(h + i) % MSG_CACHE_SLOTS],
+					 memory_order_acquire);
+		if (e == NULL)
+			break;
+		if (strcmp(e->text, message) == 0)
+			return e;
+	}
+	fresh = calloc(1, sizeof(*fresh));
+	if (fresh == NULL)
+		return NULL;
+	fresh->text = strdup(message);
+	fresh->json = msg_dump(message);
+	if (fresh->text == NULL || fresh->json == NULL)
+		goto drop;
+	fresh->json_len = strlen(fresh->json);
+	pthread_mutex_lock(&msg_cache_mu);
+	for (i = 0; i < MSG_CACHE_PROBE; i++) {
+		size_t slot = (h + i) % MSG_CACHE_SLOTS;
+
+		e = atomic_load_explicit(&msg_cache[slot], memory_order_acquire);
+		if (e != NULL && strcmp(e->text, message) == 0)
+			break; /* another thread was first */
+		if (e == NULL) {
+			atomic_store_explicit(&msg_cache[slot], fresh, memory_order_release);
+			e = fresh;
+			fresh = NULL;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&msg_cache_mu);
+	if (i < MSG_CACHE_PROBE) {
+		if (fresh != NULL)
+			goto drop;
+		return e;
+	}
+drop:
+	if (fresh != NULL) {
+		free(fresh->text);
+		free(fresh->json);
+		free(fresh);
+	}
+	return NULL;
+}
+
 char *envelope_success_text(int status, const char *data, size_t data_len, const char *message,
 			    size_t *len)
 {
@@ -56,17 +151,25 @@ char *envelope_success_text(int status, const char *data, size_t data_len, const
 	unsigned u = status < 0 ? 0u - (unsigned)status : (unsigned)status;
 	size_t dn, mn, total;
 	char *out = NULL, *p, *msg = NULL;
-	json_t *m;
+	const struct msg_json *cached;
+	const char *mtext;
 
 	if (data == NULL)
 		return NULL;
-	/* The message as a JSON string, quotes included: jansson escapes it. */
-	m = json_string(message != NULL ? message : "");
-	if (m != NULL)
-		msg = json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT);
-	json_decref(m);
-	if (msg == NULL)
-		return NULL;
+	/* The message as a JSON string, quotes included: jansson escapes it (once). */
+	if (message == NULL)
+		message = "";
+	cached = msg_cached(message);
+	if (cached != NULL) {
+		mtext = cached->json;
+		mn = cached->json_len;
+	} else {
+		msg = msg_dump(message);
+		if (msg == NULL)
+			return NULL;
+		mtext = msg;
+		mn = strlen(msg);
+	}
 	do { /* status in decimal, as jansson writes an integer */
 		*--d = (char)('0' + u % 10);
 		u /= 10;
@@ -74,7 +177,6 @@ char *envelope_success_text(int status, const char *data, size_t data_len, const
 	if (status < 0)
 		*--d = '-';
 	dn = (size_t)(digits + sizeof(digits) - d);
-	mn = strlen(msg);
 	/* {"status_code": digits ,"data": data ,"message": msg } and the NUL */
 	total = 15 + dn + 8 + data_len + 11 + mn + 1;
 	out = malloc(total + 1);
@@ -91,7 +193,7 @@ char *envelope_success_text(int status, const char *data, size_t data_len, const
 	p += data_len;
 	memcpy(p, ",\"message\":", 11);
 	p += 11;
-	memcpy(p, msg, mn);
+	memcpy(p, mtext, mn);
 	p += mn;
 	memcpy(p, "}", 2);
 	if (len != NULL)

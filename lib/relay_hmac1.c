@@ -373,6 +373,111 @@ enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *
 	return RELAY_OK;
 }
 
+struct hmac1_key {
+	EVP_MAC_CTX *mac; /* digest SHA-256, keyed; never updated, only duplicated */
+};
+
+enum relay_rc hmac1_key_new(const char *secret, size_t secret_len, struct hmac1_key **out)
+{
+	static const unsigned char nokey[1];
+	char digest[] = "SHA256";
+	OSSL_PARAM params[2];
+	struct hmac1_key *k = NULL;
+	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
+
+	if (secret == NULL || secret_len > HMAC1_SECRET_MAX || out == NULL)
+		goto out;
+	rc = RELAY_E_CRYPTO;
+	if (pthread_once(&crypto_once, crypto_init) != 0 || !crypto_ready)
+		goto out;
+	rc = RELAY_E_NOMEM;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		goto out;
+	rc = RELAY_E_CRYPTO;
+	k->mac = EVP_MAC_CTX_new(hmac_mac);
+	if (k->mac == NULL)
+		goto out;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	/* a NULL key would mean "keep the previous key": an empty one is passed as nokey, 0 */
+	if (EVP_MAC_CTX_set_params(k->mac, params) != 1 ||
+	    EVP_MAC_init(k->mac, secret_len > 0 ? (const unsigned char *)secret : nokey, secret_len,
+			 NULL) != 1)
+		goto out;
+	*out = k;
+	k = NULL;
+	rc = RELAY_OK;
+out:
+	hmac1_key_free(k);
+	return rc;
+}
+
+void hmac1_key_free(struct hmac1_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_MAC_CTX_free(k->mac);
+	free(k);
+}
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static struct hmac1_key *dummy_key;
+
+static void dummy_init(void)
+{
+	static const char dummy[] = "sk_unknown_tenant_constant_time_dummy_secret";
+
+	if (hmac1_key_new(dummy, sizeof(dummy) - 1, &dummy_key) != RELAY_OK)
+		dummy_key = NULL;
+}
+
+/* HMAC over msg with a duplicate of key's context, as lowercase hex into out. */
+static enum relay_rc hmac_hex_key(const struct hmac1_key *key, const char *msg, size_t msg_len,
+				  char out[HMAC1_HEX_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t mac_len = 0;
+	enum relay_rc rc = RELAY_E_CRYPTO;
+	/* dup only reads the source: safe while other threads duplicate it too */
+	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(key->mac);
+
+	if (c == NULL || EVP_MAC_update(c, (const unsigned char *)msg, msg_len) != 1 ||
+	    EVP_MAC_final(c, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
+		goto out;
+	hex_encode(mac, mac_len, out);
+	rc = RELAY_OK;
+out:
+	EVP_MAC_CTX_free(c);
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return rc;
+}
+
+enum relay_rc hmac1_verify_signature_key(const struct hmac1_headers *h, const struct hmac1_key *key,
+					 struct hmac1_verdict *v)
+{
+	char expected[HMAC1_HEX_LEN + 1];
+	const struct hmac1_key *use = key;
+	int same;
+
+	if (v->rc != RELAY_OK)
+		return v->rc;
+	/* An unknown tenant costs one HMAC too, with a dummy key. */
+	if (use == NULL) {
+		if (pthread_once(&dummy_once, dummy_init) != 0 || dummy_key == NULL)
+			return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
+		use = dummy_key;
+	}
+	if (hmac_hex_key(use, v->signing_string, strlen(v->signing_string), expected) != RELAY_OK)
+		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
+	same = CRYPTO_memcmp(expected, h->signature, HMAC1_HEX_LEN) == 0;
+	OPENSSL_cleanse(expected, sizeof(expected));
+	if (key == NULL || !same)
+		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_INVALID_SIGNATURE,
+			    "signature does not match (or unknown tenant)");
+	return RELAY_OK;
+}
+
 enum relay_rc hmac1_verify(const struct hmac1_headers *h, const void *body, size_t body_len,
 			   int64_t now_ms, const char *secret, size_t secret_len, int suspended,
 			   struct hmac1_verdict *v)

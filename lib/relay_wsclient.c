@@ -796,6 +796,11 @@ struct wsclient *wsclient_connect(const char *url, const char *origin, int timeo
 	return wsclient_connect_opts(url, &opt, err);
 }
 
+int wsclient_fd(const struct wsclient *c)
+{
+	return c != NULL ? c->fd : -1;
+}
+
 void wsclient_free(struct wsclient *c)
 {
 	if (c == NULL)

@@ -82,6 +82,13 @@ RELAY_WUR enum relay_rc wsclient_send_text(struct wsclient *c, const void *data,
 RELAY_WUR enum relay_rc wsclient_send_binary(struct wsclient *c, const void *data, size_t len);
 
 /*
+ * The client's socket, for a caller that waits on many clients at once (epoll);
+ * reading stays wsclient_recv's (call it with timeout 0 when the socket is
+ * readable). -1 when c is NULL.
+ */
+int wsclient_fd(const struct wsclient *c);
+
+/*
  * Sends a ping frame (RFC 6455 §5.5.2, payload "p") and flushes it. Its pong is read
  * by a later wsclient_recv, which counts it (wsclient_pongs) and waits on.
  */

@@ -40,6 +40,8 @@ static void usage(FILE *out)
 		"  --journal-size N         requests kept by GET /__mock/journal (default 1024,\n"
 		"                           at most 65536)\n"
 		"  --threads N              HTTP worker threads (default 2)\n"
+		"  --ws-max-sockets N       WebSockets open at once, then 507 (default 1024,\n"
+		"                           at most 16384; each needs a file descriptor)\n"
 		"  --log-format text|json   request log format on stderr (default text)\n"
 		"  --callback-attempts N    callback deliveries per event (default 3)\n"
 		"  --callback-backoff-ms N  delay before the first retry, doubled after (default "
@@ -93,6 +95,7 @@ enum {
 	OPT_REJECT_REPLAYS,
 	OPT_JOURNAL_SIZE,
 	OPT_THREADS,
+	OPT_WS_MAX_SOCKETS,
 	OPT_LOG_FORMAT,
 	OPT_CB_ATTEMPTS,
 	OPT_CB_BACKOFF,
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 		{"reject-replays", no_argument, NULL, OPT_REJECT_REPLAYS},
 		{"journal-size", required_argument, NULL, OPT_JOURNAL_SIZE},
 		{"threads", required_argument, NULL, OPT_THREADS},
+		{"ws-max-sockets", required_argument, NULL, OPT_WS_MAX_SOCKETS},
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"callback-attempts", required_argument, NULL, OPT_CB_ATTEMPTS},
 		{"callback-backoff-ms", required_argument, NULL, OPT_CB_BACKOFF},
@@ -156,6 +160,11 @@ static int parse_args(int argc, char **argv, struct relay_config *cfg, int *gene
 			if (parse_num(optarg, 1, CONFIG_THREADS_MAX, &v) != 0)
 				goto bad;
 			cfg->threads = (unsigned)v;
+			break;
+		case OPT_WS_MAX_SOCKETS:
+			if (parse_num(optarg, 1, CONFIG_WS_MAX_SOCKETS, &v) != 0)
+				goto bad;
+			cfg->ws_max_sockets = (size_t)v;
 			break;
 		case OPT_LOG_FORMAT:
 			if (strcmp(optarg, "text") == 0)

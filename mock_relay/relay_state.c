@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "relay_state.h"
+#include "relay_ws.h"
 
 void relay_config_defaults(struct relay_config *cfg)
 {
@@ -12,6 +13,7 @@ void relay_config_defaults(struct relay_config *cfg)
 	memcpy(cfg->bind, "127.0.0.1", sizeof("127.0.0.1"));
 	cfg->journal_size = CONFIG_JOURNAL_DEFAULT;
 	cfg->threads = CONFIG_THREADS_DEFAULT;
+	cfg->ws_max_sockets = WS_MAX_CONNS;
 	cfg->log_format = LOG_FORMAT_TEXT;
 	cfg->callback_attempts = CONFIG_CB_ATTEMPTS;
 	cfg->callback_backoff_ms = CONFIG_CB_BACKOFF_MS;

@@ -23,10 +23,11 @@
 #define CONFIG_JOURNAL_MAX     65536 /* = the largest GET /__mock/journal limit (§10.3.2) */
 #define CONFIG_THREADS_DEFAULT 2
 #define CONFIG_THREADS_MAX     256
-#define CONFIG_PORT_DEFAULT    7811 /* §1.1: the documented relay port */
-#define CONFIG_CB_ATTEMPTS     3    /* §9.5 */
-#define CONFIG_CB_BACKOFF_MS   1000 /* §9.5: first retry after 1 s, then doubled */
-#define CONFIG_CB_TIMEOUT_MS   5000 /* §9.5: whole-attempt timeout */
+#define CONFIG_WS_MAX_SOCKETS  16384 /* largest --ws-max-sockets (default WS_MAX_CONNS) */
+#define CONFIG_PORT_DEFAULT    7811  /* §1.1: the documented relay port */
+#define CONFIG_CB_ATTEMPTS     3     /* §9.5 */
+#define CONFIG_CB_BACKOFF_MS   1000  /* §9.5: first retry after 1 s, then doubled */
+#define CONFIG_CB_TIMEOUT_MS   5000  /* §9.5: whole-attempt timeout */
 
 /* §1.9.1: half the connection limit (4 x 1,024 WebSockets, http/relay_http.c) per address */
 #define CONFIG_CONNS_PER_IP_DEFAULT 2048
@@ -40,6 +41,7 @@ struct relay_config {
 	bool reject_replays;                      /* §4.7 */
 	size_t journal_size;                      /* §10.3 */
 	unsigned threads;                         /* libmicrohttpd thread pool */
+	size_t ws_max_sockets;                    /* §13: open WebSockets, then 507 */
 	enum log_format log_format;
 	int callback_attempts;   /* §9.5, used by relay_callbacks */
 	int callback_backoff_ms; /* §9.5, used by relay_callbacks */

@@ -61,7 +61,7 @@ struct relay_state *relay_state_new(const struct relay_config *cfg)
 	/* The worker and the hub read the stores through st (callbacks_emit, ws_widget). */
 	callbacks_config_for(&st->cfg, &cb_cfg);
 	st->callbacks = callbacks_new(&cb_cfg, &st->clock, callbacks_tenant_lookup, st);
-	st->ws = ws_hub_new(WS_MAX_CONNS, ws_widget_on_open, ws_widget_on_text, st);
+	st->ws = ws_hub_new(st->cfg.ws_max_sockets, ws_widget_on_open, ws_widget_on_text, st);
 	if (st->callbacks == NULL || st->ws == NULL) {
 		relay_state_free(st);
 		return NULL;

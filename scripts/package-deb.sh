@@ -4,7 +4,7 @@
 # with `apt-get install ./….deb`, runs the INSTALLED tools (by absolute /usr paths: the
 # mock answers, the suite passes against it with --strict, `hmac1 vectors` passes on the
 # installed vectors, the C example builds against the installed library through
-# pkg-config), then removes the package again (--keep leaves it installed).
+# pkg-config), then purges the package again (--keep leaves it installed).
 #
 # Needs root (or sudo), apt-get, dpkg-deb, dpkg-shlibdeps (dpkg-dev) and cpack. Where they
 # are missing it prints a "SKIP: ..." line and exits 77 (ctest reports the test skipped).
@@ -45,12 +45,12 @@ fail=0
 bad() { echo "package-deb: FAIL: $*"; fail=1; }
 work=$(mktemp -d)
 installed=0
-# remove_pkg: apt-get remove, then check nothing of it is left in /usr/bin.
+# remove_pkg: apt-get purge, then check nothing of it is left in /usr/bin.
 remove_pkg() {
 	installed=0
-	"${as_root[@]}" apt-get remove -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >"$work/remove.log" 2>&1 ||
-		{ cat "$work/remove.log"; bad "apt-get remove $pkg failed"; return; }
-	if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok' || [ -e /usr/bin/mock-relay ]; then
+	"${as_root[@]}" apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >"$work/remove.log" 2>&1 ||
+		{ cat "$work/remove.log"; bad "apt-get purge $pkg failed"; return; }
+	if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -Eq ' (installed|config-files|unpacked|half-[a-z]+)$' || [ -e /usr/bin/mock-relay ]; then
 		bad "$pkg still installed after removal"
 	else
 		echo "package-deb: $pkg removed again (no /usr/bin/mock-relay left)"
@@ -110,8 +110,8 @@ if ! flock -w 600 9; then
 	echo "package-deb: another package-deb.sh run held the lock for 10 minutes" >&2
 	exit 1
 fi
-if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok'; then
-	"${as_root[@]}" apt-get remove -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >/dev/null 2>&1
+if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -Eq ' (installed|config-files|unpacked|half-[a-z]+)$'; then
+	"${as_root[@]}" apt-get purge -y -qq -o DPkg::Lock::Timeout=300 "$pkg" >/dev/null 2>&1
 fi
 echo "==> apt-get install ./$(basename "$deb")"
 cp "$deb" "$work/"

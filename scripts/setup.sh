@@ -3,14 +3,28 @@
 #   scripts/setup.sh           build + test dependencies
 #   scripts/setup.sh --all     also clang's fuzzer runtime, Chromium (browser test), Locust
 #                              (distributed load test) and Node.js (the JS reference signer)
+#   scripts/setup.sh --bench   also what scripts/bench needs: wrk, valgrind (callgrind),
+#                              Java and Node when missing, and the peers' npm packages
+#                              (WireMock, Prism) into scripts/benchtools/node_modules
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config git python3 python3-yaml clang-format
+pkgs=(build-essential cmake pkg-config git python3 python3-yaml clang-format wrk
       libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libssl-dev
       libcmocka-dev libjwt-dev libwslay-dev libsqlite3-dev openssl curl dpkg-dev file)
 if [ "${1:-}" = "--all" ]; then
 	pkgs+=(clang libclang-rt-14-dev chromium python3-locust nodejs)
 fi
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(wrk valgrind)
+	command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jre-headless)
+	command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
+npm_peers() {
+	if [ "${1:-}" = "--bench" ] && [ ! -d "$(dirname "$0")/benchtools/node_modules" ]; then
+		echo "setup: npm ci in scripts/benchtools (WireMock, Prism)"
+		(cd "$(dirname "$0")/benchtools" && npm ci --no-audit --no-fund >/dev/null)
+	fi
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -19,6 +33,7 @@ for p in "${pkgs[@]}"; do
 	fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
+	npm_peers "${1:-}"
 	exit 0
 fi
 
@@ -35,3 +50,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_peers "${1:-}"

@@ -79,14 +79,12 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 	struct relay_state *st = req->st;
 	struct hmac1_headers h;
 	struct hmac1_verdict v;
-	struct tenant_auth ta;
 	struct rate_verdict rv;
 	enum hmac1_step failed = HMAC1_STEP_NONE;
 	const char *detail = NULL;
 	enum relay_rc rc;
-	bool known;
+	bool suspended = false;
 
-	memset(&ta, 0, sizeof(ta));
 	hmac1_headers_init(&h);
 	request_each_header(req, on_header, &h);
 	/* The tenant named by the header, for the journal and the log, even on failure. */
@@ -102,17 +100,14 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		goto out;
 	}
 	/* Step 3: unknown tenant and wrong signature are the same answer (§4.3). */
-	known = tenant_store_auth(st->store, h.tenant_id, &ta) == RELAY_OK;
-	rc = hmac1_verify_signature(&h, known ? ta.secret : NULL, known ? strlen(ta.secret) : 0,
-				    &v);
-	OPENSSL_cleanse(ta.secret, sizeof(ta.secret));
+	rc = tenant_store_verify(st->store, h.tenant_id, &h, &v, &suspended);
 	if (rc != RELAY_OK) {
 		failed = v.failed_step;
 		detail = v.detail;
 		goto out;
 	}
 	/* Step 4: suspension (§2.7, documented 403). */
-	if (ta.suspended) {
+	if (suspended) {
 		rc = RELAY_E_TENANT_SUSPENDED;
 		failed = HMAC1_STEP_TENANT_STATUS;
 		detail = "tenant is suspended";

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_callbacks.h"
+#include "relay_map.h"
 #include "relay_statedb.h"
 
 const char *const callbacks_events[CALLBACKS_EVENT_COUNT] = {
@@ -42,7 +43,7 @@ struct delivery {
 	char tenant_id[HMAC1_TENANT_MAX + 1];
 	char url[CALLBACKS_URL_MAX + 64];
 	char order_key[PREFIXED_ID_MAX + 1]; /* the conversation it belongs to (§9.5.6), "" none */
-	uint64_t order_hash;                 /* FNV-1a of order_key */
+	uint64_t order_hash;                 /* map_hash(order_key) */
 	char *body; /* fixed once: every attempt sends these bytes (§9.2.2) */
 	size_t body_len;
 	enum delivery_state state;
@@ -480,8 +481,6 @@ void callbacks_reset(struct callbacks *cb)
 static void order_key_set(struct delivery *d, const char *event, const json_t *data)
 {
 	const char *key = json_string_value(json_object_get(data, "conversation_id"));
-	uint64_t h = 14695981039346656037ULL;
-	const char *p;
 
 	if (key == NULL)
 		key = json_string_value(
@@ -491,11 +490,7 @@ static void order_key_set(struct delivery *d, const char *event, const json_t *d
 	if (key == NULL || strlen(key) > PREFIXED_ID_MAX)
 		return;
 	snprintf(d->order_key, sizeof(d->order_key), "%s", key);
-	for (p = key; *p != '\0'; p++) {
-		h ^= (unsigned char)*p;
-		h *= 1099511628211ULL;
-	}
-	d->order_hash = h;
+	d->order_hash = map_hash(key);
 }
 
 /* {callback_url_base}/api/v1/chat-callbacks/<event>, base without trailing '/' (§9.1). */

@@ -44,6 +44,7 @@ struct relay_http {
 	struct relay_state *st;
 	struct hup_watch *hup; /* §1.9.4: half-closed connections; NULL when none could start */
 	atomic_int inflight;   /* requests between URI callback and completion */
+	atomic_int conns;      /* open connections (upgraded WebSockets included) */
 	int port;
 };
 
@@ -235,6 +236,17 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
  * flight, its log line already written), or when the connection ends without one
  * (status 0).
  */
+/*
+ * True when the buffered log lines should go out now (relay_log.h): inflight
+ * requests are in flight (this one included) and one connection at most is open,
+ * so a client that waits for each answer finds each line written. Under concurrent
+ * load the flusher writes them in batches instead of one write(2) per request.
+ */
+static bool alone(struct relay_http *http, int inflight)
+{
+	return atomic_load(&http->inflight) == inflight && atomic_load(&http->conns) <= 1;
+}
+
 static void journal_request(struct relay_http *http, struct req_ctx *ctx, int status)
 {
 	if (ctx->journaled)
@@ -251,7 +263,7 @@ static void journal_request(struct relay_http *http, struct req_ctx *ctx, int st
 	if (!ctx->control)
 		journal_append(http->st->journal, &ctx->je);
 	log_request(http->st->cfg.log_format, &ctx->je);
-	if (atomic_load(&http->inflight) == 1) /* this request alone (relay_log.h) */
+	if (alone(http, 1))
 		log_flush();
 }
 
@@ -413,8 +425,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(ctx->body);
 	free(ctx->query);
 	free(ctx);
-	/* Nothing else in flight: the buffered log lines go out now (relay_log.h). */
-	if (atomic_fetch_sub(&http->inflight, 1) == 1)
+	/* Nothing else in flight on the only connection: the lines go out (relay_log.h). */
+	if (atomic_fetch_sub(&http->inflight, 1) == 1 && atomic_load(&http->conns) <= 1)
 		log_flush();
 }
 
@@ -428,6 +440,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct req_ctx *ctx;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		atomic_fetch_add(&http->conns, 1);
 		slot = calloc(1, sizeof(struct conn_slot)); /* NULL: no slot */
 		*socket_context = slot;
 		if (slot == NULL)
@@ -436,6 +449,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		slot->hup = info != NULL ? hup_watch_add(http->hup, info->connect_fd) : -1;
 		return;
 	}
+	atomic_fetch_sub(&http->conns, 1);
 	if (slot == NULL)
 		return;
 	/* before libmicrohttpd closes the socket, so its number is not reused yet */
@@ -461,6 +475,7 @@ struct relay_http *http_start(struct relay_state *st)
 	struct sockaddr_in6 sin6;
 	struct sockaddr *sa;
 	const union MHD_DaemonInfo *info;
+	size_t conn_limit;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ITC;
 
 	h = calloc(1, sizeof(*h));
@@ -468,6 +483,7 @@ struct relay_http *http_start(struct relay_state *st)
 		return NULL;
 	h->st = st;
 	atomic_init(&h->inflight, 0);
+	atomic_init(&h->conns, 0);
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
 	if (inet_pton(AF_INET, st->cfg.bind, &sin.sin_addr) == 1) {
@@ -487,13 +503,20 @@ struct relay_http *http_start(struct relay_state *st)
 	}
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
 									: MHD_USE_AUTO;
-	h->hup = hup_watch_new(HTTP_CONN_LIMIT); /* NULL: half-closes wait for the timeout */
+	conn_limit = HTTP_CONN_LIMIT > st->cfg.ws_max_sockets * 4 ? HTTP_CONN_LIMIT
+								  : st->cfg.ws_max_sockets * 4;
+	h->hup = hup_watch_new(conn_limit); /* NULL: half-closes wait for the timeout */
 	h->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, sa,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned int)st->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
+		/*
+		 * Upgraded WebSockets count as connections until closed (§13), and the
+		 * limit is split between the pool's threads, which do not share load
+		 * evenly: leave room for a full hub plus HTTP traffic on one thread.
+		 */
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)conn_limit,
 		/* §1.9.1: one client address holds at most its share of the limit */
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)st->cfg.conns_per_ip,
 		MHD_OPTION_END);

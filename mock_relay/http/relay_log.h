@@ -10,8 +10,10 @@
  * write(2) of at most PIPE_BUF bytes: lines from different threads never
  * interleave. A buffer goes to stderr when the next line would not fit, when
  * log_flush() is called (relay_http calls it before it queues the answer of the
- * only request in flight, so a client that waits for each answer finds each line
- * written, and when the last request in flight ends), by a flusher thread at most
+ * only request in flight when one connection at most is open, so a client that
+ * waits for each answer finds each line written, and when that request ends; with
+ * more connections open, one write(2) per request would cost more than the rest of
+ * a signed call), by a flusher thread at most
  * LOG_FLUSH_MS after its first line, and at log_stop().
  * Without log_start() (or when its thread cannot start) every line is written at
  * once.

@@ -32,17 +32,12 @@ struct trigger_shard {
 struct lifecycle {
 	struct trigger_shard shards[TRIGGER_SHARDS];
 	struct statedb *db; /* §14: NULL without --state */
+	size_t n_tenants;   /* entries in all shards (__atomic builtins): the cap of §13 */
 };
 
 static struct trigger_shard *shard_of(struct lifecycle *lc, const char *tenant_id)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	while (*tenant_id != '\0') {
-		h ^= (unsigned char)*tenant_id++;
-		h *= 1099511628211ULL;
-	}
-	return &lc->shards[h % TRIGGER_SHARDS];
+	return &lc->shards[map_shard(tenant_id, TRIGGER_SHARDS)]; /* the stores' shard rule */
 }
 
 static void lc_tenant_free(void *p)
@@ -55,16 +50,6 @@ static void lc_tenant_free(void *p)
 	free(t);
 }
 
-/* Total entries (a cap, read without the other shards' locks: approximate). */
-static size_t lc_tenants(struct lifecycle *lc)
-{
-	size_t i, total = 0;
-
-	for (i = 0; i < TRIGGER_SHARDS; i++)
-		total += map_count(&lc->shards[i].phrases);
-	return total;
-}
-
 /* The tenant's entry, created when create is set; shard lock held. NULL: none / no room. */
 static struct lc_tenant *lc_tenant_get(struct lifecycle *lc, struct trigger_shard *sh,
 				       const char *tenant_id, bool create, enum relay_rc *rc)
@@ -75,18 +60,19 @@ static struct lc_tenant *lc_tenant_get(struct lifecycle *lc, struct trigger_shar
 	if (t != NULL || !create)
 		return t;
 	*rc = RELAY_E_CAPACITY_EXCEEDED;
-	if (lc_tenants(lc) >= LIFECYCLE_TRIGGERS_MAX)
-		return NULL;
+	if (__atomic_add_fetch(&lc->n_tenants, 1, __ATOMIC_RELAXED) > LIFECYCLE_TRIGGERS_MAX)
+		goto undo;
 	*rc = RELAY_E_NOMEM;
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
-		return NULL;
+		goto undo;
 	*rc = map_put(&sh->phrases, tenant_id, t);
-	if (*rc != RELAY_OK) {
-		free(t);
-		return NULL;
-	}
-	return t;
+	if (*rc == RELAY_OK)
+		return t;
+	free(t);
+undo:
+	__atomic_sub_fetch(&lc->n_tenants, 1, __ATOMIC_RELAXED);
+	return NULL;
 }
 
 struct lifecycle *lifecycle_new(void)
@@ -126,6 +112,7 @@ void lifecycle_reset(struct lifecycle *lc)
 		map_init(&lc->shards[i].phrases);
 		pthread_mutex_unlock(&lc->shards[i].lock);
 	}
+	__atomic_store_n(&lc->n_tenants, 0, __ATOMIC_RELAXED);
 }
 
 static char ascii_lower(char c)

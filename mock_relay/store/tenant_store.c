@@ -27,6 +27,7 @@ struct replay_entry {
 struct tenant_entry {
 	char id[UUID_STR_LEN + 1];
 	char secret[KEY_STR_LEN + 1];
+	struct hmac1_key *mac_key; /* secret keyed once (HMAC#1 step 3), replaced on rotation */
 	char widget_key[KEY_STR_LEN + 1];
 	char *name;
 	char **origins;
@@ -84,6 +85,7 @@ static void tenant_free(struct tenant_entry *t)
 	if (t == NULL)
 		return;
 	OPENSSL_cleanse(t->secret, sizeof(t->secret));
+	hmac1_key_free(t->mac_key);
 	free(t->name);
 	free_origins(t->origins, t->n_origins);
 	free(t->callback_url_base);
@@ -375,6 +377,8 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 	if (rc == RELAY_OK)
 		rc = ids_key("sk_", t->secret);
 	if (rc == RELAY_OK)
+		rc = hmac1_key_new(t->secret, strlen(t->secret), &t->mac_key);
+	if (rc == RELAY_OK)
 		rc = ids_key("pk_", t->widget_key);
 	if (rc != RELAY_OK)
 		goto fail;
@@ -476,17 +480,27 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 	struct tenant_entry *t;
 	enum relay_rc rc;
 
+	struct hmac1_key *key = NULL;
+
 	rc = ids_key(secret ? "sk_" : "pk_", fresh);
-	if (rc != RELAY_OK)
+	if (rc == RELAY_OK && secret)
+		rc = hmac1_key_new(fresh, strlen(fresh), &key);
+	if (rc != RELAY_OK) {
+		OPENSSL_cleanse(fresh, sizeof(fresh));
 		return rc;
+	}
 	t = lock_tenant(s, tenant_id, true, &sh);
 	if (t == NULL) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
+		hmac1_key_free(key);
 		return RELAY_E_TENANT_NOT_FOUND;
 	}
 	if (secret) {
 		OPENSSL_cleanse(t->secret, sizeof(t->secret));
 		memcpy(t->secret, fresh, sizeof(fresh));
+		/* under the write lock: no verifier is duplicating the old key */
+		hmac1_key_free(t->mac_key);
+		t->mac_key = key;
 		/* Signatures made with the old secret can never be valid again. */
 		pthread_mutex_lock(&t->mu);
 		t->n_replay = 0;
@@ -610,6 +624,22 @@ enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 	out->rate_limit_per_min = t->rate_limit_per_min;
 	pthread_rwlock_unlock(&sh->lock);
 	return RELAY_OK;
+}
+
+enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
+				  const struct hmac1_headers *h, struct hmac1_verdict *v,
+				  bool *suspended)
+{
+	struct shard *sh = NULL;
+	struct tenant_entry *t;
+
+	t = lock_tenant(s, tenant_id, false, &sh);
+	if (t == NULL)
+		return hmac1_verify_signature_key(h, NULL, v);
+	if (hmac1_verify_signature_key(h, t->mac_key, v) == RELAY_OK)
+		*suspended = t->suspended;
+	pthread_rwlock_unlock(&sh->lock);
+	return v->rc;
 }
 
 static void copy_str(char *dst, size_t size, const char *src)

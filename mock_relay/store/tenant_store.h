@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "relay_hmac1.h"
 #include "relay_ids.h"
 #include "relay_rc.h"
 #include "tenant_fields.h"
@@ -125,6 +126,15 @@ RELAY_WUR enum relay_rc tenant_store_list(struct tenant_store *s, size_t limit, 
 /* Copies of one tenant's state. RELAY_E_TENANT_NOT_FOUND when unknown. */
 RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 					  struct tenant_auth *out);
+/*
+ * HMAC#1 step 3 (§4.5) for tenant_id, under its shard's read lock, with the tenant's
+ * secret keyed once (at creation and rotation, hmac1_key_new): no secret is copied
+ * out. An unknown tenant costs the same and fails the same way. On success
+ * *suspended is the tenant's status. Returns v->rc.
+ */
+enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
+				  const struct hmac1_headers *h, struct hmac1_verdict *v,
+				  bool *suspended);
 RELAY_WUR enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 					      struct tenant_snapshot *out);
 /* The current secret (for signing callbacks, §9.2); cleanse the copy after use. */

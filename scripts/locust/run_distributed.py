@@ -38,6 +38,23 @@ def locust_command():
     return None
 
 
+def master_bound(master, port, log, timeout=60.0):
+    """True once the master listens on port; False when it exited because the port was
+    taken (anything else is left for the caller to report)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if master.poll() is not None:
+            log.flush()
+            log.seek(0)
+            return "was busy" not in log.read()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return True
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,16 +94,26 @@ def main():
                    PYTHONDONTWRITEBYTECODE="1")
         env.pop("BLOONIO_CHAT_TENANT_ID", None)
         locustfile = os.path.join(HERE, "locustfile.py")
-        port = free_port()
         common = ["-f", locustfile, "--host", base, "--loglevel", "WARNING"]
         master_log = open(os.path.join(tmp, "master.log"), "w+")
         try:
-            master = subprocess.Popen(
-                cmd + common + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                                "--headless", "-u", str(a.users), "-r", str(a.users), "-t", f"{a.seconds}s",
-                                "--expect-workers", "2", "--expect-workers-max-wait", "60",
-                                "--stop-timeout", "5", "--only-summary"],
-                stdout=master_log, stderr=subprocess.STDOUT, env=env, cwd=tmp)
+            # free_port() only finds a port that was free a moment ago: another process
+            # may take it before the master binds it ("port ... was busy"); then the
+            # master is started again on another port (at most 5 times).
+            for _ in range(5):
+                port = free_port()
+                master_log.seek(0)
+                master_log.truncate()
+                master = subprocess.Popen(
+                    cmd + common + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+                                    "--headless", "-u", str(a.users), "-r", str(a.users), "-t", f"{a.seconds}s",
+                                    "--expect-workers", "2", "--expect-workers-max-wait", "60",
+                                    "--stop-timeout", "5", "--only-summary"],
+                    stdout=master_log, stderr=subprocess.STDOUT, env=env, cwd=tmp)
+                if not master_bound(master, port, master_log):
+                    master.wait()
+                    continue
+                break
             procs.append(master)
             for i in range(2):
                 wlog = open(os.path.join(tmp, f"worker{i}.log"), "w+")

@@ -1,9 +1,10 @@
 /*
- * bare_mhd.c - the baseline for scripts/bench_signed.sh: a libmicrohttpd server with
+ * bare_mhd.c - the baseline for scripts/bench_signed.py: a libmicrohttpd server with
  * the mock's daemon flags and thread pool that answers every request with a fixed
  * small JSON body and does nothing else. The mock's signed calls are measured
  * against it ("half the speed of a bare libmicrohttpd server").
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +17,6 @@
 #include <microhttpd.h>
 
 static const char body[] = "{\"status_code\":200,\"data\":{},\"message\":\"ok\"}";
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
@@ -61,13 +54,22 @@ int main(int argc, char **argv)
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
 	struct sockaddr_in sa;
+	sigset_t sigs;
+	int sig = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = 0;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/*
+	 * SIGINT and SIGTERM are blocked before the daemon's threads exist (they inherit
+	 * the mask) and taken by sigwait here: a handler could run on a daemon thread and
+	 * leave this one in pause() for ever.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
 			     on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_END);
@@ -78,8 +80,7 @@ int main(int argc, char **argv)
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("bare-mhd listening on http://127.0.0.1:%u\n", info ? info->port : 0);
 	fflush(stdout);
-	while (!stop)
-		pause();
+	(void)sigwait(&sigs, &sig);
 	MHD_stop_daemon(d);
 	return 0;
 }

@@ -11,7 +11,7 @@ cost of one signed call (daemon, HMAC#1 gate, handler, journal, log), with start
 provisioning and shutdown cancelled out. --bare counts bench-bare-mhd on the same
 requests: the baseline of scripts/bench_signed.py.
 
-  scripts/bench/callgrind_signed.py [--build build] [--calls 2000] [--tenants 8] [--bare] [--keep FILE]
+  scripts/benchtools/callgrind_signed.py [--build build] [--calls 2000] [--tenants 8] [--bare] [--keep FILE]
 """
 import argparse
 import hashlib
