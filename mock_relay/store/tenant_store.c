@@ -931,6 +931,12 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 	f.rate_limit_per_min = (int)json_integer_value(json_object_get(rec, "rate_limit_per_min"));
 	f.monthly_msg_quota = json_integer_value(json_object_get(rec, "monthly_msg_quota"));
 	f.agent_seats = json_integer_value(json_object_get(rec, "agent_seats"));
+	/* §2.3.3: absent from files written before feature flags existed */
+	f.feature_flags = json_object_get(rec, "feature_flags");
+	if (json_is_object(f.feature_flags))
+		f.set |= TF_FLAGS;
+	else
+		f.feature_flags = NULL;
 	if (f.tenant_name == NULL || f.plan_tier == NULL ||
 	    f.rate_limit_per_min < TENANT_RATE_MIN || f.rate_limit_per_min > TENANT_RATE_MAX)
 		goto out;
@@ -954,6 +960,10 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 	memcpy(t->id, id, UUID_STR_LEN + 1);
 	memcpy(t->secret, secret, KEY_STR_LEN + 1);
 	memcpy(t->widget_key, wkey, KEY_STR_LEN + 1);
+	/* HMAC#1 step 3 verifies with the secret keyed once (§4.4) */
+	rc = hmac1_key_new(t->secret, strlen(t->secret), &t->mac_key);
+	if (rc != RELAY_OK)
+		goto out;
 	t->suspended = strcmp(status, "suspended") == 0;
 	t->created_at_ms = json_integer_value(json_object_get(rec, "created_at_ms"));
 	t->updated_at_ms = json_integer_value(json_object_get(rec, "updated_at_ms"));
