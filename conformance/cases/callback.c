@@ -23,198 +23,11 @@
 #include "relay_clock.h"
 #include "suite_fixtures.h"
 #include "suite_http.h"
+#include "suite_receiver.h"
 
-#define RECV_MAX      32
-#define RECV_BODY_MAX 65536
-#define WAIT_MS       6000
-#define SLOW_WAIT_MS  30000 /* a slow handler's retry: the relay's timeout (5 s) + backoff */
-
-struct delivery {
-	char path[256];
-	char tenant[HMAC1_TENANT_MAX + 1];
-	char timestamp[32];
-	char signature[80];
-	char *body;
-	size_t body_len;
-};
-
-struct receiver {
-	struct MHD_Daemon *d;
-	int port;
-	char base[512]; /* the callback_url_base given to the relay, without "/hooks" */
-	pthread_mutex_t lock;
-	struct delivery got[RECV_MAX];
-	size_t n;
-	int fail_first;  /* answer 500 to this many requests first */
-	bool hold_first; /* answer the first request only once a second one came (a slow handler) */
-	bool stopping;   /* receiver_stop(): a held answer is released */
-};
-
-struct upload {
-	char *buf;
-	size_t len;
-	bool too_big;
-};
-
-static void copy_header(struct MHD_Connection *conn, const char *name, char *out, size_t size)
-{
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-
-	snprintf(out, size, "%s", v ? v : "");
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *data,
-				  size_t *data_size, void **con_cls)
-{
-	struct receiver *r = cls;
-	struct upload *u = *con_cls;
-	struct MHD_Response *resp;
-	static const char ok[] = "{\"received\":true}";
-	enum MHD_Result ret;
-	unsigned status = MHD_HTTP_OK;
-
-	(void)method;
-	(void)version;
-	if (u == NULL) {
-		u = calloc(1, sizeof(*u));
-		if (u == NULL)
-			return MHD_NO;
-		*con_cls = u;
-		return MHD_YES;
-	}
-	if (*data_size > 0) {
-		if (u->len + *data_size > RECV_BODY_MAX) {
-			u->too_big = true;
-		} else {
-			char *grown = realloc(u->buf, u->len + *data_size + 1);
-
-			if (grown == NULL)
-				return MHD_NO;
-			u->buf = grown;
-			memcpy(u->buf + u->len, data, *data_size);
-			u->len += *data_size;
-			u->buf[u->len] = '\0';
-		}
-		*data_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&r->lock);
-	if (r->fail_first > 0) {
-		r->fail_first--;
-		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	}
-	if (r->n < RECV_MAX && !u->too_big) {
-		struct delivery *dv = &r->got[r->n++];
-
-		snprintf(dv->path, sizeof(dv->path), "%s", url);
-		copy_header(conn, HMAC1_HEADER_TENANT, dv->tenant, sizeof(dv->tenant));
-		copy_header(conn, HMAC1_HEADER_TIMESTAMP, dv->timestamp, sizeof(dv->timestamp));
-		copy_header(conn, HMAC1_HEADER_SIGNATURE, dv->signature, sizeof(dv->signature));
-		dv->body = u->buf ? u->buf : strdup("");
-		dv->body_len = u->len;
-		u->buf = NULL;
-	}
-	if (r->hold_first && r->n == 1) {
-		/* slower than any timeout: held until the retry arrives (SLOW_WAIT_MS at most) */
-		int64_t end = relay_clock_real_ms() + SLOW_WAIT_MS;
-
-		while (r->n < 2 && !r->stopping && relay_clock_real_ms() < end) {
-			pthread_mutex_unlock(&r->lock);
-			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 20000000}, NULL);
-			pthread_mutex_lock(&r->lock);
-		}
-	}
-	pthread_mutex_unlock(&r->lock);
-	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct upload *u = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (u != NULL) {
-		free(u->buf);
-		free(u);
-	}
-	*con_cls = NULL;
-}
-
-/* Starts the receiver on --callback-listen (default 127.0.0.1:0) and fixes r->base. */
-static bool receiver_start(struct case_ctx *x, struct receiver *r)
-{
-	const struct suite_config *cfg = &x->s->cfg;
-	const char *listen = cfg->callback_listen != NULL ? cfg->callback_listen : "127.0.0.1:0";
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-	/* a thread per connection: a held (slow) answer does not stop the next request */
-	unsigned flags =
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
-	size_t blen;
-
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
-	if (!suite_listen_parse(listen, &ss, NULL)) { /* main.c checked it already */
-		case_skip(x, "--callback-listen %s is not ADDR:PORT", listen);
-		return false;
-	}
-	if (ss.ss_family == AF_INET6) {
-		flags |= MHD_USE_IPv6;
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	}
-	r->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, r, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
-	if (r->d == NULL) {
-		case_skip(x, "cannot start a callback receiver on %s", listen);
-		return false;
-	}
-	info = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
-	r->port = info ? info->port : 0;
-	if (cfg->callback_public_url != NULL) {
-		snprintf(r->base, sizeof(r->base), "%s", cfg->callback_public_url);
-	} else {
-		/* a wildcard bind is reached through loopback by a local target */
-		if (strcmp(host, "0.0.0.0") == 0)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		else if (strcmp(host, "::") == 0)
-			snprintf(host, sizeof(host), "::1");
-		snprintf(r->base, sizeof(r->base),
-			 ss.ss_family == AF_INET6 ? "http://[%s]:%d" : "http://%s:%d", host,
-			 r->port);
-	}
-	blen = strlen(r->base);
-	while (blen > 0 && r->base[blen - 1] == '/')
-		r->base[--blen] = '\0';
-	report_case_log(x->rcase, "callback receiver on %s port %d, reached as %s", listen, r->port,
-			r->base);
-	return r->port > 0;
-}
-
-static void receiver_stop(struct receiver *r)
-{
-	pthread_mutex_lock(&r->lock);
-	r->stopping = true;
-	pthread_mutex_unlock(&r->lock);
-	if (r->d != NULL)
-		MHD_stop_daemon(r->d);
-	for (size_t i = 0; i < r->n; i++)
-		free(r->got[i].body);
-	pthread_mutex_destroy(&r->lock);
-}
+#define WAIT_MS 6000
+#define SLOW_WAIT_MS                                                                               \
+	RECEIVER_HOLD_MS /* a slow handler's retry: the relay's timeout (5 s) + backoff */
 
 /*
  * Waits until the (skip+1)-th delivery for tenant whose path ends with suffix has
@@ -281,7 +94,8 @@ static bool create_conversation(struct case_ctx *x, char *id, size_t size)
 }
 
 /* Verifies delivery dv with secret at the relay's now; records the values. */
-static bool verify_delivery(struct case_ctx *x, const struct delivery *dv, const char *secret)
+static bool verify_delivery(struct case_ctx *x, const struct receiver_delivery *dv,
+			    const char *secret)
 {
 	struct hmac1_headers h;
 	struct hmac1_verdict v;
@@ -310,7 +124,7 @@ static void callback_started(struct case_ctx *x)
 	char conv[128];
 	int i;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	if (callback_tenant(x, &r) && create_conversation(x, conv, sizeof(conv))) {
 		i = receiver_wait(&r, x->t.id, "/conversation-started", 0);
@@ -319,7 +133,7 @@ static void callback_started(struct case_ctx *x)
 			    "POST {callback_url_base}/api/v1/chat-callbacks/conversation-started "
 			    "within %d ms",
 			    WAIT_MS)) {
-			const struct delivery *dv = &r.got[i];
+			const struct receiver_delivery *dv = &r.got[i];
 
 			if (strcmp(x->meta->id, "callback.url.path") == 0) {
 				static const char want[] =
@@ -368,7 +182,7 @@ static void callback_message_received(struct case_ctx *x)
 	struct receiver r;
 	char conv[128], body[256];
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	if (callback_tenant(x, &r) && create_conversation(x, conv, sizeof(conv))) {
 		snprintf(body, sizeof(body),
@@ -388,7 +202,7 @@ static void callback_retry_same_id(struct case_ctx *x)
 	char conv[128];
 	int a, b;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	r.fail_first = 1;
 	if (callback_tenant(x, &r) && create_conversation(x, conv, sizeof(conv))) {
@@ -413,7 +227,8 @@ static void callback_retry_same_id(struct case_ctx *x)
 	receiver_stop(&r);
 }
 
-static void delivery_str(const struct delivery *dv, const char *key, char *out, size_t size);
+static void delivery_str(const struct receiver_delivery *dv, const char *key, char *out,
+			 size_t size);
 
 /*
  * §9.5.3: "slow handlers trigger retries" (CWH). The receiver holds its first answer
@@ -427,7 +242,7 @@ static void callback_retry_slow(struct case_ctx *x)
 	char conv[128], id1[64], id2[64];
 	int a, b;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	r.hold_first = true;
 	if (callback_tenant(x, &r) && create_conversation(x, conv, sizeof(conv))) {
@@ -463,7 +278,7 @@ static void callback_url_updated(struct case_ctx *x)
 	json_t *url;
 	char *quoted = NULL;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	url = json_string(r.base);
 	quoted = url != NULL ? json_dumps(url, JSON_ENCODE_ANY) : NULL;
@@ -492,7 +307,7 @@ static void callback_after_rotation(struct case_ctx *x)
 	char conv[128];
 	int i;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	if (callback_tenant(x, &r)) {
 		if (tenant_action(x, &x->t, "rotate/tenant-secret")) {
@@ -526,7 +341,8 @@ static size_t receiver_count(struct receiver *r, const char *tenant, const char 
 }
 
 /* The string member key of the JSON body of dv, copied into out ("" when none). */
-static void delivery_str(const struct delivery *dv, const char *key, char *out, size_t size)
+static void delivery_str(const struct receiver_delivery *dv, const char *key, char *out,
+			 size_t size)
 {
 	json_t *p = json_loadb(dv->body, dv->body_len, 0, NULL);
 	const char *v = json_string_value(json_object_get(p, key));
@@ -546,7 +362,7 @@ static void callback_fired(struct case_ctx *x)
 	char body[512], suffix[128], eid[64] = "";
 	int i;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	if (callback_tenant(x, &r)) {
 		snprintf(body, sizeof(body),
@@ -615,7 +431,7 @@ static void callback_retry_exhausted(struct case_ctx *x)
 	int at[3];
 	int64_t end;
 
-	if (!receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_THREADED))
 		return;
 	r.fail_first = INT_MAX;
 	if (!callback_tenant(x, &r) || !create_conversation(x, conv, sizeof(conv)))

@@ -5,7 +5,7 @@
  *
  * Cases that drive escalation or operators use the mock's /__mock/lifecycle/... routes
  * control plane (a real relay has a RAG bot and an operator console instead) and
- * SKIP without it. Callback cases start a receiver like cases/callback.c's (bound to
+ * SKIP without it. Callback cases start the suite's receiver (suite_receiver.c, bound to
  * --callback-listen, reached as --callback-public-url or loopback) and match
  * deliveries by tenant.
  */
@@ -24,39 +24,12 @@
 #include "relay_wsclient.h"
 #include "suite_fixtures.h"
 #include "suite_http.h"
+#include "suite_receiver.h"
 
-#define LC_RECV_MAX  64
-#define LC_BODY_MAX  65536
 #define LC_WAIT_MS   8000
 #define CREATE_CONV  "/api/v1/relay/create/conversation"
 #define SEND_MESSAGE "/api/v1/relay/send/message"
 #define PROVISION_OP "/api/v1/relay/provision/operator"
-#define EVENTS_PATH  "/api/v1/chat-callbacks/"
-
-struct lc_delivery {
-	char event[64];
-	char tenant[HMAC1_TENANT_MAX + 1];
-	char timestamp[32];
-	char signature[80];
-	char *body;
-	size_t body_len;
-	unsigned answered;
-};
-
-struct lc_receiver {
-	struct MHD_Daemon *d;
-	char base[512];
-	pthread_mutex_t lock;
-	struct lc_delivery got[LC_RECV_MAX];
-	size_t n;
-	int fail_first; /* answer 500 to this many requests first */
-};
-
-struct lc_upload {
-	char *buf;
-	size_t len;
-	bool too_big;
-};
 
 /* s, or "?" when NULL (for messages and joins). */
 static const char *or_q(const char *s)
@@ -64,155 +37,8 @@ static const char *or_q(const char *s)
 	return s != NULL ? s : "?";
 }
 
-static void lc_copy_header(struct MHD_Connection *conn, const char *name, char *out, size_t size)
-{
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-
-	snprintf(out, size, "%s", v ? v : "");
-}
-
-static enum MHD_Result lc_on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				     const char *method, const char *version, const char *data,
-				     size_t *data_size, void **con_cls)
-{
-	struct lc_receiver *r = cls;
-	struct lc_upload *u = *con_cls;
-	struct MHD_Response *resp;
-	static const char ok[] = "{\"received\":true}";
-	const char *ev;
-	enum MHD_Result ret;
-	unsigned status = MHD_HTTP_OK;
-
-	(void)method;
-	(void)version;
-	if (u == NULL) {
-		u = calloc(1, sizeof(*u));
-		if (u == NULL)
-			return MHD_NO;
-		*con_cls = u;
-		return MHD_YES;
-	}
-	if (*data_size > 0) {
-		if (u->len + *data_size > LC_BODY_MAX) {
-			u->too_big = true;
-		} else {
-			char *grown = realloc(u->buf, u->len + *data_size + 1);
-
-			if (grown == NULL)
-				return MHD_NO;
-			u->buf = grown;
-			memcpy(u->buf + u->len, data, *data_size);
-			u->len += *data_size;
-			u->buf[u->len] = '\0';
-		}
-		*data_size = 0;
-		return MHD_YES;
-	}
-	pthread_mutex_lock(&r->lock);
-	if (r->fail_first > 0) {
-		r->fail_first--;
-		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	}
-	ev = strstr(url, EVENTS_PATH);
-	if (r->n < LC_RECV_MAX && !u->too_big && ev != NULL) {
-		struct lc_delivery *dv = &r->got[r->n++];
-
-		snprintf(dv->event, sizeof(dv->event), "%s", ev + strlen(EVENTS_PATH));
-		lc_copy_header(conn, HMAC1_HEADER_TENANT, dv->tenant, sizeof(dv->tenant));
-		lc_copy_header(conn, HMAC1_HEADER_TIMESTAMP, dv->timestamp, sizeof(dv->timestamp));
-		lc_copy_header(conn, HMAC1_HEADER_SIGNATURE, dv->signature, sizeof(dv->signature));
-		dv->body = u->buf ? u->buf : strdup("");
-		dv->body_len = u->len;
-		dv->answered = status;
-		u->buf = NULL;
-	}
-	pthread_mutex_unlock(&r->lock);
-	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
-	if (resp == NULL)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void lc_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			    enum MHD_RequestTerminationCode toe)
-{
-	struct lc_upload *u = *con_cls;
-
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	if (u != NULL) {
-		free(u->buf);
-		free(u);
-	}
-	*con_cls = NULL;
-}
-
-/* Starts the receiver on --callback-listen (default 127.0.0.1:0) and fixes r->base. */
-static bool lc_receiver_start(struct case_ctx *x, struct lc_receiver *r)
-{
-	const struct suite_config *cfg = &x->s->cfg;
-	const char *listen = cfg->callback_listen != NULL ? cfg->callback_listen : "127.0.0.1:0";
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	int port;
-	size_t blen;
-
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->lock, NULL);
-	if (!suite_listen_parse(listen, &ss, NULL)) {
-		case_skip(x, "--callback-listen %s is not ADDR:PORT", listen);
-		return false;
-	}
-	if (ss.ss_family == AF_INET6) {
-		flags |= MHD_USE_IPv6;
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	}
-	r->d = MHD_start_daemon(flags, 0, NULL, NULL, lc_on_request, r, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&ss, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-				MHD_OPTION_NOTIFY_COMPLETED, lc_on_completed, NULL, MHD_OPTION_END);
-	if (r->d == NULL) {
-		case_skip(x, "cannot start a callback receiver on %s", listen);
-		return false;
-	}
-	info = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
-	port = info ? info->port : 0;
-	if (cfg->callback_public_url != NULL) {
-		snprintf(r->base, sizeof(r->base), "%s", cfg->callback_public_url);
-	} else {
-		if (strcmp(host, "0.0.0.0") == 0)
-			snprintf(host, sizeof(host), "127.0.0.1");
-		else if (strcmp(host, "::") == 0)
-			snprintf(host, sizeof(host), "::1");
-		snprintf(r->base, sizeof(r->base),
-			 ss.ss_family == AF_INET6 ? "http://[%s]:%d" : "http://%s:%d", host, port);
-	}
-	blen = strlen(r->base);
-	while (blen > 0 && r->base[blen - 1] == '/')
-		r->base[--blen] = '\0';
-	report_case_log(x->rcase, "callback receiver on %s port %d, reached as %s", listen, port,
-			r->base);
-	return port > 0;
-}
-
-static void lc_receiver_stop(struct lc_receiver *r)
-{
-	if (r->d != NULL)
-		MHD_stop_daemon(r->d);
-	for (size_t i = 0; i < r->n; i++)
-		free(r->got[i].body);
-	pthread_mutex_destroy(&r->lock);
-}
-
 /* The number of deliveries for tenant so far. */
-static size_t lc_count(struct lc_receiver *r, const char *tenant)
+static size_t lc_count(struct receiver *r, const char *tenant)
 {
 	size_t n = 0;
 
@@ -224,7 +50,7 @@ static size_t lc_count(struct lc_receiver *r, const char *tenant)
 }
 
 /* Waits (LC_WAIT_MS) until tenant has n deliveries; true when it has. */
-static bool lc_wait(struct lc_receiver *r, const char *tenant, size_t n)
+static bool lc_wait(struct receiver *r, const char *tenant, size_t n)
 {
 	int64_t end = relay_clock_real_ms() + LC_WAIT_MS;
 
@@ -234,9 +60,9 @@ static bool lc_wait(struct lc_receiver *r, const char *tenant, size_t n)
 }
 
 /* The k-th delivery of tenant (arrival order), or NULL. */
-static const struct lc_delivery *lc_get(struct lc_receiver *r, const char *tenant, size_t k)
+static const struct receiver_delivery *lc_get(struct receiver *r, const char *tenant, size_t k)
 {
-	const struct lc_delivery *dv = NULL;
+	const struct receiver_delivery *dv = NULL;
 
 	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->n && dv == NULL; i++)
@@ -247,7 +73,7 @@ static const struct lc_delivery *lc_get(struct lc_receiver *r, const char *tenan
 }
 
 /* "a,b,c": the events of tenant's deliveries that were acknowledged, in arrival order. */
-static void lc_sequence(struct lc_receiver *r, const char *tenant, char *out, size_t size)
+static void lc_sequence(struct receiver *r, const char *tenant, char *out, size_t size)
 {
 	out[0] = '\0';
 	pthread_mutex_lock(&r->lock);
@@ -262,7 +88,7 @@ static void lc_sequence(struct lc_receiver *r, const char *tenant, char *out, si
 }
 
 /* true when every delivery of tenant verifies with HMAC#1 and secret (WH, CWH). */
-static bool lc_all_signed(struct case_ctx *x, struct lc_receiver *r, const char *tenant,
+static bool lc_all_signed(struct case_ctx *x, struct receiver *r, const char *tenant,
 			  const char *secret)
 {
 	bool ok = true;
@@ -287,7 +113,7 @@ static bool lc_all_signed(struct case_ctx *x, struct lc_receiver *r, const char 
 }
 
 /* A fresh tenant whose callback_url_base is the receiver (+ "/hooks"), or none. */
-static bool lc_tenant(struct case_ctx *x, struct lc_receiver *r)
+static bool lc_tenant(struct case_ctx *x, struct receiver *r)
 {
 	char extra[640];
 	json_t *url;
@@ -494,11 +320,11 @@ static void lifecycle_escalation_phrase(struct case_ctx *x)
 /* §9.4, §9.6.2: escalation fires escalation-triggered then ticket-created, signed. */
 static void lifecycle_escalation_events(struct case_ctx *x)
 {
-	struct lc_receiver r;
+	struct receiver r;
 	char conv[128], seq[512];
-	const struct lc_delivery *dv;
+	const struct receiver_delivery *dv;
 
-	if (!lc_receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_EVENTS_ONLY))
 		return;
 	if (lc_tenant(x, &r) && lc_conversation(x, ",\"routing_key\":\"store-1\"", conv) &&
 	    lc_escalate(x, conv)) {
@@ -530,7 +356,7 @@ static void lifecycle_escalation_events(struct case_ctx *x)
 			json_decref(p);
 		}
 	}
-	lc_receiver_stop(&r);
+	receiver_stop(&r);
 }
 
 /* §9.4, §9.7.3: take, release, take, resolve fire the agent and ticket events in order. */
@@ -540,11 +366,11 @@ static void lifecycle_operator_events(struct case_ctx *x)
 				   "agent-assigned,ticket-assigned,agent-released,agent-assigned,"
 				   "ticket-assigned,agent-resolved,ticket-resolved";
 	static const char *const steps[] = {"take", "release", "take", "resolve"};
-	struct lc_receiver r;
+	struct receiver r;
 	char conv[128], op[128], seq[1024];
 	size_t i;
 
-	if (!lc_receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_EVENTS_ONLY))
 		return;
 	if (lc_tenant(x, &r) && lc_operator(x, &x->t, "agent@shop.example", NULL, op) &&
 	    lc_conversation(x, "", conv) && lc_escalate(x, conv)) {
@@ -562,7 +388,7 @@ static void lifecycle_operator_events(struct case_ctx *x)
 				    "every callback is signed with HMAC#1 and the tenant secret");
 	}
 out:
-	lc_receiver_stop(&r);
+	receiver_stop(&r);
 }
 
 /* §9.6.3: open → pending → assigned → pending → assigned → resolved, in fetch. */
@@ -718,10 +544,10 @@ static void lifecycle_token_tids(struct case_ctx *x)
 /* §9.5.6: a retry of an earlier event is not overtaken by a later one of the same conversation. */
 static void lifecycle_order_retry(struct case_ctx *x)
 {
-	struct lc_receiver r;
+	struct receiver r;
 	char conv[128], seq[512];
 
-	if (!lc_receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_EVENTS_ONLY))
 		return;
 	r.fail_first = 1; /* conversation-started's first attempt gets a 500 */
 	if (lc_tenant(x, &r) && lc_conversation(x, "", conv)) {
@@ -735,7 +561,7 @@ static void lifecycle_order_retry(struct case_ctx *x)
 				    seq);
 		}
 	}
-	lc_receiver_stop(&r);
+	receiver_stop(&r);
 }
 
 /* §10.8.5: one scenario call plays the whole lifecycle; every event arrives in order. */
@@ -745,10 +571,10 @@ static void lifecycle_scenario(struct case_ctx *x)
 		"conversation-started,message-received,escalation-triggered,ticket-created,"
 		"message-received,agent-assigned,ticket-assigned,agent-released,agent-assigned,"
 		"ticket-assigned,agent-resolved,ticket-resolved";
-	struct lc_receiver r;
+	struct receiver r;
 	char body[256], seq[1024];
 
-	if (!lc_receiver_start(x, &r))
+	if (!receiver_start(x, &r, RECEIVER_EVENTS_ONLY))
 		return;
 	if (lc_tenant(x, &r)) {
 		snprintf(body, sizeof(body), "{\"tenant_id\":\"%s\",\"routing_key\":\"store-9\"}",
@@ -764,7 +590,7 @@ static void lifecycle_scenario(struct case_ctx *x)
 					    "every callback is signed with HMAC#1");
 		}
 	}
-	lc_receiver_stop(&r);
+	receiver_stop(&r);
 }
 
 /* The next text frame as JSON (NULL on close, timeout or non-JSON). */

@@ -566,18 +566,40 @@ out:
 	return rc;
 }
 
-struct list_cls {
-	const struct conversation **convs;
+/* The conversations a list collects: those keep accepts (NULL: every one). */
+struct list_ctx {
+	bool (*keep)(void *ctx, const struct conv_life *life);
+	void *keep_ctx;
+	const struct conversation **found;
 	size_t n;
 };
 
-static int list_take(void *cls, const char *key, void *value)
+static int list_collect(void *ctx, const char *key, void *value)
 {
-	struct list_cls *l = cls;
+	struct list_ctx *l = ctx;
+	const struct conversation *c = value;
 
 	(void)key;
-	l->convs[l->n++] = value;
+	if (l->keep == NULL || l->keep(l->keep_ctx, &c->life))
+		l->found[l->n++] = c;
 	return 0;
+}
+
+/*
+ * Collects t's conversations that l->keep accepts into l->found (malloc'd, the caller
+ * frees it; its pointers live while t's bucket stays locked), sorted by cmp.
+ * The caller holds t's bucket lock.
+ */
+static enum relay_rc list_gather(struct conv_tenant *t, struct list_ctx *l,
+				 int (*cmp)(const void *a, const void *b))
+{
+	/* at most CONV_MAX_PER_TENANT conversations (§13) */
+	l->found = malloc((map_count(&t->convs) + 1) * sizeof(*l->found));
+	if (l->found == NULL)
+		return RELAY_E_NOMEM;
+	(void)map_each(&t->convs, list_collect, l);
+	qsort(l->found, l->n, sizeof(*l->found), cmp);
+	return RELAY_OK;
 }
 
 /* Newest first: created_ms descending, then id descending (ids are time-ordered). */
@@ -612,7 +634,7 @@ enum relay_rc conv_store_list_recent(struct conv_store *s, const char *tenant_id
 				     json_t **page)
 {
 	struct conv_tenant *t;
-	struct list_cls l = {NULL, 0};
+	struct list_ctx l = {NULL, NULL, NULL, 0};
 	json_t *items = NULL, *out;
 	enum relay_rc rc = RELAY_E_NOMEM;
 	size_t i, total = 0;
@@ -625,13 +647,10 @@ enum relay_rc conv_store_list_recent(struct conv_store *s, const char *tenant_id
 	t = bucket_lock(s, tenant_id, 0);
 	if (t != NULL) {
 		total = map_count(&t->convs);
-		l.convs = malloc((total > 0 ? total : 1) * sizeof(*l.convs));
-		if (l.convs == NULL)
+		if (list_gather(t, &l, list_cmp) != RELAY_OK)
 			goto out;
-		(void)map_each(&t->convs, list_take, &l);
-		qsort(l.convs, l.n, sizeof(*l.convs), list_cmp);
 		for (i = 0; i < l.n && i < limit; i++) {
-			if (json_array_append_new(items, list_item_json(l.convs[i])) != 0)
+			if (json_array_append_new(items, list_item_json(l.found[i])) != 0)
 				goto out;
 		}
 	}
@@ -643,7 +662,7 @@ enum relay_rc conv_store_list_recent(struct conv_store *s, const char *tenant_id
 out:
 	if (t != NULL)
 		bucket_unlock(s, t);
-	free(l.convs);
+	free(l.found);
 	json_decref(items);
 	return rc;
 }
@@ -735,24 +754,6 @@ enum relay_rc conv_store_life_get(struct conv_store *s, const char *tenant_id,
 	return rc;
 }
 
-struct list_ctx {
-	bool (*keep)(void *ctx, const struct conv_life *life);
-	void *keep_ctx;
-	const struct conversation **found;
-	size_t n;
-};
-
-static int list_collect(void *ctx, const char *key, void *value)
-{
-	struct list_ctx *l = ctx;
-	const struct conversation *c = value;
-
-	(void)key;
-	if (l->keep(l->keep_ctx, &c->life))
-		l->found[l->n++] = c;
-	return 0;
-}
-
 /* Creation order. */
 static int conv_cmp(const void *a, const void *b)
 {
@@ -776,14 +777,10 @@ enum relay_rc conv_store_list(struct conv_store *s, const char *tenant_id,
 		goto fail;
 	t = bucket_lock(s, tenant_id, 0);
 	if (t != NULL) {
-		/* at most CONV_MAX_PER_TENANT conversations (§13) */
-		l.found = malloc((map_count(&t->convs) + 1) * sizeof(*l.found));
-		if (l.found == NULL) {
+		if (list_gather(t, &l, conv_cmp) != RELAY_OK) {
 			bucket_unlock(s, t);
 			goto fail;
 		}
-		map_each(&t->convs, list_collect, &l);
-		qsort(l.found, l.n, sizeof(*l.found), conv_cmp);
 		for (i = offset; i < l.n && i - offset < limit; i++) {
 			o = json_loadb(l.found[i]->json, l.found[i]->json_len, 0, NULL);
 			if (o == NULL || json_array_append_new(items, o) != 0) {
