@@ -178,10 +178,11 @@ static void ws_minted_token(struct case_ctx *x)
 }
 
 /*
- * §7.1.2: a visitor session created without locale has locale "fr" (WS). The session's
- * conversation (§6.1.5, named by the welcome frame) shows it through the relay API.
+ * A visitor session created without a field (§7.1.2) shows that field's default on its
+ * conversation (§6.1.5, named by the welcome frame), read through the relay API.
  */
-static void ws_default_locale(struct case_ctx *x)
+static void ws_session_default(struct case_ctx *x, const char *field, const char *want,
+			       const char *why)
 {
 	char tok[4096], sid[128], path[300] = "";
 	struct wsclient *c;
@@ -202,10 +203,24 @@ static void ws_default_locale(struct case_ctx *x)
 		return;
 	req_signed(x, &x->t, "GET", path, NULL);
 	if (expect_status(x, 200, NULL))
-		expect_true(x, streq(data_str(x, "locale"), "fr"),
-			    "the session's conversation has locale \"fr\" (WS: locale default fr), "
-			    "got %s",
-			    data_str(x, "locale") ? data_str(x, "locale") : "(none)");
+		expect_true(x, streq(data_str(x, field), want),
+			    "the session's conversation has %s \"%s\" (%s), got %s", field, want,
+			    why, data_str(x, field) ? data_str(x, field) : "(none)");
+}
+
+/* §7.1.2: a visitor session created without locale has locale "fr" (WS). */
+static void ws_default_locale(struct case_ctx *x)
+{
+	ws_session_default(x, "locale", "fr", "WS: locale default fr");
+}
+
+/*
+ * §7.1.2, §9.6.1: a visitor session created without mode is in bot mode (WS: "bot by
+ * default"); the conversation object's `mode` that shows it is inferred (§6.1.2).
+ */
+static void ws_default_mode(struct case_ctx *x)
+{
+	ws_session_default(x, "mode", "bot", "WS: mode bot by default");
 }
 
 /* Opens a socket whose handshake must be closed with code. */
@@ -488,6 +503,10 @@ const struct suite_case cases_ws[] = {
 	WS_CASE("ws.welcome.default-locale", "7.1.2", REPORT_DOCUMENTED, NEED_WIDGET | NEED_TENANT,
 		"A visitor session without locale gets locale fr (WS), seen on its conversation",
 		ws_default_locale),
+	WS_CASE("ws.welcome.default-mode", "7.1.2", REPORT_INFERRED, NEED_WIDGET | NEED_TENANT,
+		"A visitor session without mode is in bot mode (WS), seen as mode on its "
+		"conversation",
+		ws_default_mode),
 	WS_CASE("ws.handshake.invalid-token", "8.1.3", REPORT_INFERRED, 0,
 		"An invalid token: upgrade, then close 4401", ws_invalid_token),
 	WS_CASE("ws.handshake.expired-token", "8.1.3", REPORT_INFERRED, NEED_WIDGET | NEED_MOCK,
