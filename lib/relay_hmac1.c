@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,24 @@ static void hex_encode(const unsigned char *in, size_t len, char *out)
  * EVP_sha256()/HMAC() call: SHA-256 and HMAC are fetched once per process and each
  * thread keeps its own digest and MAC contexts, so the hot path takes no lock.
  */
+/*
+ * Keyed contexts a thread reuses (hmac_hex_key): a verification re-initialises the
+ * thread's copy of a key (EVP_MAC_init with no key: back to the keyed state) instead
+ * of duplicating the shared context and freeing the duplicate every call. Direct
+ * mapped by key serial; a slot whose serial differs is replaced. Serials are never
+ * reused, so a key made at a freed key's address never meets the old copy.
+ */
+#define HMAC1_KEY_CACHE 2048
+
+struct hmac1_key_slot {
+	uint64_t serial; /* 0: empty */
+	EVP_MAC_CTX *mac;
+};
+
 struct hmac1_tls {
 	EVP_MD_CTX *md;
 	EVP_MAC_CTX *mac; /* digest set to SHA-256 once; the key is set per call */
+	struct hmac1_key_slot keys[HMAC1_KEY_CACHE];
 };
 
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
@@ -71,6 +87,8 @@ static void tls_free(void *p)
 		return;
 	EVP_MD_CTX_free(t->md);
 	EVP_MAC_CTX_free(t->mac);
+	for (size_t i = 0; i < HMAC1_KEY_CACHE; i++)
+		EVP_MAC_CTX_free(t->keys[i].mac); /* cleanses the key copy */
 	free(t);
 }
 
@@ -375,7 +393,10 @@ enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *
 
 struct hmac1_key {
 	EVP_MAC_CTX *mac; /* digest SHA-256, keyed; never updated, only duplicated */
+	uint64_t serial;  /* unique in the process, from 1: names the threads' copies */
 };
+
+static atomic_uint_fast64_t key_serials;
 
 enum relay_rc hmac1_key_new(const char *secret, size_t secret_len, struct hmac1_key **out)
 {
@@ -405,6 +426,7 @@ enum relay_rc hmac1_key_new(const char *secret, size_t secret_len, struct hmac1_
 	    EVP_MAC_init(k->mac, secret_len > 0 ? (const unsigned char *)secret : nokey, secret_len,
 			 NULL) != 1)
 		goto out;
+	k->serial = (uint64_t)atomic_fetch_add(&key_serials, 1) + 1;
 	*out = k;
 	k = NULL;
 	rc = RELAY_OK;
@@ -432,15 +454,38 @@ static void dummy_init(void)
 		dummy_key = NULL;
 }
 
-/* HMAC over msg with a duplicate of key's context, as lowercase hex into out. */
+/*
+ * This thread's keyed copy of key, ready for an update: re-initialised when the
+ * thread has one, else duplicated from key (dup only reads the source: safe while
+ * other threads duplicate it too). NULL when OpenSSL fails.
+ */
+static EVP_MAC_CTX *thread_key(const struct hmac1_key *key)
+{
+	struct hmac1_tls *t = tls_get();
+	struct hmac1_key_slot *slot;
+
+	if (t == NULL)
+		return NULL;
+	slot = &t->keys[key->serial % HMAC1_KEY_CACHE];
+	if (slot->serial == key->serial)
+		return EVP_MAC_init(slot->mac, NULL, 0, NULL) == 1 ? slot->mac : NULL;
+	EVP_MAC_CTX_free(slot->mac);
+	slot->serial = 0;
+	slot->mac = EVP_MAC_CTX_dup(key->mac);
+	if (slot->mac == NULL)
+		return NULL;
+	slot->serial = key->serial;
+	return slot->mac;
+}
+
+/* HMAC over msg with this thread's copy of key's context, as lowercase hex into out. */
 static enum relay_rc hmac_hex_key(const struct hmac1_key *key, const char *msg, size_t msg_len,
 				  char out[HMAC1_HEX_LEN + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	size_t mac_len = 0;
 	enum relay_rc rc = RELAY_E_CRYPTO;
-	/* dup only reads the source: safe while other threads duplicate it too */
-	EVP_MAC_CTX *c = EVP_MAC_CTX_dup(key->mac);
+	EVP_MAC_CTX *c = thread_key(key);
 
 	if (c == NULL || EVP_MAC_update(c, (const unsigned char *)msg, msg_len) != 1 ||
 	    EVP_MAC_final(c, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
@@ -448,7 +493,6 @@ static enum relay_rc hmac_hex_key(const struct hmac1_key *key, const char *msg, 
 	hex_encode(mac, mac_len, out);
 	rc = RELAY_OK;
 out:
-	EVP_MAC_CTX_free(c);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return rc;
 }

@@ -128,10 +128,11 @@ enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *
 
 /*
  * A tenant secret keyed into an HMAC-SHA256 context once: verifying with it
- * duplicates the keyed context (EVP_MAC_CTX_dup) instead of keying a new one per
- * call. Read-only after hmac1_key_new, so any number of threads may verify with one
- * key at once; replace it (new + free) when the secret changes. The key holds a copy
- * of the secret inside OpenSSL only.
+ * re-initialises the calling thread's copy of the keyed context (duplicated once per
+ * thread with EVP_MAC_CTX_dup, up to 2,048 keys a thread) instead of keying a new one
+ * per call. Read-only after hmac1_key_new, so any number of threads may verify with
+ * one key at once; replace it (new + free) when the secret changes: a new key never
+ * uses an old key's copies. The key holds a copy of the secret inside OpenSSL only.
  */
 struct hmac1_key;
 

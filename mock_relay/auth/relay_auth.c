@@ -11,22 +11,17 @@
 
 int auth_admin_key_ok(const struct relay_request *req)
 {
-	const char *key = request_header(req, "X-Admin-Key");
+	const char *key = req->headers != NULL ? req->headers->admin_key : NULL;
 	const char *want = req->st->cfg.admin_key;
 	size_t n;
 
 	/* §2.1.2: missing, empty, duplicated or wrong. */
-	if (key == NULL || want[0] == '\0' || request_header_count(req, "X-Admin-Key") != 1)
+	if (key == NULL || want[0] == '\0' || req->headers->admin_key_count != 1)
 		return 0;
 	n = strlen(want);
 	if (strlen(key) != n)
 		return 0;
 	return CRYPTO_memcmp(key, want, n) == 0;
-}
-
-static void on_header(void *cls, const char *name, const char *value)
-{
-	hmac1_headers_add(cls, name, value);
 }
 
 /* v in decimal into buf (at least 21 bytes); snprintf costs more than the rest of a header. */
@@ -82,11 +77,16 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 	struct rate_verdict rv;
 	enum hmac1_step failed = HMAC1_STEP_NONE;
 	const char *detail = NULL;
-	enum relay_rc rc;
-	bool suspended = false;
+	enum relay_rc rc, rate_rc = RELAY_OK;
+	bool suspended = false, rate_taken = false;
+	/* without a replay check between steps 3 and 6, one tenant lookup does both */
+	struct rate_take take = {req->now_ms, &rv, &rate_rc, &rate_taken};
 
-	hmac1_headers_init(&h);
-	request_each_header(req, on_header, &h);
+	/* the three headers, from the request's one header pass */
+	if (req->headers != NULL)
+		h = req->headers->hmac1;
+	else
+		hmac1_headers_init(&h);
 	/* The tenant named by the header, for the journal and the log, even on failure. */
 	if (h.tenant_id != NULL && (h.duplicated & 1u) == 0 &&
 	    strlen(h.tenant_id) <= HMAC1_TENANT_MAX)
@@ -100,7 +100,8 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		goto out;
 	}
 	/* Step 3: unknown tenant and wrong signature are the same answer (§4.3). */
-	rc = tenant_store_verify(st->store, h.tenant_id, &h, &v, &suspended);
+	rc = tenant_store_verify(st->store, h.tenant_id, &h, &v, &suspended,
+				 st->cfg.reject_replays ? NULL : &take);
 	if (rc != RELAY_OK) {
 		failed = v.failed_step;
 		detail = v.detail;
@@ -130,7 +131,8 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		}
 	}
 	/* Step 6: the tenant's fixed 60 s window (§5). */
-	rc = tenant_store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
+	rc = rate_taken ? rate_rc
+			: tenant_store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
 	if (rc == RELAY_E_TENANT_NOT_FOUND) {
 		rc = RELAY_E_INVALID_SIGNATURE;
 		failed = HMAC1_STEP_SIGNATURE;

@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,13 +103,27 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return len;
 }
 
-void journal_copy(char *dst, size_t size, const char *src)
+/*
+ * True when none of the eight bytes of w is below 0x20 or above 0x7e (each test is
+ * exact for bytes of any value: "Bit Twiddling Hacks", hasless(w, 0x20) and
+ * hasmore(w, 0x7e)).
+ */
+static bool printable8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+	return (((w - ones * 0x20) & ~w) | ((w + ones * (127 - 0x7e)) | w)) & highs ? false : true;
+}
+
+/*
+ * journal_copy() into dst[0..size) (size >= 1): the bytes written before the NUL, and
+ * *whole = every byte of src was taken (nothing truncated).
+ */
+static size_t copy_clean(char *dst, size_t size, const char *src, bool *whole)
 {
 	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
 	size_t n = strlen((const char *)s), i = 0, o = 0, k, lim;
 
-	if (size == 0)
-		return;
 	/*
 	 * Request bytes (decoded paths, header values) may be anything: keep valid UTF-8
 	 * and replace the rest and control characters with '?', so the journal and the
@@ -117,7 +132,14 @@ void journal_copy(char *dst, size_t size, const char *src)
 	while (i < n && o + 1 < size) {
 		/* printable ASCII, nearly every byte seen: a run of it copied at once */
 		lim = n - i < size - 1 - o ? n - i : size - 1 - o;
-		for (k = 0; k < lim && (unsigned char)(s[i + k] - 0x20) < 0x5f; k++)
+		for (k = 0; k + 8 <= lim; k += 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i + k, 8);
+			if (!printable8(w))
+				break;
+		}
+		for (; k < lim && (unsigned char)(s[i + k] - 0x20) < 0x5f; k++)
 			;
 		if (k > 0) {
 			memcpy(dst + o, s + i, k);
@@ -138,17 +160,32 @@ void journal_copy(char *dst, size_t size, const char *src)
 		i += k;
 	}
 	dst[o] = '\0';
+	*whole = i == n;
+	return o;
+}
+
+void journal_copy(char *dst, size_t size, const char *src)
+{
+	bool whole;
+
+	if (size > 0)
+		(void)copy_clean(dst, size, src, &whole);
 }
 
 /* Headers whose value is a credential (§10.3.5): the name is kept, the value is not. */
 static bool header_secret(const char *name)
 {
-	static const char *const secret[] = {"X-Admin-Key", "Authorization", "Proxy-Authorization",
-					     "Cookie"};
-	size_t i;
+	static const struct {
+		const char *name;
+		size_t len;
+	} secret[] = {{"X-Admin-Key", 11},
+		      {"Authorization", 13},
+		      {"Proxy-Authorization", 19},
+		      {"Cookie", 6}};
+	size_t i, len = strlen(name);
 
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
-		if (strcasecmp(name, secret[i]) == 0)
+		if (len == secret[i].len && strcasecmp(name, secret[i].name) == 0)
 			return true;
 	}
 	return false;
@@ -156,26 +193,33 @@ static bool header_secret(const char *name)
 
 void journal_add_header(struct journal_entry *e, const char *name, const char *value)
 {
-	char n[JOURNAL_HEADERS_MAX + 1], v[JOURNAL_HEADERS_MAX + 1];
-	size_t used, nl, vl;
+	size_t room, nl, vl;
+	bool whole_n, whole_v;
+	char *p;
 
-	if (e->headers_truncated || name == NULL)
+	if (e->headers_truncated || name == NULL || e->headers_len >= JOURNAL_HEADERS_MAX)
 		return;
-	journal_copy(n, sizeof(n), name);
-	journal_copy(v, sizeof(v), header_secret(name) ? JOURNAL_REDACTED : value);
-	used = strlen(e->headers);
-	nl = strlen(n);
-	vl = strlen(v);
-	/* "Name: value\n"; sanitized text holds no control character, so no '\n' */
-	if (used + nl + 2 + vl + 1 > JOURNAL_HEADERS_MAX) {
-		e->headers_truncated = true;
-		return;
-	}
-	memcpy(e->headers + used, n, nl);
-	memcpy(e->headers + used + nl, ": ", 2);
-	memcpy(e->headers + used + nl + 2, v, vl);
-	e->headers[used + nl + 2 + vl] = '\n';
-	e->headers[used + nl + 2 + vl + 1] = '\0';
+	/*
+	 * "Name: value\n" written in place, sanitized (so no '\n' inside), when all of it
+	 * fits in the room left; otherwise nothing of it, and no later header either.
+	 */
+	p = e->headers + e->headers_len;
+	room = JOURNAL_HEADERS_MAX - e->headers_len;
+	nl = copy_clean(p, room + 1, name, &whole_n);
+	if (!whole_n || nl + 3 > room)
+		goto truncated;
+	vl = copy_clean(p + nl + 2, room - nl - 3 + 1,
+			header_secret(name) ? JOURNAL_REDACTED : value, &whole_v);
+	if (!whole_v)
+		goto truncated;
+	memcpy(p + nl, ": ", 2);
+	p[nl + 2 + vl] = '\n';
+	p[nl + 2 + vl + 1] = '\0';
+	e->headers_len += nl + 2 + vl + 1;
+	return;
+truncated:
+	p[0] = '\0';
+	e->headers_truncated = true;
 }
 
 /* e->headers as [{"name","value"}...] in arrival order. */
@@ -205,10 +249,23 @@ void journal_append(struct relay_journal *j, const struct journal_entry *e)
 	uint64_t seq = atomic_fetch_add(&j->next, 1) + 1;
 	struct journal_slot *slot = &j->slots[(seq - 1) % j->size];
 
+	const size_t head = offsetof(struct journal_entry, headers),
+		     tail = offsetof(struct journal_entry, headers_len);
+
 	pthread_mutex_lock(&slot->mu);
 	/* A slower writer of an older seq must not overwrite a newer entry. */
 	if (slot->e.seq < seq) {
-		slot->e = *e;
+		/*
+		 * The whole entry but the unused end of headers (most of its 1.5 KiB): the
+		 * ring is megabytes, and every byte written here is a cache line fetched.
+		 */
+		size_t hl =
+			e->headers_len < JOURNAL_HEADERS_MAX ? e->headers_len : JOURNAL_HEADERS_MAX;
+
+		memcpy(&slot->e, e, head);
+		memcpy(slot->e.headers, e->headers, hl);
+		slot->e.headers[hl] = '\0';
+		memcpy((char *)&slot->e + tail, (const char *)e + tail, sizeof(*e) - tail);
 		slot->e.seq = seq;
 	}
 	pthread_mutex_unlock(&slot->mu);

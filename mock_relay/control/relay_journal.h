@@ -38,6 +38,7 @@ struct journal_entry {
 	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
 	int64_t duration_us;
 	char headers[JOURNAL_HEADERS_MAX + 1]; /* "Name: value\n" lines, secrets redacted */
+	size_t headers_len;                    /* strlen(headers) */
 	bool headers_truncated;             /* a header did not fit: it and later ones left out */
 	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
 	bool has_timestamp;                 /* the header came exactly once */

@@ -85,6 +85,7 @@ static void check_headers(const char *src)
 	journal_add_header(e, name, colon != NULL ? colon + 1 : "");
 	journal_add_header(e, name, colon != NULL ? colon + 1 : "");
 	len = strlen(e->headers);
+	FUZZ_CHECK(len == e->headers_len);
 	FUZZ_CHECK(len <= JOURNAL_HEADERS_MAX);
 	for (p = e->headers; *p != '\0'; p++) {
 		FUZZ_CHECK((unsigned char)*p >= 0x20 || *p == '\n');

@@ -14,6 +14,9 @@ struct header_scan {
 	const char *cl;       /* first Content-Length value */
 	const char *prev_end; /* one past the previous header's value, NULL before the first */
 	bool bad_layout;      /* a folded line, a NUL (header_cb), a name that is no token */
+	struct request_headers *hdrs;
+	void (*each)(void *cls, const char *name, const char *value);
+	void *each_cls;
 };
 
 /*
@@ -61,6 +64,47 @@ static bool name_is_token(const char *key, size_t key_size)
 	return true;
 }
 
+/* The header the caller reads (struct request_headers), by name; its length picks the candidates.
+ */
+static void collect(struct header_scan *s, const char *key, size_t key_size, const char *value)
+{
+	struct request_headers *h = s->hdrs;
+
+	switch (key_size) {
+	case 4:
+		if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+			s->host++;
+		break;
+	case 6:
+		if (strcasecmp(key, MHD_HTTP_HEADER_ORIGIN) == 0) {
+			if (h->origin == NULL)
+				h->origin = value;
+		} else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0) {
+			s->expect++;
+		}
+		break;
+	case 11:
+		if (strcasecmp(key, "X-Admin-Key") == 0 && h->admin_key_count++ == 0)
+			h->admin_key = value;
+		break;
+	case 14:
+		if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0 &&
+		    s->content_length++ == 0)
+			s->cl = h->content_length = value;
+		break;
+	case 17:
+		if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 &&
+		    s->transfer_encoding++ == 0)
+			s->te = value;
+		break;
+	case sizeof(HMAC1_HEADER_TENANT) - 1: /* the three X-Bloonio-* names are as long */
+		hmac1_headers_add(&h->hmac1, key, value);
+		break;
+	default:
+		break;
+	}
+}
+
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
 				 size_t key_size, const char *value, size_t value_size)
 {
@@ -69,32 +113,37 @@ static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char 
 	(void)kind;
 	if (key == NULL || value == NULL)
 		return MHD_YES;
-	if (s->prev_end != NULL && key != s->prev_end + 1 && key != s->prev_end + 2)
-		s->bad_layout = true; /* the previous line went on past its NUL */
-	if (!value_follows_name(key, key_size, value) || !name_is_token(key, key_size))
-		s->bad_layout = true;
-	s->prev_end = s->bad_layout ? NULL : value + value_size;
-	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
-		s->host++;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (s->content_length++ == 0)
-			s->cl = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		if (s->transfer_encoding++ == 0)
-			s->te = value;
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_EXPECT) == 0) {
-		s->expect++;
+	if (!s->bad_layout) {
+		if (s->prev_end != NULL && key != s->prev_end + 1 && key != s->prev_end + 2)
+			s->bad_layout = true; /* the previous line went on past its NUL */
+		if (!value_follows_name(key, key_size, value) || !name_is_token(key, key_size))
+			s->bad_layout = true;
+		s->prev_end = s->bad_layout ? NULL : value + value_size;
 	}
-	return s->bad_layout ? MHD_NO : MHD_YES;
+	collect(s, key, key_size, value);
+	if (s->each != NULL)
+		s->each(s->each_cls, key, value);
+	return MHD_YES; /* on to the end: the journal shows every header of a refused request */
 }
 
+_Static_assert(sizeof(HMAC1_HEADER_TENANT) == sizeof(HMAC1_HEADER_TIMESTAMP) &&
+		       sizeof(HMAC1_HEADER_TENANT) == sizeof(HMAC1_HEADER_SIGNATURE),
+	       "collect() finds the X-Bloonio-* headers by their common length");
+
 enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *version,
-				  struct guard_framing *out)
+				  struct guard_framing *out, struct request_headers *hdrs,
+				  void (*each)(void *cls, const char *name, const char *value),
+				  void *each_cls)
 {
 	struct header_scan s;
 	const char *p;
 
 	memset(&s, 0, sizeof(s));
+	memset(hdrs, 0, sizeof(*hdrs));
+	hmac1_headers_init(&hdrs->hmac1);
+	s.hdrs = hdrs;
+	s.each = each;
+	s.each_cls = each_cls;
 	(void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_cb, &s);
 	/* The last line: its CR LF (or LF and the empty line's LF) follow the value. */
 	if (!s.bad_layout && s.prev_end != NULL && s.prev_end[1] != '\0')

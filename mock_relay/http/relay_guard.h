@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "relay_rc.h"
+#include "relay_req.h"
 
 /* §1.9.3: a request-supplied tenant id is journaled and logged as is up to this length. */
 #define GUARD_ID_LOG_MAX 36
@@ -33,9 +34,15 @@ struct guard_framing {
  * no whitespace before its colon). version is the request's
  * HTTP version string. Returns RELAY_OK and fills *out, or RELAY_E_MALFORMED_REQUEST:
  * the caller answers 400 and closes the connection.
+ *
+ * The same single pass over the headers fills *hdrs (always, refused or not) and
+ * calls each (when not NULL) for every header in arrival order, duplicates included:
+ * nothing else on the request path walks the header list again.
  */
 enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *version,
-				  struct guard_framing *out) __attribute__((warn_unused_result));
+				  struct guard_framing *out, struct request_headers *hdrs,
+				  void (*each)(void *cls, const char *name, const char *value),
+				  void *each_cls) __attribute__((warn_unused_result));
 
 /*
  * §1.9.3: true when text taken from the request may be written out (journal, log) as

@@ -39,14 +39,47 @@
  */
 #define HTTP_CONN_LIMIT (WS_MAX_CONNS * 4)
 
+/*
+ * Requests between URI callback and completion, counted per worker thread: one shared
+ * counter was a cache line written by both workers on every request. A connection
+ * stays on one worker, so a thread's count is its own requests; threads past
+ * INFLIGHT_SLOTS share slots (still exact: the slots are atomic). Read by summing.
+ */
+#define INFLIGHT_SLOTS 64
+
+struct inflight_slot {
+	_Alignas(64) atomic_int n;
+};
+
 struct relay_http {
 	struct MHD_Daemon *daemon;
 	struct relay_state *st;
 	struct hup_watch *hup; /* §1.9.4: half-closed connections; NULL when none could start */
-	atomic_int inflight;   /* requests between URI callback and completion */
 	atomic_int conns;      /* open connections (upgraded WebSockets included) */
 	int port;
+	struct inflight_slot inflight[INFLIGHT_SLOTS];
 };
+
+/* This thread's inflight slot. */
+static atomic_int *inflight_mine(struct relay_http *http)
+{
+	static atomic_uint next_slot;
+	static _Thread_local int slot = -1;
+
+	if (slot < 0)
+		slot = (int)(atomic_fetch_add(&next_slot, 1) % INFLIGHT_SLOTS);
+	return &http->inflight[slot].n;
+}
+
+/* Requests in flight on every thread. */
+static int inflight_total(struct relay_http *http)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
+		n += atomic_load_explicit(&http->inflight[i].n, memory_order_relaxed);
+	return n;
+}
 
 /*
  * One per connection (MHD's socket context): the request context on_uri made and
@@ -56,7 +89,8 @@ struct relay_http {
  */
 struct conn_slot {
 	struct req_ctx *pending;
-	int hup; /* its hup_watch entry, or -1 */
+	struct req_ctx *spare; /* the last request's context, kept for the next one */
+	int hup;               /* its hup_watch entry, or -1 */
 };
 
 /* One request's state; owned by MHD's con_cls between the callbacks. */
@@ -75,7 +109,8 @@ struct req_ctx {
 	char *body;     /* at most HTTP_BODY_MAX + 1 bytes */
 	size_t body_len;
 	size_t body_cap;
-	size_t received; /* bytes seen, stored or not */
+	size_t received;             /* bytes seen, stored or not */
+	struct request_headers hdrs; /* the one header pass (guard_request_check) */
 	struct journal_entry je;
 };
 
@@ -105,17 +140,26 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct relay_http *http = cls;
 	const union MHD_ConnectionInfo *info;
+	struct conn_slot *slot;
 	struct req_ctx *ctx;
 	const char *q;
 
-	ctx = calloc(1, sizeof(*ctx));
-	if (ctx == NULL)
-		return NULL; /* the access handler refuses the request */
-	ctx->http = http;
 	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	ctx->slot = info != NULL ? info->socket_context : NULL;
-	if (ctx->slot != NULL)
-		ctx->slot->pending = ctx;
+	slot = info != NULL ? info->socket_context : NULL;
+	/* a keep-alive connection's requests come one at a time: one context serves them all */
+	if (slot != NULL && slot->spare != NULL) {
+		ctx = slot->spare;
+		slot->spare = NULL;
+		memset(ctx, 0, sizeof(*ctx));
+	} else {
+		ctx = calloc(1, sizeof(*ctx));
+		if (ctx == NULL)
+			return NULL; /* the access handler refuses the request */
+	}
+	ctx->http = http;
+	ctx->slot = slot;
+	if (slot != NULL)
+		slot->pending = ctx;
 	ctx->start_ns = mono_ns();
 	q = uri != NULL ? strchr(uri, '?') : NULL;
 	ctx->path_nul =
@@ -123,7 +167,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
 	if (q != NULL && ctx->query_len <= HTTP_QUERY_MAX)
 		ctx->query = strdup(q + 1); /* NULL when out of memory: treated as none */
-	atomic_fetch_add(&http->inflight, 1);
+	atomic_fetch_add_explicit(inflight_mine(http), 1, memory_order_relaxed);
 	return ctx;
 }
 
@@ -244,7 +288,8 @@ static void dispatch(struct req_ctx *ctx, struct relay_request *req, struct rela
  */
 static bool alone(struct relay_http *http, int inflight)
 {
-	return atomic_load(&http->inflight) == inflight && atomic_load(&http->conns) <= 1;
+	/* conns first: it changes per connection, not per request, so under load it ends this */
+	return atomic_load(&http->conns) <= 1 && inflight_total(http) == inflight;
 }
 
 static void journal_request(struct relay_http *http, struct req_ctx *ctx, int status)
@@ -319,7 +364,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
 }
 
 /*
- * request_each_header() callback: one header into the journal entry cls. A value shaped
+ * guard_request_check() callback: one header into the journal entry cls. A value shaped
  * like a tenant secret, or an X-Bloonio-Tenant-Id longer than an id, is journaled
  * redacted as the entry's tenant_id is (SPEC §1.9.3, §10.3.5).
  */
@@ -354,10 +399,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		ctx->started = true;
 		journal_copy(ctx->je.method, sizeof(ctx->je.method), method);
 		journal_copy(ctx->je.path, sizeof(ctx->je.path), url);
-		/* §1.9.2: a header section RFC 9112 refuses is answered before its body. */
-		ctx->refused = guard_request_check(conn, version, &framing) != RELAY_OK;
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/*
+		 * §1.9.2: a header section RFC 9112 refuses is answered before its body.
+		 * The same pass keeps the headers the gate reads and journals each one
+		 * (§10.3.3: as received, secrets redacted; kept for control routes too,
+		 * which are not journaled).
+		 */
+		ctx->refused = guard_request_check(conn, version, &framing, &ctx->hdrs,
+						   journal_header, &ctx->je) != RELAY_OK;
+		cl = ctx->hdrs.content_length;
 		/* A body declared this large is refused before any of it is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_DRAIN_MAX)
 			ctx->too_large = true;
@@ -384,13 +434,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	req.body = ctx->body != NULL ? ctx->body : "";
 	req.body_len = ctx->body_len;
 	req.now_ms = relay_clock_now_ms(&http->st->clock);
-	req.origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	req.origin = ctx->hdrs.origin;
+	req.headers = &ctx->hdrs;
 	req.journal = &ctx->je;
 	ctx->je.at_ms = req.now_ms;
 
 	dispatch(ctx, &req, &resp);
-	if (!ctx->control) /* §10.3.3: the headers as received, secrets redacted */
-		request_each_header(&req, journal_header, &ctx->je);
 	/* §14.2: what the request wrote is committed before its answer is queued. */
 	if (statedb_sync() != RELAY_OK && resp.status >= 200 && resp.status <= 299) {
 		response_cleanup(&resp);
@@ -424,9 +473,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		ctx->slot->pending = NULL;
 	free(ctx->body);
 	free(ctx->query);
-	free(ctx);
+	if (ctx->slot != NULL && ctx->slot->spare == NULL)
+		ctx->slot->spare = ctx; /* freed with the connection (on_connection) */
+	else
+		free(ctx);
 	/* Nothing else in flight on the only connection: the lines go out (relay_log.h). */
-	if (atomic_fetch_sub(&http->inflight, 1) == 1 && atomic_load(&http->conns) <= 1)
+	atomic_fetch_sub_explicit(inflight_mine(http), 1, memory_order_relaxed);
+	if (alone(http, 0))
 		log_flush();
 }
 
@@ -460,8 +513,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		free(ctx->body);
 		free(ctx->query);
 		free(ctx);
-		atomic_fetch_sub(&http->inflight, 1);
+		atomic_fetch_sub_explicit(inflight_mine(http), 1, memory_order_relaxed);
 	}
+	free(slot->spare);
 	free(slot);
 	*socket_context = NULL;
 }
@@ -478,11 +532,13 @@ struct relay_http *http_start(struct relay_state *st)
 	size_t conn_limit;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ITC;
 
-	h = calloc(1, sizeof(*h));
+	h = aligned_alloc(_Alignof(struct relay_http), sizeof(*h)); /* the slots' alignment */
 	if (h == NULL)
 		return NULL;
+	memset(h, 0, sizeof(*h));
 	h->st = st;
-	atomic_init(&h->inflight, 0);
+	for (size_t i = 0; i < INFLIGHT_SLOTS; i++)
+		atomic_init(&h->inflight[i].n, 0);
 	atomic_init(&h->conns, 0);
 	memset(&sin, 0, sizeof(sin));
 	memset(&sin6, 0, sizeof(sin6));
@@ -551,7 +607,7 @@ void http_stop(struct relay_http *h, int wait_ms)
 	s = MHD_quiesce_daemon(h->daemon);
 	if (s != MHD_INVALID_SOCKET)
 		close(s);
-	while (atomic_load(&h->inflight) > 0 && waited < wait_ms) {
+	while (inflight_total(h) > 0 && waited < wait_ms) {
 		struct timespec ts = {0, 10 * 1000000L};
 
 		nanosleep(&ts, NULL);

@@ -25,23 +25,6 @@ const char *request_header(const struct relay_request *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
-struct count_cls {
-	const char *name;
-	unsigned n;
-};
-
-static enum MHD_Result count_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-				const char *value)
-{
-	struct count_cls *c = cls;
-
-	(void)kind;
-	(void)value;
-	if (key != NULL && strcasecmp(key, c->name) == 0)
-		c->n++;
-	return MHD_YES;
-}
-
 unsigned request_query_count(const struct relay_request *r, const char *name)
 {
 	const char *p = r->query != NULL ? r->query : "";
@@ -58,14 +41,6 @@ unsigned request_query_count(const struct relay_request *r, const char *name)
 			p++;
 	}
 	return n;
-}
-
-unsigned request_header_count(const struct relay_request *r, const char *name)
-{
-	struct count_cls c = {name, 0};
-
-	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_cb, &c);
-	return c.n;
 }
 
 /* 400 malformed_request naming the query parameter (§1.6.6). */
@@ -101,30 +76,6 @@ bool request_id_param(const struct relay_request *r, const char *name, bool requ
 	len = strlen(v);
 	memcpy(out, v, len + 1);
 	return true;
-}
-
-struct each_header {
-	void (*fn)(void *cls, const char *name, const char *value);
-	void *cls;
-};
-
-static enum MHD_Result each_header_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-				      const char *value)
-{
-	struct each_header *e = cls;
-
-	(void)kind;
-	if (key != NULL)
-		e->fn(e->cls, key, value != NULL ? value : "");
-	return MHD_YES;
-}
-
-void request_each_header(const struct relay_request *r,
-			 void (*fn)(void *cls, const char *name, const char *value), void *cls)
-{
-	struct each_header e = {fn, cls};
-
-	(void)MHD_get_connection_values(r->conn, MHD_HEADER_KIND, each_header_cb, &e);
 }
 
 json_t *request_json_object(const struct relay_request *r, struct relay_response *resp)

@@ -33,6 +33,19 @@
 struct MHD_Connection;
 struct MHD_Response;
 
+/*
+ * What the one pass over a request's headers found (guard_request_check(), before the
+ * body is read): the headers the gate and the routes read, the first of each as
+ * libmicrohttpd's lookup would give it. Values borrowed from MHD for the request's life.
+ */
+struct request_headers {
+	struct hmac1_headers hmac1; /* the three X-Bloonio-* headers (§4.1) */
+	const char *origin;         /* first Origin, NULL when none */
+	const char *admin_key;      /* first X-Admin-Key, NULL when none */
+	unsigned admin_key_count;   /* §2.1.2: twice is refused */
+	const char *content_length; /* first Content-Length, NULL when none */
+};
+
 struct relay_request {
 	struct relay_state *st;
 	struct MHD_Connection *conn;
@@ -43,6 +56,7 @@ struct relay_request {
 	size_t body_len;
 	int64_t now_ms;     /* the mock's clock, read once per request (§10.2) */
 	const char *origin; /* Origin header or NULL */
+	const struct request_headers *headers; /* the header pass; NULL: no headers */
 	/*
 	 * For HMAC#1 routes: the verified tenant, set by the gate before the handler
 	 * runs. Other handlers may set it (journal_copy()) so the journal and the log
@@ -75,9 +89,6 @@ const char *request_query(const struct relay_request *r, const char *name);
 /* How many times the query parameter name appears (§1.6.4: twice is a 400). */
 unsigned request_query_count(const struct relay_request *r, const char *name);
 
-/* How many times the header name appears (case-insensitive). */
-unsigned request_header_count(const struct relay_request *r, const char *name);
-
 /*
  * ?name= as an id (§1.6.5: 1-128 bytes of [A-Za-z0-9_-], given once) into
  * out[TEXT_ID_MAX + 1]. Absent: returns false with a 400 when required, else
@@ -88,13 +99,6 @@ bool request_id_param(const struct relay_request *r, const char *name, bool requ
 
 /* Value of the first header named name (case-insensitive), or NULL. Borrowed. */
 const char *request_header(const struct relay_request *r, const char *name);
-
-/*
- * Calls fn for every request header in arrival order (duplicates included), e.g. to
- * feed hmac1_headers_add().
- */
-void request_each_header(const struct relay_request *r,
-			 void (*fn)(void *cls, const char *name, const char *value), void *cls);
 
 /*
  * The body parsed as a JSON object (new reference). On failure returns NULL and

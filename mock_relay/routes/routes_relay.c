@@ -50,17 +50,23 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 }
 
 /* §10.3.3: the journal entry names the conversation and its status after the call. */
+/* The journal's conversation fields (§10.3.3), its status already known. */
+static void journal_status(struct relay_request *req, const char *conversation_id,
+			   enum conv_status status)
+{
+	journal_copy(req->journal->conversation_id, sizeof(req->journal->conversation_id),
+		     conversation_id);
+	journal_copy(req->journal->conversation_status, sizeof(req->journal->conversation_status),
+		     conv_store_status_name(status));
+}
+
 static void journal_conversation(struct relay_request *req, const char *conversation_id)
 {
 	struct conv_life life;
 
-	if (conv_store_life_get(req->st->conversations, req->tenant_id, conversation_id, &life) !=
+	if (conv_store_life_get(req->st->conversations, req->tenant_id, conversation_id, &life) ==
 	    RELAY_OK)
-		return;
-	journal_copy(req->journal->conversation_id, sizeof(req->journal->conversation_id),
-		     conversation_id);
-	journal_copy(req->journal->conversation_status, sizeof(req->journal->conversation_status),
-		     conv_store_status_name(life.status));
+		journal_status(req, conversation_id, life.status);
 }
 
 /* §6.1.1 create/conversation: {visitor_user_id, visitor_display_name, locale, metadata}. */
@@ -113,17 +119,19 @@ static void handle_fetch_conversation(struct relay_request *req, struct relay_re
 	const char *id = conversation_param(req, resp);
 	char *conv = NULL;
 	size_t len = 0;
+	enum conv_status status = CONV_OPEN;
 	enum relay_rc rc;
 
 	if (id == NULL)
 		return;
 	/* the object's text, kept since creation: no tree built or dumped per call */
-	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len);
+	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len,
+				   &status);
 	if (rc != RELAY_OK) {
 		response_error(resp, rc, NULL, NULL);
 	} else {
 		response_success_text(resp, 200, conv, len, "Conversation fetched.");
-		journal_conversation(req, id);
+		journal_status(req, id, status);
 	}
 	free(conv);
 }

@@ -352,7 +352,8 @@ void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *
 }
 
 enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
-				    const char *conversation_id, char **text, size_t *len)
+				    const char *conversation_id, char **text, size_t *len,
+				    enum conv_status *status)
 {
 	struct conv_tenant *t;
 	struct conversation *c;
@@ -373,6 +374,8 @@ enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
 			*text = copy;
 			if (len != NULL)
 				*len = c->json_len;
+			if (status != NULL)
+				*status = c->life.status;
 			rc = RELAY_OK;
 		}
 	}
@@ -387,7 +390,7 @@ enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
 	char *text = NULL;
 	size_t len = 0;
 
-	rc = conv_store_fetch_text(s, tenant_id, conversation_id, &text, &len);
+	rc = conv_store_fetch_text(s, tenant_id, conversation_id, &text, &len, NULL);
 	if (rc != RELAY_OK || conv == NULL)
 		goto out;
 	*conv = json_loadb(text, len, 0, NULL);

@@ -90,12 +90,13 @@ RELAY_WUR enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenan
 /*
  * The same object as compact JSON text (json_dumps with JSON_COMPACT |
  * JSON_PRESERVE_ORDER), serialized once when the conversation was created: on
- * RELAY_OK *text receives a copy the caller frees and *len (may be NULL) its length.
+ * RELAY_OK *text receives a copy the caller frees, *len (may be NULL) its length and
+ * *status (may be NULL) the conversation's status, read under the same lock.
  * Errors as conv_store_fetch(), or RELAY_E_NOMEM.
  */
 RELAY_WUR enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
-					      const char *conversation_id, char **text,
-					      size_t *len);
+					      const char *conversation_id, char **text, size_t *len,
+					      enum conv_status *status);
 
 /*
  * Append a message (role and content already validated, content_len bytes of

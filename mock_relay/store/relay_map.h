@@ -3,7 +3,7 @@
  * one hash and shard rule of the stores' tenant-sharded maps (tenant_store,
  * relay_buckets).
  *
- * Chained buckets, FNV-1a, doubling when the load reaches 1. Keys are copied;
+ * Chained buckets, map_hash(), doubling when the load reaches 1. Keys are copied;
  * values are borrowed pointers the caller owns. Not thread-safe: each store
  * guards its maps with its own lock.
  */
@@ -47,7 +47,7 @@ size_t map_count(const struct relay_map *m);
 int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, void *value),
 	     void *cls);
 
-/* FNV-1a (64 bits) of key: the hash of every map and shard rule of the stores. */
+/* 64-bit hash of key, eight bytes a step: the hash of every map and shard rule of the stores. */
 uint64_t map_hash(const char *key);
 
 /*

@@ -626,9 +626,49 @@ enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 	return RELAY_OK;
 }
 
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* §5 for t (its shard read-locked): counts the call unless over the limit. */
+static enum relay_rc rate_take_locked(struct tenant_entry *t, int64_t now_ms,
+				      struct rate_verdict *v)
+{
+	enum relay_rc rc = RELAY_OK;
+	int64_t window, reset_ms, wait_ms;
+
+	window = floor_div(now_ms, STORE_RATE_WINDOW_MS);
+	pthread_mutex_lock(&t->mu);
+	if (t->rl_window != window) {
+		t->rl_window = window;
+		t->rl_count = 0;
+	}
+	if (t->rl_count >= t->rate_limit_per_min)
+		rc = RELAY_E_RATE_LIMITED;
+	else
+		t->rl_count++;
+	v->limit = t->rate_limit_per_min;
+	v->remaining = t->rate_limit_per_min - t->rl_count;
+	if (v->remaining < 0)
+		v->remaining = 0;
+	pthread_mutex_unlock(&t->mu);
+	reset_ms = (window + 1) * STORE_RATE_WINDOW_MS;
+	v->reset_s = floor_div(reset_ms, 1000);
+	wait_ms = reset_ms - now_ms;
+	v->retry_after_s = (int)((wait_ms + 999) / 1000);
+	if (v->retry_after_s < 1)
+		v->retry_after_s = 1;
+	return rc;
+}
+
 enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 				  const struct hmac1_headers *h, struct hmac1_verdict *v,
-				  bool *suspended)
+				  bool *suspended, const struct rate_take *take)
 {
 	struct shard *sh = NULL;
 	struct tenant_entry *t;
@@ -636,8 +676,13 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
 		return hmac1_verify_signature_key(h, NULL, v);
-	if (hmac1_verify_signature_key(h, t->mac_key, v) == RELAY_OK)
+	if (hmac1_verify_signature_key(h, t->mac_key, v) == RELAY_OK) {
 		*suspended = t->suspended;
+		if (take != NULL && !t->suspended) {
+			*take->rc = rate_take_locked(t, take->now_ms, take->v);
+			*take->taken = true;
+		}
+	}
 	pthread_rwlock_unlock(&sh->lock);
 	return v->rc;
 }
@@ -841,48 +886,18 @@ unlock:
 	return rc;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
 enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *tenant_id,
 					   int64_t now_ms, struct rate_verdict *v)
 {
 	struct shard *sh = NULL;
 	struct tenant_entry *t;
-	enum relay_rc rc = RELAY_OK;
-	int64_t window, reset_ms, wait_ms;
+	enum relay_rc rc;
 
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
-	window = floor_div(now_ms, STORE_RATE_WINDOW_MS);
-	pthread_mutex_lock(&t->mu);
-	if (t->rl_window != window) {
-		t->rl_window = window;
-		t->rl_count = 0;
-	}
-	if (t->rl_count >= t->rate_limit_per_min)
-		rc = RELAY_E_RATE_LIMITED;
-	else
-		t->rl_count++;
-	v->limit = t->rate_limit_per_min;
-	v->remaining = t->rate_limit_per_min - t->rl_count;
-	if (v->remaining < 0)
-		v->remaining = 0;
-	pthread_mutex_unlock(&t->mu);
+	rc = rate_take_locked(t, now_ms, v);
 	pthread_rwlock_unlock(&sh->lock);
-	reset_ms = (window + 1) * STORE_RATE_WINDOW_MS;
-	v->reset_s = floor_div(reset_ms, 1000);
-	wait_ms = reset_ms - now_ms;
-	v->retry_after_s = (int)((wait_ms + 999) / 1000);
-	if (v->retry_after_s < 1)
-		v->retry_after_s = 1;
 	return rc;
 }
 

@@ -57,6 +57,16 @@ struct tenant_snapshot {
 	char feature_flags[TENANT_FLAGS_JSON_MAX + 1]; /* compact JSON object (§2.3.3) */
 };
 
+struct rate_verdict;
+
+/* Where tenant_store_verify() puts the §5 decision it took (see there). */
+struct rate_take {
+	int64_t now_ms;
+	struct rate_verdict *v;
+	enum relay_rc *rc;
+	bool *taken;
+};
+
 /* The rate-limit decision of §5, with the values of the X-RateLimit-* headers. */
 struct rate_verdict {
 	int limit;
@@ -131,10 +141,15 @@ RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *te
  * secret keyed once (at creation and rotation, hmac1_key_new): no secret is copied
  * out. An unknown tenant costs the same and fails the same way. On success
  * *suspended is the tenant's status. Returns v->rc.
+ *
+ * With take not NULL (no replay check stands between the two steps), a verified
+ * tenant that is not suspended also has its call counted as
+ * tenant_store_rate_limit_take() would, under the same lookup: *take->rc is then
+ * that function's answer and *take->v its verdict, and *take->taken is set true.
  */
 enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 				  const struct hmac1_headers *h, struct hmac1_verdict *v,
-				  bool *suspended);
+				  bool *suspended, const struct rate_take *take);
 RELAY_WUR enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 					      struct tenant_snapshot *out);
 /* The current secret (for signing callbacks, §9.2); cleanse the copy after use. */

@@ -122,13 +122,51 @@ static void test_map_grows_keeps_every_entry_and_frees_values(void **state)
 	assert_null(map_get(&m, "tenant-1"));
 }
 
-static void test_map_hash_is_64_bit_fnv1a(void **state)
+static int cmp_u64(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * map_hash() reads eight bytes a step: every length (tails of 0-7 bytes included)
+ * and every byte position must count, and the low bits that pick a bucket
+ * (h % n_buckets, a power of two) must spread ids that differ in one character.
+ */
+static void test_map_hash_counts_every_byte_and_spreads_low_bits(void **state)
+{
+	enum { N = 4096 };
+	static uint64_t h[N];
+	size_t counts[64] = {0}, i, j;
+	char key[64], other[64];
+
 	(void)state;
-	/* FNV-1a 64 known answers (offset basis for "", then the published "a"). */
-	assert_true(map_hash("") == 14695981039346656037ULL);
-	assert_true(map_hash("a") == 0xaf63dc4c8601ec8cULL);
-	assert_true(map_hash("foobar") == 0x85944171f73967e8ULL);
+	for (i = 0; i < N; i++) { /* ids differing in their last characters */
+		snprintf(key, sizeof(key), "0190a1b2-c3d4-7e5f-8a6b-%012zu", i);
+		h[i] = map_hash(key);
+		assert_true(h[i] == map_hash(key));
+		counts[h[i] % 64]++;
+	}
+	for (i = 0; i < 64; i++) /* 64 expected each */
+		assert_true(counts[i] > 24 && counts[i] < 128);
+	qsort(h, N, sizeof(h[0]), cmp_u64);
+	for (i = 1; i < N; i++)
+		assert_true(h[i] != h[i - 1]);
+	/* one byte changed at any position, for every length 1-40 */
+	for (i = 1; i <= 40; i++) {
+		memset(key, 'k', i);
+		key[i] = '\0';
+		for (j = 0; j < i; j++) {
+			memcpy(other, key, i + 1);
+			other[j] = 'K';
+			assert_true(map_hash(other) != map_hash(key));
+		}
+		memcpy(other, key, i + 1);
+		other[i - 1] = '\0'; /* one byte shorter */
+		assert_true(map_hash(other) != map_hash(key));
+	}
+	assert_true(map_hash("") != map_hash("\x01"));
 }
 
 static void test_map_shard_is_stable_in_range_and_spreads(void **state)
@@ -164,7 +202,7 @@ int main(void)
 		cmocka_unit_test(test_map_refuses_a_duplicate_key_and_keeps_the_first_value),
 		cmocka_unit_test(test_map_copies_keys),
 		cmocka_unit_test(test_map_grows_keeps_every_entry_and_frees_values),
-		cmocka_unit_test(test_map_hash_is_64_bit_fnv1a),
+		cmocka_unit_test(test_map_hash_counts_every_byte_and_spreads_low_bits),
 		cmocka_unit_test(test_map_shard_is_stable_in_range_and_spreads),
 	};
 
