@@ -7,6 +7,7 @@
 
 #include "relay_map.h"
 
+/* A power of two, doubled on growth: a bucket is h & (n_buckets - 1). */
 #define MAP_INITIAL_BUCKETS 64
 
 /* One allocation: the key is inline, so a lookup reads no other block for it. */
@@ -26,7 +27,7 @@ uint64_t map_hash(const char *key)
 	 * Eight bytes a step (ids are 20-40 bytes; FNV-1a took a dependent multiply per
 	 * byte), each multiplied and folded; the tail is zero-padded and the length is
 	 * in the seed; SplitMix64's finalizer mixes every bit into the low ones that
-	 * pick a bucket (h % n_buckets, a power of two).
+	 * pick a bucket (h & (n_buckets - 1)).
 	 */
 	for (; n >= 8; n -= 8, key += 8) {
 		memcpy(&w, key, 8);
@@ -75,7 +76,7 @@ void *map_get(const struct relay_map *m, const char *key)
 	if (m->n_buckets == 0 || key == NULL)
 		return NULL;
 	h = map_hash(key);
-	for (e = m->buckets[h % m->n_buckets]; e != NULL; e = e->next) {
+	for (e = m->buckets[h & (m->n_buckets - 1)]; e != NULL; e = e->next) {
 		if (e->hash == h && strcmp(e->key, key) == 0)
 			return e->value;
 	}
@@ -95,8 +96,8 @@ static enum relay_rc map_grow(struct relay_map *m)
 
 		for (; e != NULL; e = next) {
 			next = e->next;
-			e->next = b[e->hash % n];
-			b[e->hash % n] = e;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
 		}
 	}
 	free(m->buckets);
@@ -125,8 +126,8 @@ enum relay_rc map_put(struct relay_map *m, const char *key, void *value)
 	memcpy(e->key, key, klen + 1);
 	e->value = value;
 	e->hash = map_hash(key);
-	e->next = m->buckets[e->hash % m->n_buckets];
-	m->buckets[e->hash % m->n_buckets] = e;
+	e->next = m->buckets[e->hash & (m->n_buckets - 1)];
+	m->buckets[e->hash & (m->n_buckets - 1)] = e;
 	m->count++;
 	return RELAY_OK;
 }
@@ -140,7 +141,7 @@ void *map_remove(struct relay_map *m, const char *key)
 	if (m->n_buckets == 0 || key == NULL)
 		return NULL;
 	h = map_hash(key);
-	for (pp = &m->buckets[h % m->n_buckets]; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &m->buckets[h & (m->n_buckets - 1)]; *pp != NULL; pp = &(*pp)->next) {
 		e = *pp;
 		if (e->hash == h && strcmp(e->key, key) == 0) {
 			*pp = e->next;
@@ -175,18 +176,21 @@ int map_each(const struct relay_map *m, int (*fn)(void *cls, const char *key, vo
 	return 0;
 }
 
+__extension__ typedef unsigned __int128 map_u128; /* GCC and clang, 64-bit targets */
+
 size_t map_shard(const char *key, size_t n_shards)
 {
 	uint64_t h = map_hash(key);
 
 	/*
 	 * MurmurHash3's 64-bit finalizer on top of map_hash(), so the shard is not tied
-	 * to the map's bucket (h % n_buckets) of the same key.
+	 * to the map's bucket (the low bits of h) of the same key.
 	 */
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
-	return (size_t)(h % n_shards);
+	/* h scaled to [0, n_shards): a multiply where % was a 64-bit division */
+	return (size_t)(((map_u128)h * n_shards) >> 64);
 }
