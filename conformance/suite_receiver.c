@@ -12,7 +12,6 @@
 
 #include <microhttpd.h>
 
-#include "relay_clock.h"
 #include "suite_http.h"
 #include "suite_receiver.h"
 
@@ -21,6 +20,26 @@ struct upload {
 	size_t len;
 	bool too_big;
 };
+
+int64_t receiver_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool receiver_await(struct receiver *r, int64_t deadline_ms)
+{
+	struct timespec until;
+
+	if (r->stopping || receiver_now_ms() >= deadline_ms)
+		return false;
+	until.tv_sec = (time_t)(deadline_ms / 1000);
+	until.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
+	(void)pthread_cond_timedwait(&r->changed, &r->lock, &until);
+	return true;
+}
 
 static void copy_header(struct MHD_Connection *conn, const char *name, char *out, size_t size)
 {
@@ -85,18 +104,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dv->body = u->buf ? u->buf : strdup("");
 		dv->body_len = u->len;
 		dv->answered = status;
+		dv->at_ms = receiver_now_ms();
 		u->buf = NULL;
+		pthread_cond_broadcast(&r->changed);
 	}
 	if (r->hold_first && r->n == 1) {
 		/* slower than any timeout: held until the retry arrives (RECEIVER_HOLD_MS at most)
 		 */
-		int64_t end = relay_clock_real_ms() + RECEIVER_HOLD_MS;
+		int64_t end = receiver_now_ms() + RECEIVER_HOLD_MS;
 
-		while (r->n < 2 && !r->stopping && relay_clock_real_ms() < end) {
-			pthread_mutex_unlock(&r->lock);
-			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 20000000}, NULL);
-			pthread_mutex_lock(&r->lock);
-		}
+		while (r->n < 2 && receiver_await(r, end))
+			;
 	}
 	pthread_mutex_unlock(&r->lock);
 	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
@@ -132,14 +150,20 @@ bool receiver_start(struct case_ctx *x, struct receiver *r, unsigned opts)
 	char host[INET6_ADDRSTRLEN] = "127.0.0.1";
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	size_t blen;
+	pthread_condattr_t cattr;
 
 	memset(r, 0, sizeof(*r));
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC); /* receiver_await() deadlines */
+	pthread_cond_init(&r->changed, &cattr);
+	pthread_condattr_destroy(&cattr);
 	r->opts = opts;
 	if (opts & RECEIVER_THREADED)
 		flags |= MHD_USE_THREAD_PER_CONNECTION;
 	if (!suite_listen_parse(listen, &ss, NULL)) { /* main.c checked it already */
 		case_skip(x, "--callback-listen %s is not ADDR:PORT", listen);
+		receiver_stop(r);
 		return false;
 	}
 	if (ss.ss_family == AF_INET6) {
@@ -153,10 +177,16 @@ bool receiver_start(struct case_ctx *x, struct receiver *r, unsigned opts)
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
 	if (r->d == NULL) {
 		case_skip(x, "cannot start a callback receiver on %s", listen);
+		receiver_stop(r);
 		return false;
 	}
 	info = MHD_get_daemon_info(r->d, MHD_DAEMON_INFO_BIND_PORT);
 	r->port = info ? info->port : 0;
+	if (r->port <= 0) {
+		case_skip(x, "the callback receiver on %s has no port", listen);
+		receiver_stop(r);
+		return false;
+	}
 	if (cfg->callback_public_url != NULL) {
 		snprintf(r->base, sizeof(r->base), "%s", cfg->callback_public_url);
 	} else {
@@ -174,17 +204,27 @@ bool receiver_start(struct case_ctx *x, struct receiver *r, unsigned opts)
 		r->base[--blen] = '\0';
 	report_case_log(x->rcase, "callback receiver on %s port %d, reached as %s", listen, r->port,
 			r->base);
-	return r->port > 0;
+	return true;
+}
+
+void receiver_set_faults(struct receiver *r, int fail_first, bool hold_first)
+{
+	pthread_mutex_lock(&r->lock);
+	r->fail_first = fail_first;
+	r->hold_first = hold_first;
+	pthread_mutex_unlock(&r->lock);
 }
 
 void receiver_stop(struct receiver *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->stopping = true;
+	pthread_cond_broadcast(&r->changed);
 	pthread_mutex_unlock(&r->lock);
 	if (r->d != NULL)
 		MHD_stop_daemon(r->d);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->got[i].body);
+	pthread_cond_destroy(&r->changed);
 	pthread_mutex_destroy(&r->lock);
 }

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "relay_hmac1.h"
 #include "suite.h"
@@ -18,7 +19,10 @@
 #define RECEIVER_MAX         64
 #define RECEIVER_BODY_MAX    65536
 #define RECEIVER_EVENTS_PATH "/api/v1/chat-callbacks/"
-/* hold_first holds at most this long: the relay's timeout (5 s) + backoff */
+/*
+ * hold_first holds at most this long: past the relay's attempt timeout plus its first
+ * backoff, whatever the relay uses (the mock's defaults need 6 s, SPEC.md §9.5.3-§9.5.4)
+ */
 #define RECEIVER_HOLD_MS 30000
 
 struct receiver_delivery {
@@ -30,6 +34,7 @@ struct receiver_delivery {
 	char *body; /* owned; freed by receiver_stop() */
 	size_t body_len;
 	unsigned answered; /* the status the receiver answered */
+	int64_t at_ms;     /* when it arrived (receiver_now_ms()) */
 };
 
 struct receiver {
@@ -37,6 +42,7 @@ struct receiver {
 	int port;
 	char base[512]; /* the callback_url_base given to the relay, without a trailing '/' */
 	pthread_mutex_t lock;
+	pthread_cond_t changed; /* broadcast (under lock) when a delivery is recorded or on stop */
 	struct receiver_delivery got[RECEIVER_MAX];
 	size_t n;
 	int fail_first;  /* answer 500 to this many requests first */
@@ -52,11 +58,32 @@ struct receiver {
 
 /*
  * Starts r on --callback-listen with opts (RECEIVER_*) and fixes r->base (logged to the
- * case). On failure the case is SKIPped and false returned.
+ * case). On failure the case is SKIPped, r is released (no receiver_stop() needed) and
+ * false returned.
  */
 bool receiver_start(struct case_ctx *x, struct receiver *r, unsigned opts);
 
+/*
+ * Sets r->fail_first and r->hold_first under r->lock: the server's threads read them
+ * (a late retry for an earlier case's tenant can arrive at any time).
+ */
+void receiver_set_faults(struct receiver *r, int fail_first, bool hold_first);
+
 /* Stops r's server (releasing a held answer) and frees the recorded bodies. */
 void receiver_stop(struct receiver *r);
+
+/* Milliseconds on CLOCK_MONOTONIC: the base of at_ms and of receiver_await() deadlines. */
+int64_t receiver_now_ms(void);
+
+/*
+ * Called with r->lock held: sleeps (the lock released) until a delivery is recorded, the
+ * receiver stops or receiver_now_ms() reaches deadline_ms, and returns true with the lock
+ * held; returns false at once, without sleeping, when the deadline has passed or the
+ * receiver is stopping. Callers re-check their condition after each true (wake-ups may
+ * be spurious), so the check after the last sleep is not missed:
+ *     while (!cond(r) && receiver_await(r, deadline_ms))
+ *             ;
+ */
+bool receiver_await(struct receiver *r, int64_t deadline_ms);
 
 #endif

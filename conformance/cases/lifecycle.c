@@ -37,26 +37,27 @@ static const char *or_q(const char *s)
 	return s != NULL ? s : "?";
 }
 
-/* The number of deliveries for tenant so far. */
-static size_t lc_count(struct receiver *r, const char *tenant)
+/* The number of deliveries for tenant so far (r->lock held). */
+static size_t lc_count_locked(const struct receiver *r, const char *tenant)
 {
 	size_t n = 0;
 
-	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->n; i++)
 		n += streq(r->got[i].tenant, tenant);
-	pthread_mutex_unlock(&r->lock);
 	return n;
 }
 
-/* Waits (LC_WAIT_MS) until tenant has n deliveries; true when it has. */
+/* Waits (LC_WAIT_MS) until tenant has n deliveries, woken by each; true when it has. */
 static bool lc_wait(struct receiver *r, const char *tenant, size_t n)
 {
-	int64_t end = relay_clock_real_ms() + LC_WAIT_MS;
+	int64_t end = receiver_now_ms() + LC_WAIT_MS;
+	bool done;
 
-	while (lc_count(r, tenant) < n && relay_clock_real_ms() < end)
-		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 20000000}, NULL);
-	return lc_count(r, tenant) >= n;
+	pthread_mutex_lock(&r->lock);
+	while (!(done = lc_count_locked(r, tenant) >= n) && receiver_await(r, end))
+		;
+	pthread_mutex_unlock(&r->lock);
+	return done;
 }
 
 /* The k-th delivery of tenant (arrival order), or NULL. */
@@ -549,7 +550,7 @@ static void lifecycle_order_retry(struct case_ctx *x)
 
 	if (!receiver_start(x, &r, RECEIVER_EVENTS_ONLY))
 		return;
-	r.fail_first = 1; /* conversation-started's first attempt gets a 500 */
+	receiver_set_faults(&r, 1, false); /* conversation-started's first attempt gets a 500 */
 	if (lc_tenant(x, &r) && lc_conversation(x, "", conv)) {
 		lc_wait(&r, x->t.id, 1);
 		if (lc_say(x, conv, "are you there?")) {
