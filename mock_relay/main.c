@@ -311,6 +311,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		statedb_attach(db, st); /* st owns db from here */
+		/* what the load made (a relay_user_id an older file lacked) is kept before serving
+		 */
+		if (statedb_sync() != RELAY_OK) {
+			fprintf(stderr, "mock-relay: state %s: cannot write to the file\n",
+				cfg.state_path);
+			rc = STATEDB_EXIT_IO;
+			goto out;
+		}
 	}
 	http = http_start(st);
 	if (http == NULL)

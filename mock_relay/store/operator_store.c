@@ -32,6 +32,12 @@ struct op_tenant {
 struct operator_store {
 	struct tenant_buckets buckets; /* tenant id -> struct op_tenant */
 	struct statedb *db;            /* §14: NULL without --state */
+	/*
+	 * [tenant_id, operator_id] pairs loaded without a relay_user_id (a file written
+	 * before operators had one): the id made at load is written back once the state
+	 * file is attached (operator_store_set_statedb), so it never changes again.
+	 */
+	json_t *minted;
 };
 
 int operator_store_email_valid(const char *email, size_t len)
@@ -98,7 +104,10 @@ struct operator_store *operator_store_new(void)
 
 	if (s == NULL)
 		return NULL;
-	if (buckets_init(&s->buckets, op_tenant_new, op_tenant_free) != RELAY_OK) {
+	s->minted = json_array();
+	if (s->minted == NULL ||
+	    buckets_init(&s->buckets, op_tenant_new, op_tenant_free) != RELAY_OK) {
+		json_decref(s->minted);
 		free(s);
 		return NULL;
 	}
@@ -110,12 +119,14 @@ void operator_store_free(struct operator_store *s)
 	if (s == NULL)
 		return;
 	buckets_cleanup(&s->buckets);
+	json_decref(s->minted);
 	free(s);
 }
 
 void operator_store_reset(struct operator_store *s)
 {
 	buckets_reset(&s->buckets);
+	json_array_clear(s->minted);
 }
 
 /* The tenant's bucket, locked (relay_buckets.h); created when create is set. */
@@ -322,7 +333,27 @@ void operator_store_view_cleanup(struct operator_view *v)
 }
 void operator_store_set_statedb(struct operator_store *s, struct statedb *db)
 {
+	size_t i;
+	json_t *pair;
+
 	s->db = db;
+	if (db == NULL)
+		return;
+	json_array_foreach(s->minted, i, pair)
+	{
+		const char *tenant_id = json_string_value(json_array_get(pair, 0));
+		const char *id = json_string_value(json_array_get(pair, 1));
+		struct op_tenant *t = bucket_lock(s, tenant_id, 0);
+		struct operator* o;
+
+		if (t == NULL)
+			continue;
+		o = map_get(&t->by_id, id);
+		if (o != NULL)
+			persist(s, tenant_id, o);
+		bucket_unlock(s, t);
+	}
+	json_array_clear(s->minted);
 }
 
 enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_id,
@@ -359,10 +390,11 @@ enum relay_rc operator_store_load(struct operator_store *s, const char *tenant_i
 	memcpy(o->email, email, strlen(email) + 1); /* stored lowercased */
 	o->created_ms = created_ms;
 	/* §6.4.5: the relay user id made at provisioning; a file written before operators
-	 * had one gets a new one (kept in the file at the operator's next change) */
+	 * had one gets one now, written back when the file is attached (s->minted) */
 	if (ruid != NULL)
 		memcpy(o->relay_user_id, ruid, strlen(ruid) + 1);
-	else if (ids_prefixed("ru_", created_ms, o->relay_user_id) != RELAY_OK)
+	else if (ids_prefixed("ru_", created_ms, o->relay_user_id) != RELAY_OK ||
+		 json_array_append_new(s->minted, json_pack("[ss]", tenant_id, id)) != 0)
 		goto out;
 	rc = operator_apply(o, &f);
 	if (rc != RELAY_OK)

@@ -75,7 +75,11 @@ int operator_store_email_valid(const char *email, size_t len);
 
 struct statedb;
 
-/* §14: from now on every provisioned or refreshed operator is queued for db (NULL: none). */
+/*
+ * §14: from now on every provisioned or refreshed operator is queued for db (NULL:
+ * none). Operators loaded without a relay_user_id are queued now, with the one
+ * made for them at load (statedb_sync() commits them).
+ */
 void operator_store_set_statedb(struct operator_store *s, struct statedb *db);
 
 /*

@@ -10,7 +10,8 @@ directory:
   foreign_sqlite        another program's SQLite file: exit 4, file untouched
   newer_version         a file of schema version 3: exit 4, file untouched
   migrate_v1            a version-1 file is migrated; its tenant, conversation and
-                        message are served, the secret still signs
+                        message are served, the secret still signs; its operator gets a
+                        relay_user_id that is written back and kept across restarts
   second_instance       a second mock on the file exits 5 while the first runs; after
                         the first is SIGKILLed a new one starts and has the data
   restart_keeps_all     tenant updates, suspension, widget key rotation, operators,
@@ -35,6 +36,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import resource
 import shutil
 import sqlite3
@@ -188,10 +190,15 @@ def case_migrate_v1():
             "status": "open", "created_at": "2026-01-01T00:00:00Z"}
     msg = {"id": "msg_" + "2" * 32, "conversation_id": conv["id"], "role": "visitor",
            "content": "hello from v1", "created_at": "2026-01-01T00:00:00Z"}
+    # an operator written before operators had a relay_user_id (§6.4.5)
+    oper = {"operator_id": "op_" + "3" * 32, "created": False, "email": "old@example.com",
+            "display_name": None, "routing_keys": None, "created_at": "2026-01-01T00:00:00Z",
+            "backend_user_id": None}
     make_v(path, 1, [
         ("tenant", tid, tid, None, 1767225600000, json.dumps(tenant)),
         ("conversation", conv["id"], tid, None, 1767225600000, json.dumps(conv)),
         ("message", msg["id"], tid, conv["id"], 1767225600000, json.dumps(msg)),
+        ("operator", oper["operator_id"], tid, None, 1767225600000, json.dumps(oper)),
     ])
     mock = Mock(BIN, path)
     check(mock.port is not None, "did not start: %s" % mock.stderr)
@@ -216,10 +223,25 @@ def case_migrate_v1():
     con = sqlite3.connect(path)
     version = con.execute("PRAGMA user_version").fetchone()[0]
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+    row = con.execute("SELECT body FROM entity WHERE kind='operator' AND id=?",
+                      (oper["operator_id"],)).fetchone()
     con.close()
     check(version == 2 and "meta" in tables and "entity_tenant" in tables,
           "after migration: version %d, %r" % (version, tables))
     check(integrity(path) == ["ok"], "integrity_check")
+    # the relay_user_id made at the first start is in the file, though nothing changed
+    ruid = json.loads(row[0]).get("relay_user_id") if row else None
+    check(isinstance(ruid, str) and re.fullmatch(r"ru_[0-9a-f]{32}", ruid) is not None,
+          "the operator's relay_user_id was not written back: %r" % (row,))
+    again = Mock(BIN, path)
+    check(again.port is not None, "did not start again: %s" % again.stderr)
+    try:
+        st, env = again.signed("POST", "/api/v1/relay/provision/operator", tid, secret,
+                               {"email": "old@example.com"})
+        check(st == 200 and env["data"]["relay_user_id"] == ruid,
+              "relay_user_id changed across restarts: %d %r vs %r" % (st, env, ruid))
+    finally:
+        check(again.stop() == 0, "exit status on SIGTERM")
 
 
 def case_second_instance():
