@@ -27,7 +27,7 @@
 #include "relay_router.h"
 #include "tenant_store.h"
 #include "relay_ws.h"
-#include "ws_widget.h"
+#include "ws_push.h"
 
 #define ID_MAX            128 /* tenant, operator and conversation ids in bodies */
 #define QUEUE_LIMIT_MAX   200

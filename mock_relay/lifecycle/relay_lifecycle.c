@@ -13,7 +13,7 @@
 #include "relay_statedb.h"
 #include "relay_state.h"
 #include "relay_ws.h"
-#include "ws_widget.h"
+#include "ws_push.h"
 
 #define TRIGGER_SHARDS 16
 

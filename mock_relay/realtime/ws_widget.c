@@ -16,6 +16,7 @@
 #include "relay_state.h"
 #include "relay_statedb.h"
 #include "tenant_store.h"
+#include "ws_push.h"
 #include "ws_widget.h"
 #include "relay_text.h"
 
@@ -212,28 +213,4 @@ out:
 	json_decref(msg);
 	json_decref(root);
 	return code;
-}
-
-void ws_push_message(struct relay_state *st, const char *tenant_id, const char *conversation_id,
-		     json_t *frame)
-{
-	char *text;
-
-	if (st == NULL || st->ws == NULL || frame == NULL || ws_hub_count(st->ws) == 0) {
-		json_decref(frame);
-		return;
-	}
-	text = json_dumps(frame, JSON_COMPACT);
-	json_decref(frame);
-	if (text == NULL)
-		return;
-	ws_hub_push(st->ws, tenant_id, conversation_id, text, strlen(text));
-	free(text);
-}
-
-void ws_close_tenant(struct relay_state *st, const char *tenant_id, int close_code)
-{
-	if (st == NULL || st->ws == NULL)
-		return;
-	ws_hub_close_tenant(st->ws, tenant_id, (uint16_t)close_code);
 }

@@ -30,12 +30,4 @@ uint16_t ws_widget_on_open(void *ctx, const char *token, const char *origin,
 int ws_widget_on_text(void *ctx, struct ws_conn_info *ci, const char *text, size_t len,
 		      char **reply);
 
-/*
- * The hooks other modules call (§8.4, §2.6.3, §2.7.3). frame is stolen and sent
- * compact to every open socket of the conversation.
- */
-void ws_push_message(struct relay_state *st, const char *tenant_id, const char *conversation_id,
-		     json_t *frame);
-void ws_close_tenant(struct relay_state *st, const char *tenant_id, int close_code);
-
 #endif

@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "relay_router.h"
-#include "ws_widget.h"
+#include "ws_push.h"
 #include "tenant_store.h"
 #include "tenant_fields.h"
 

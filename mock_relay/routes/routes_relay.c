@@ -19,7 +19,7 @@
 #include "relay_router.h"
 #include "session_store.h"
 #include "tenant_store.h"
-#include "ws_widget.h"
+#include "ws_push.h"
 #include "relay_text.h"
 
 _Static_assert(sizeof(((struct relay_state *)0)->token_key) == TOKEN_KEY_LEN,
