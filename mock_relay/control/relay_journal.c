@@ -197,7 +197,7 @@ void journal_add_header(struct journal_entry *e, const char *name, const char *v
 	bool whole_n, whole_v;
 	char *p;
 
-	if (e->headers_truncated || name == NULL || e->headers_len >= JOURNAL_HEADERS_MAX)
+	if (e->headers_truncated || name == NULL)
 		return;
 	/*
 	 * "Name: value\n" written in place, sanitized (so no '\n' inside), when all of it

@@ -190,6 +190,39 @@ static void test_journal_copy_replaces_control_and_invalid_bytes(void **state)
 	assert_string_equal(out, "\xc3\xa9t\xc3\xa9");
 }
 
+/*
+ * §10.3.3: a header line that does not fit is left out with every later one, and the
+ * entry says so, also when the lines before filled the buffer to the last byte.
+ */
+static void test_journal_headers_truncate_whole_lines(void **state)
+{
+	static struct journal_entry e;
+	char value[JOURNAL_HEADERS_MAX];
+	size_t fill = JOURNAL_HEADERS_MAX - 4; /* "N: " + value + "\n" is exactly full */
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	memset(value, 'v', fill);
+	value[fill] = '\0';
+	journal_add_header(&e, "N", value);
+	assert_false(e.headers_truncated);
+	assert_int_equal(strlen(e.headers), JOURNAL_HEADERS_MAX);
+	assert_int_equal(e.headers_len, JOURNAL_HEADERS_MAX);
+	journal_add_header(&e, "A", "b"); /* no room left */
+	assert_true(e.headers_truncated);
+	assert_int_equal(strlen(e.headers), JOURNAL_HEADERS_MAX);
+
+	memset(&e, 0, sizeof(e));
+	journal_add_header(&e, "Host", "x");
+	value[fill - 2] = '\0'; /* one byte too long after "Host: x\n" */
+	journal_add_header(&e, "N", value);
+	assert_true(e.headers_truncated);
+	assert_string_equal(e.headers, "Host: x\n");
+	journal_add_header(&e, "C", "d"); /* would fit, but comes after a left-out line */
+	assert_string_equal(e.headers, "Host: x\n");
+	assert_int_equal(e.headers_len, strlen("Host: x\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_journal_reset_empties_and_restarts_ids),
 		cmocka_unit_test(test_journal_copy_truncates_on_a_character_boundary),
 		cmocka_unit_test(test_journal_copy_replaces_control_and_invalid_bytes),
+		cmocka_unit_test(test_journal_headers_truncate_whole_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
