@@ -311,8 +311,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		statedb_attach(db, st); /* st owns db from here */
-		/* what the load made (a relay_user_id an older file lacked) is kept before serving
-		 */
+		/* what the load made (an older file's missing relay_user_id) is kept first */
 		if (statedb_sync() != RELAY_OK) {
 			fprintf(stderr, "mock-relay: state %s: cannot write to the file\n",
 				cfg.state_path);

@@ -77,10 +77,10 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 	struct rate_verdict rv;
 	enum hmac1_step failed = HMAC1_STEP_NONE;
 	const char *detail = NULL;
-	enum relay_rc rc, rate_rc = RELAY_OK;
-	bool suspended = false, rate_taken = false;
+	enum relay_rc rc;
+	bool suspended = false;
 	/* without a replay check between steps 3 and 6, one tenant lookup does both */
-	struct rate_take take = {req->now_ms, &rv, &rate_rc, &rate_taken};
+	struct rate_take take = {.now_ms = req->now_ms, .taken = false};
 
 	/* the three headers, from the request's one header pass */
 	if (req->headers != NULL)
@@ -131,8 +131,12 @@ enum relay_rc auth_hmac1(struct relay_request *req, struct relay_response *resp)
 		}
 	}
 	/* Step 6: the tenant's fixed 60 s window (§5). */
-	rc = rate_taken ? rate_rc
-			: tenant_store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
+	if (take.taken) {
+		rc = take.rc;
+		rv = take.v;
+	} else {
+		rc = tenant_store_rate_limit_take(st->store, h.tenant_id, req->now_ms, &rv);
+	}
 	if (rc == RELAY_E_TENANT_NOT_FOUND) {
 		rc = RELAY_E_INVALID_SIGNATURE;
 		failed = HMAC1_STEP_SIGNATURE;

@@ -64,8 +64,7 @@ static bool name_is_token(const char *key, size_t key_size)
 	return true;
 }
 
-/* The header the caller reads (struct request_headers), by name; its length picks the candidates.
- */
+/* A header the caller reads (struct request_headers); its name's length picks the candidates. */
 static void collect(struct header_scan *s, const char *key, size_t key_size, const char *value)
 {
 	struct request_headers *h = s->hdrs;

@@ -50,7 +50,6 @@ static const char *conversation_param(struct relay_request *req, struct relay_re
 }
 
 /* §10.3.3: the journal entry names the conversation and its status after the call. */
-/* The journal's conversation fields (§10.3.3), its status already known. */
 static void journal_status(struct relay_request *req, const char *conversation_id,
 			   enum conv_status status)
 {
@@ -60,6 +59,7 @@ static void journal_status(struct relay_request *req, const char *conversation_i
 		     conv_store_status_name(status));
 }
 
+/* The same, the status looked up. */
 static void journal_conversation(struct relay_request *req, const char *conversation_id)
 {
 	struct conv_life life;

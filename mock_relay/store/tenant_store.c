@@ -668,7 +668,7 @@ static enum relay_rc rate_take_locked(struct tenant_entry *t, int64_t now_ms,
 
 enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 				  const struct hmac1_headers *h, struct hmac1_verdict *v,
-				  bool *suspended, const struct rate_take *take)
+				  bool *suspended, struct rate_take *take)
 {
 	struct shard *sh = NULL;
 	struct tenant_entry *t;
@@ -679,8 +679,8 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 	if (hmac1_verify_signature_key(h, t->mac_key, v) == RELAY_OK) {
 		*suspended = t->suspended;
 		if (take != NULL && !t->suspended) {
-			*take->rc = rate_take_locked(t, take->now_ms, take->v);
-			*take->taken = true;
+			take->rc = rate_take_locked(t, take->now_ms, &take->v);
+			take->taken = true;
 		}
 	}
 	pthread_rwlock_unlock(&sh->lock);

@@ -57,22 +57,20 @@ struct tenant_snapshot {
 	char feature_flags[TENANT_FLAGS_JSON_MAX + 1]; /* compact JSON object (§2.3.3) */
 };
 
-struct rate_verdict;
-
-/* Where tenant_store_verify() puts the §5 decision it took (see there). */
-struct rate_take {
-	int64_t now_ms;
-	struct rate_verdict *v;
-	enum relay_rc *rc;
-	bool *taken;
-};
-
 /* The rate-limit decision of §5, with the values of the X-RateLimit-* headers. */
 struct rate_verdict {
 	int limit;
 	int remaining;
 	int64_t reset_s;   /* Unix seconds when the window ends (X-RateLimit-Reset) */
 	int retry_after_s; /* seconds until then, at least 1 (Retry-After) */
+};
+
+/* §5 taken by tenant_store_verify() under its lookup (see there). */
+struct rate_take {
+	int64_t now_ms;        /* in: the window's clock */
+	bool taken;            /* out: the call was counted (or refused) there */
+	enum relay_rc rc;      /* out, when taken: tenant_store_rate_limit_take()'s answer */
+	struct rate_verdict v; /* out, when taken: its verdict */
 };
 
 /* New empty store, NULL when out of memory. Free with tenant_store_free(). */
@@ -144,12 +142,12 @@ RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *te
  *
  * With take not NULL (no replay check stands between the two steps), a verified
  * tenant that is not suspended also has its call counted as
- * tenant_store_rate_limit_take() would, under the same lookup: *take->rc is then
- * that function's answer and *take->v its verdict, and *take->taken is set true.
+ * tenant_store_rate_limit_take() would, under the same lookup, and take->taken, rc
+ * and v say so; take->taken stays false otherwise.
  */
 enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 				  const struct hmac1_headers *h, struct hmac1_verdict *v,
-				  bool *suspended, const struct rate_take *take);
+				  bool *suspended, struct rate_take *take);
 RELAY_WUR enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 					      struct tenant_snapshot *out);
 /* The current secret (for signing callbacks, §9.2); cleanse the copy after use. */
