@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "relay_clock.h"
 #include "suite_http.h"
 #include "suite_receiver.h"
 
@@ -21,19 +22,11 @@ struct upload {
 	bool too_big;
 };
 
-int64_t receiver_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool receiver_await(struct receiver *r, int64_t deadline_ms)
 {
 	struct timespec until;
 
-	if (r->stopping || receiver_now_ms() >= deadline_ms)
+	if (r->stopping || relay_clock_mono_ms() >= deadline_ms)
 		return false;
 	until.tv_sec = (time_t)(deadline_ms / 1000);
 	until.tv_nsec = (long)(deadline_ms % 1000) * 1000000L;
@@ -104,14 +97,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		dv->body = u->buf ? u->buf : strdup("");
 		dv->body_len = u->len;
 		dv->answered = status;
-		dv->at_ms = receiver_now_ms();
+		dv->at_ms = relay_clock_mono_ms();
 		u->buf = NULL;
 		pthread_cond_broadcast(&r->changed);
 	}
 	if (r->hold_first && r->n == 1) {
 		/* slower than any timeout: held until the retry arrives (RECEIVER_HOLD_MS at most)
 		 */
-		int64_t end = receiver_now_ms() + RECEIVER_HOLD_MS;
+		int64_t end = relay_clock_mono_ms() + RECEIVER_HOLD_MS;
 
 		while (r->n < 2 && receiver_await(r, end))
 			;

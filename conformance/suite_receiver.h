@@ -34,7 +34,7 @@ struct receiver_delivery {
 	char *body; /* owned; freed by receiver_stop() */
 	size_t body_len;
 	unsigned answered; /* the status the receiver answered */
-	int64_t at_ms;     /* when it arrived (receiver_now_ms()) */
+	int64_t at_ms;     /* when it arrived (relay_clock_mono_ms()) */
 };
 
 struct receiver {
@@ -72,12 +72,9 @@ void receiver_set_faults(struct receiver *r, int fail_first, bool hold_first);
 /* Stops r's server (releasing a held answer) and frees the recorded bodies. */
 void receiver_stop(struct receiver *r);
 
-/* Milliseconds on CLOCK_MONOTONIC: the base of at_ms and of receiver_await() deadlines. */
-int64_t receiver_now_ms(void);
-
 /*
  * Called with r->lock held: sleeps (the lock released) until a delivery is recorded, the
- * receiver stops or receiver_now_ms() reaches deadline_ms, and returns true with the lock
+ * receiver stops or relay_clock_mono_ms() reaches deadline_ms, and returns true with the lock
  * held; returns false at once, without sleeping, when the deadline has passed or the
  * receiver is stopping. Callers re-check their condition after each true (wake-ups may
  * be spurious), so the check after the last sleep is not missed:

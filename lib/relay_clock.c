@@ -13,6 +13,14 @@ int64_t relay_clock_real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t relay_clock_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void relay_clock_init(struct relay_clock *c)
 {
 	atomic_init(&c->offset_ms, 0);

@@ -38,4 +38,7 @@ bool relay_clock_is_frozen(const struct relay_clock *c);
 /* The machine's real time in Unix milliseconds. */
 int64_t relay_clock_real_ms(void);
 
+/* CLOCK_MONOTONIC in milliseconds: for deadlines and durations, never for timestamps. */
+int64_t relay_clock_mono_ms(void);
+
 #endif

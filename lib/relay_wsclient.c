@@ -25,6 +25,7 @@
 #include <openssl/x509v3.h>
 #include <wslay/wslay.h>
 
+#include "relay_clock.h"
 #include "relay_wsclient.h"
 
 #define WS_GUID       "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -62,14 +63,6 @@ struct url_parts {
 	int port;
 	char path[PATH_MAX_LEN]; /* path and query, "/" at least */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_err(struct wsclient_error *err, enum wsclient_stage stage, const char *fmt,
 		    const char *arg)
@@ -155,7 +148,7 @@ static bool wait_fd(int fd, short events, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd = {fd, events, 0};
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - relay_clock_mono_ms();
 		int r;
 
 		if (left <= 0)
@@ -201,10 +194,10 @@ static int tcp_connect(const struct url_parts *u, int64_t deadline, struct wscli
 		if (rc == 0)
 			break;
 		set_err(err, WSCLIENT_STAGE_CONNECT, "connect failed: %s",
-			mono_ms() >= deadline ? "timeout" : strerror(errno));
+			relay_clock_mono_ms() >= deadline ? "timeout" : strerror(errno));
 		close(fd);
 		fd = -1;
-		if (mono_ms() >= deadline)
+		if (relay_clock_mono_ms() >= deadline)
 			break;
 	}
 	freeaddrinfo(res);
@@ -754,7 +747,7 @@ struct wsclient *wsclient_connect_opts(const char *url, const struct wsclient_op
 		memset(err, 0, sizeof(*err));
 	if (opt == NULL)
 		opt = &defaults;
-	deadline = mono_ms() + (opt->timeout_ms > 0 ? opt->timeout_ms : 10000);
+	deadline = relay_clock_mono_ms() + (opt->timeout_ms > 0 ? opt->timeout_ms : 10000);
 	u = malloc(sizeof(*u));
 	c = calloc(1, sizeof(*c));
 	if (u == NULL || c == NULL) {
@@ -827,7 +820,7 @@ void wsclient_free(struct wsclient *c)
 /* Writes what wslay has queued, waiting for the socket (up to FLUSH_WAIT_MS). */
 static bool flush(struct wsclient *c)
 {
-	int64_t deadline = mono_ms() + FLUSH_WAIT_MS;
+	int64_t deadline = relay_clock_mono_ms() + FLUSH_WAIT_MS;
 
 	while (wslay_event_want_write(c->ctx)) {
 		if (wslay_event_send(c->ctx) != 0 || c->lost)
@@ -889,7 +882,7 @@ int wsclient_close_code(const struct wsclient *c)
 enum wsclient_recv_result wsclient_recv(struct wsclient *c, int timeout_ms, int *opcode,
 					char **payload, size_t *len)
 {
-	int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int64_t deadline = relay_clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct msg *m;
 
 	while (c->head == NULL && !c->lost && !c->close_given) {

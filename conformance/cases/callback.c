@@ -36,7 +36,7 @@
 static int receiver_wait_ms(struct receiver *r, const char *tenant, const char *suffix, size_t skip,
 			    int64_t wait_ms)
 {
-	int64_t end = receiver_now_ms() + wait_ms;
+	int64_t end = relay_clock_mono_ms() + wait_ms;
 	size_t ls = strlen(suffix);
 	int found = -1;
 

@@ -50,7 +50,7 @@ static size_t lc_count_locked(const struct receiver *r, const char *tenant)
 /* Waits (LC_WAIT_MS) until tenant has n deliveries, woken by each; true when it has. */
 static bool lc_wait(struct receiver *r, const char *tenant, size_t n)
 {
-	int64_t end = receiver_now_ms() + LC_WAIT_MS;
+	int64_t end = relay_clock_mono_ms() + LC_WAIT_MS;
 	bool done;
 
 	pthread_mutex_lock(&r->lock);

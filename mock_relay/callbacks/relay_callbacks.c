@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "relay_clock.h"
 #include "relay_callbacks.h"
 #include "relay_map.h"
 #include "relay_statedb.h"
@@ -81,14 +82,6 @@ struct callbacks {
 	struct inflight flights[CALLBACKS_INFLIGHT_MAX]; /* worker-only */
 	struct statedb *db; /* §14: NULL without --state; guarded by lock */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool callbacks_event_known(const char *event)
 {
@@ -202,7 +195,7 @@ static enum relay_rc flight_start(struct callbacks *cb, struct inflight *f, stru
 	f->easy = easy;
 	f->headers = h;
 	f->d = d;
-	f->started_mono_ms = mono_ms();
+	f->started_mono_ms = relay_clock_mono_ms();
 	f->at_ms = now_ms;
 	easy = NULL;
 	h = NULL;
@@ -226,7 +219,7 @@ static void delivery_record(struct callbacks *cb, struct delivery *d, const stru
 	} else {
 		int64_t delay = (int64_t)cb->cfg.backoff_ms << (d->n_attempts - 1);
 
-		d->next_mono_ms = mono_ms() + delay;
+		d->next_mono_ms = relay_clock_mono_ms() + delay;
 	}
 	persist(cb, d);
 }
@@ -257,7 +250,7 @@ static void start_due(struct callbacks *cb)
 {
 	struct delivery *due[CALLBACKS_INFLIGHT_MAX];
 	size_t n_due = 0, i, free_slots = 0, n_blocked = 0;
-	int64_t now = mono_ms();
+	int64_t now = relay_clock_mono_ms();
 
 	for (i = 0; i < CALLBACKS_INFLIGHT_MAX; i++)
 		if (cb->flights[i].easy == NULL)
@@ -328,7 +321,7 @@ static void finish_done(struct callbacks *cb)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-		a.duration_ms = mono_ms() - f->started_mono_ms;
+		a.duration_ms = relay_clock_mono_ms() - f->started_mono_ms;
 		a.status = status;
 		if (msg->data.result == CURLE_OPERATION_TIMEDOUT)
 			a.error = ATTEMPT_TIMEOUT;
@@ -359,7 +352,7 @@ static void finish_done(struct callbacks *cb)
 /* Milliseconds until the next pending attempt is due (capped), for curl_multi_poll. */
 static int next_wait_ms(struct callbacks *cb)
 {
-	int64_t now = mono_ms(), best = 1000;
+	int64_t now = relay_clock_mono_ms(), best = 1000;
 	size_t i, n_blocked = 0;
 
 	pthread_mutex_lock(&cb->lock);
@@ -551,7 +544,7 @@ enum relay_rc callbacks_enqueue(struct callbacks *cb, const char *tenant_id, con
 		goto out;
 	d->body_len = strlen(d->body);
 	d->state = DELIVERY_PENDING;
-	d->next_mono_ms = mono_ms();
+	d->next_mono_ms = relay_clock_mono_ms();
 	order_key_set(d, event, data);
 
 	pthread_mutex_lock(&cb->lock);
@@ -741,7 +734,7 @@ enum relay_rc callbacks_load(struct callbacks *cb, const json_t *rec)
 	if (d->body == NULL)
 		goto out;
 	memcpy(d->body, json_string_value(body), d->body_len + 1);
-	d->next_mono_ms = mono_ms(); /* a pending delivery resumes at once (§14.1) */
+	d->next_mono_ms = relay_clock_mono_ms(); /* a pending delivery resumes at once (§14.1) */
 
 	pthread_mutex_lock(&cb->lock);
 	if (cb->count == CALLBACKS_KEEP) {

@@ -28,6 +28,7 @@
 #include <openssl/rand.h>
 #include <wslay/wslay.h>
 
+#include "relay_clock.h"
 #include "relay_ws.h"
 
 enum ws_cmd_kind { CMD_ADOPT, CMD_PUSH, CMD_CLOSE_TENANT, CMD_CLOSE_ALL };
@@ -82,14 +83,6 @@ struct ws_hub {
 	struct ws_conn *conns;     /* loop thread only */
 	struct ws_conn *graveyard; /* dropped in this epoll batch, freed after it */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *ws_close_reason(uint16_t close_code)
 {
@@ -182,7 +175,7 @@ static void conn_close(struct ws_conn *c, uint16_t code)
 
 	if (wslay_event_queue_close(c->ctx, code, (const uint8_t *)reason, strlen(reason)) == 0 &&
 	    c->close_deadline_ms == 0)
-		c->close_deadline_ms = mono_ms() + WS_CLOSE_LINGER_MS;
+		c->close_deadline_ms = relay_clock_mono_ms() + WS_CLOSE_LINGER_MS;
 }
 
 /* Queue a text frame; a socket whose queue grew past WS_SENDQ_MAX is dropped. */
@@ -254,12 +247,12 @@ static bool conn_rearm(struct ws_hub *hub, struct ws_conn *c)
 			c->draining = true;
 			shutdown(c->fd, SHUT_WR);
 			if (c->close_deadline_ms == 0)
-				c->close_deadline_ms = mono_ms() + WS_CLOSE_LINGER_MS;
+				c->close_deadline_ms = relay_clock_mono_ms() + WS_CLOSE_LINGER_MS;
 		}
 		want = EPOLLIN;
 	}
 	/* Past the close linger the peer lost its chance to answer. */
-	if (c->close_deadline_ms != 0 && mono_ms() > c->close_deadline_ms)
+	if (c->close_deadline_ms != 0 && relay_clock_mono_ms() > c->close_deadline_ms)
 		return false;
 	if (want != c->ep_events) {
 		ev.events = want;
@@ -448,7 +441,7 @@ static bool run_commands(struct ws_hub *hub)
 static void sweep_lingering(struct ws_hub *hub)
 {
 	struct ws_conn *c, *next;
-	int64_t now = mono_ms();
+	int64_t now = relay_clock_mono_ms();
 
 	for (c = hub->conns; c != NULL; c = next) {
 		next = c->next;
@@ -493,14 +486,14 @@ static void *loop_main(void *arg)
 	/* Going away: close every socket, give the frames a moment, drop the rest. */
 	{
 		struct ws_conn *c, *next;
-		int64_t until = mono_ms() + 200;
+		int64_t until = relay_clock_mono_ms() + 200;
 
 		for (c = hub->conns; c != NULL; c = next) {
 			next = c->next;
 			conn_close(c, WS_CLOSE_GOING_AWAY);
 			conn_pump(hub, c);
 		}
-		while (hub->conns != NULL && mono_ms() < until) {
+		while (hub->conns != NULL && relay_clock_mono_ms() < until) {
 			n = epoll_wait(hub->epfd, evs, WS_EVENTS_BATCH, 50);
 			for (i = 0; i < n; i++) {
 				struct ws_conn *cc = evs[i].data.ptr;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "relay_clock.h"
 #include "mock_harness.h"
 
 #ifndef MOCK_RELAY_BIN
@@ -310,14 +311,6 @@ int mock_set_clock(struct mock *m, int64_t now_ms)
 	return status == 200 ? 0 : -1;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct wsclient *mock_ws_open(struct mock *m, const char *path, const char *origin,
 			      struct wsclient_error *err)
 {
@@ -350,12 +343,12 @@ char *mock_ws_recv_text(struct wsclient *c, int timeout_ms)
 
 int mock_ws_wait_close(struct wsclient *c, int timeout_ms, char *reason, size_t size)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = relay_clock_mono_ms() + timeout_ms;
 
 	if (reason != NULL && size > 0)
 		reason[0] = '\0';
 	for (;;) {
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - relay_clock_mono_ms();
 		char *payload = NULL;
 		size_t len = 0;
 		int op = 0;
