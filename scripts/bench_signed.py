@@ -129,11 +129,17 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
-def cpu_s(pid):
-    """User + system CPU seconds of every thread of pid so far."""
+def cpu_split(pid):
+    """(user, system) CPU seconds of every thread of pid so far."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tck = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tck, int(fields[12]) / tck
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of every thread of pid so far."""
+    return sum(cpu_split(pid))
 
 
 def ms(text):
@@ -151,9 +157,9 @@ def wrk_run(url, seconds, connections, lua=None, pid=None, method_lua=None):
            "--timeout", "10s"]
     if lua:
         cmd += ["-s", lua]
-    cpu0 = cpu_s(pid) if pid else 0.0
+    cpu0 = cpu_split(pid) if pid else (0.0, 0.0)
     out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
-    cpu1 = cpu_s(pid) if pid else 0.0
+    cpu1 = cpu_split(pid) if pid else (0.0, 0.0)
     m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
     if m is None:
         sys.exit("bench: wrk gave no figures:\n" + out)
@@ -170,7 +176,8 @@ def wrk_run(url, seconds, connections, lua=None, pid=None, method_lua=None):
             "rps2xx": ok / dur if dur else 0.0,
             "p50": ms(lat.get("50")), "p99": ms(lat.get("99")),
             "max": ms(lmax.group(1)) if lmax else None,
-            "cpu": cpu1 - cpu0, "valid": non2xx == 0 and sock == 0 and ok > 0}
+            "cpu": sum(cpu1) - sum(cpu0), "cpu_user": cpu1[0] - cpu0[0],
+            "cpu_sys": cpu1[1] - cpu0[1], "valid": non2xx == 0 and sock == 0 and ok > 0}
 
 
 def write_lua(reqs, ts):
@@ -261,6 +268,8 @@ def signed_rounds(bindir, a, log=print):
                    "load": loadavg()}
             for x in (b, m):
                 x["cpu_us"] = 1e6 * x["cpu"] / x["ok"] if x["ok"] else None
+                x["user_us"] = 1e6 * x["cpu_user"] / x["ok"] if x["ok"] else None
+                x["sys_us"] = 1e6 * x["cpu_sys"] / x["ok"] if x["ok"] else None
             rnd["ratio"] = m["rps2xx"] / b["rps2xx"] if b["rps2xx"] else None
             res["rounds"].append(rnd)
             log(format_round(r + 1, rnd))
@@ -278,7 +287,7 @@ def signed_rounds(bindir, a, log=print):
         res["ratio_min"] = min(x["ratio"] for x in valid)
         res["ratio_max"] = max(x["ratio"] for x in valid)
         for who in ("bare", "mock"):
-            for k in ("rps2xx", "cpu_us", "p50", "p99", "max"):
+            for k in ("rps2xx", "cpu_us", "user_us", "sys_us", "p50", "p99", "max"):
                 res["%s_%s" % (who, k)] = median([x[who][k] for x in valid
                                                   if x[who][k] is not None])
         # as the 2xx ratio: each round's two servers measured under the same conditions,
@@ -301,9 +310,11 @@ def format_round(i, rnd):
     for who, label in (("bare", "bare libmicrohttpd"), ("mock", "mock-relay signed GET")):
         x = rnd[who]
         lines.append("    %-22s %9.0f 2xx/s  p50 %-9s p99 %-9s max %-10s %6s us CPU/2xx"
-                     "   2xx %d  non-2xx %d  socket errors %d"
+                     " (user %s, sys %s)   2xx %d  non-2xx %d  socket errors %d"
                      % (label, x["rps2xx"], fmt_ms(x["p50"]), fmt_ms(x["p99"]), fmt_ms(x["max"]),
-                        "%.1f" % x["cpu_us"] if x["cpu_us"] else "?", x["ok"], x["non2xx"],
+                        "%.1f" % x["cpu_us"] if x["cpu_us"] else "?",
+                        "%.1f" % x["user_us"] if x.get("user_us") else "?",
+                        "%.1f" % x["sys_us"] if x.get("sys_us") else "?", x["ok"], x["non2xx"],
                         x["sock_err"]))
     lines.append("    ratio mock/bare (2xx/s) %.2f%s" % (rnd["ratio"] or 0,
                                                       "" if rnd["valid"] else
@@ -403,6 +414,9 @@ def main():
                   "%.2f median of the rounds (min %.2f, max %.2f)   (target <= 1.5)"
                   % (res["bare_cpu_us"], res["mock_cpu_us"], res["cpu_ratio"],
                      res["cpu_ratio_min"], res["cpu_ratio_max"]))
+            print("    of which user, system %6.1f + %.1f us bare, %.1f + %.1f us mock (medians)"
+                  % (res["bare_user_us"], res["bare_sys_us"], res["mock_user_us"],
+                     res["mock_sys_us"]))
             print("  mock p50/p99/max        %s / %s / %s (medians of the valid rounds)"
                   % (fmt_ms(res["mock_p50"]), fmt_ms(res["mock_p99"]), fmt_ms(res["mock_max"])))
         print("  mock VmRSS              %d KiB before, %d KiB after" % (res["rss0"], res["rss1"]))

@@ -18,7 +18,7 @@ if ! timeout 600 "$root/scripts/bench" --smoke --build "$build" >"$out"; then
 fi
 cat "$out"
 status=0
-for header in "figure" "signed 2xx/s, mock / bare" "CPU per 2xx, mock / bare" \
+for header in "figure" "signed 2xx/s, mock / bare" "CPU per 2xx, mock / bare" "user + system per 2xx, mock; bare" \
 	"mock p50 / p99 / max at 32 connections" "RSS after" "WebSockets held by one mock" \
 	"message reaches every socket" "push latency p50 / p99 / max" \
 	"relay-conformance run: skipped (--smoke)" "peers: skipped (--smoke)"; do
