@@ -267,9 +267,9 @@ def signed_rounds(bindir, a, log=print):
             rnd = {"bare": b, "mock": m, "valid": b["valid"] and m["valid"],
                    "load": loadavg()}
             for x in (b, m):
-                x["cpu_us"] = 1e6 * x["cpu"] / x["ok"] if x["ok"] else None
-                x["user_us"] = 1e6 * x["cpu_user"] / x["ok"] if x["ok"] else None
-                x["sys_us"] = 1e6 * x["cpu_sys"] / x["ok"] if x["ok"] else None
+                for src, dst in (("cpu", "cpu_us"), ("cpu_user", "user_us"),
+                                 ("cpu_sys", "sys_us")):
+                    x[dst] = 1e6 * x[src] / x["ok"] if x["ok"] else None
             rnd["ratio"] = m["rps2xx"] / b["rps2xx"] if b["rps2xx"] else None
             res["rounds"].append(rnd)
             log(format_round(r + 1, rnd))
@@ -312,10 +312,9 @@ def format_round(i, rnd):
         lines.append("    %-22s %9.0f 2xx/s  p50 %-9s p99 %-9s max %-10s %6s us CPU/2xx"
                      " (user %s, sys %s)   2xx %d  non-2xx %d  socket errors %d"
                      % (label, x["rps2xx"], fmt_ms(x["p50"]), fmt_ms(x["p99"]), fmt_ms(x["max"]),
-                        "%.1f" % x["cpu_us"] if x["cpu_us"] else "?",
-                        "%.1f" % x["user_us"] if x.get("user_us") else "?",
-                        "%.1f" % x["sys_us"] if x.get("sys_us") else "?", x["ok"], x["non2xx"],
-                        x["sock_err"]))
+                        *["?" if x[k] is None else "%.1f" % x[k]
+                          for k in ("cpu_us", "user_us", "sys_us")],
+                        x["ok"], x["non2xx"], x["sock_err"]))
     lines.append("    ratio mock/bare (2xx/s) %.2f%s" % (rnd["ratio"] or 0,
                                                       "" if rnd["valid"] else
                                                       "   (not counted: non-2xx or errors)"))
