@@ -40,13 +40,13 @@ done
 status=0
 for t in "${targets[@]}"; do
 	work="$build/corpus/$t"
-	seeds="lib/fuzz/corpus/$t"
-	case $t in mock_*) seeds="mock_relay/fuzz/corpus/${t#mock_}" ;; esac
+	seeds="$PWD/lib/fuzz/corpus/$t" # absolute: the fuzzer runs inside $build
+	case $t in mock_*) seeds="$PWD/mock_relay/fuzz/corpus/${t#mock_}" ;; esac
 	mkdir -p "$work"
 	echo "== fuzz_$t for ${seconds}s (corpus $work, seeds $seeds)"
 	if ! (cd "$build" && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		"./bin/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=4096 -print_final_stats=1 "corpus/$t" "../$seeds"); then
+		-max_len=4096 -print_final_stats=1 "corpus/$t" "$seeds"); then
 		echo "fuzz.sh: fuzz_$t found a failure (see $build/crash-* or the output above)" >&2
 		status=1
 	fi
