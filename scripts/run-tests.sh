@@ -83,7 +83,7 @@ if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null 2>&1; then
 	else
 		# The log holds every target's run; show the failing targets' reports, not the
 		# tail (which is whichever target ran last), and each reproducer in hex so a CI
-		# log alone is enough to rebuild it (xxd -r -p after deleting the spaces).
+		# log alone is enough to rebuild it (xxd -r -p reads the dump back).
 		grep -E '^== fuzz_|^INFO: Seed|found a failure' build-fuzz/fuzz.log
 		awk '/^== fuzz_/ { n = 0 } /^==[0-9]+== ?(ERROR|WARNING)|deadly signal|^SUMMARY|runtime error|ALARM|out-of-memory|invariant failed/ { n = 60 } n > 0 { print; n-- }' \
 			build-fuzz/fuzz.log | head -n 200
@@ -92,7 +92,7 @@ if [ -x scripts/fuzz.sh ] && command -v clang >/dev/null 2>&1; then
 			echo "---- reproducer $f ($(wc -c <"$f") bytes), hex:"
 			head -c 4096 "$f" | od -An -v -tx1
 		done
-		echo "---- the short fuzzing run FAILED (build-fuzz/fuzz.log; reproducers in build-fuzz/crash-*)"
+		echo "---- the short fuzzing run FAILED (build-fuzz/fuzz.log; reproducers in build-fuzz/{crash,timeout,oom,leak}-*)"
 		total_fail=$((total_fail + 1))
 		fuzz_failed=1
 		status=1
