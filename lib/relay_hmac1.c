@@ -3,7 +3,6 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,25 +49,16 @@ static void hex_encode(const unsigned char *in, size_t len, char *out)
  * OpenSSL 3 looks an algorithm up by name (locks, hash tables) on every one-shot
  * EVP_sha256()/HMAC() call: SHA-256 and HMAC are fetched once per process and each
  * thread keeps its own digest and MAC contexts, so the hot path takes no lock.
+ *
+ * A verification keys the thread's one MAC context with the tenant's secret
+ * (EVP_MAC_init with the key). That context stays in the thread's cache; a keyed
+ * context per tenant (each a graph of OpenSSL objects: MAC, HMAC, three digest
+ * contexts) was one more set of cold cache lines per call when calls go to many
+ * tenants, and measured slower (docs/BENCHMARKS.md).
  */
-/*
- * Keyed contexts a thread reuses (hmac_hex_key): a verification re-initialises the
- * thread's copy of a key (EVP_MAC_init with no key: back to the keyed state) instead
- * of duplicating the shared context and freeing the duplicate every call. Direct
- * mapped by key serial; a slot whose serial differs is replaced. Serials are never
- * reused, so a key made at a freed key's address never meets the old copy.
- */
-#define HMAC1_KEY_CACHE 2048
-
-struct hmac1_key_slot {
-	uint64_t serial; /* 0: empty */
-	EVP_MAC_CTX *mac;
-};
-
 struct hmac1_tls {
 	EVP_MD_CTX *md;
 	EVP_MAC_CTX *mac; /* digest set to SHA-256 once; the key is set per call */
-	struct hmac1_key_slot keys[HMAC1_KEY_CACHE];
 };
 
 static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
@@ -86,9 +76,7 @@ static void tls_free(void *p)
 	if (t == NULL)
 		return;
 	EVP_MD_CTX_free(t->md);
-	EVP_MAC_CTX_free(t->mac);
-	for (size_t i = 0; i < HMAC1_KEY_CACHE; i++)
-		EVP_MAC_CTX_free(t->keys[i].mac); /* cleanses the key copy */
+	EVP_MAC_CTX_free(t->mac); /* cleanses the last key */
 	free(t);
 }
 
@@ -386,137 +374,6 @@ enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *
 	same = CRYPTO_memcmp(expected, h->signature, HMAC1_HEX_LEN) == 0;
 	OPENSSL_cleanse(expected, sizeof(expected));
 	if (!same)
-		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_INVALID_SIGNATURE,
-			    "signature does not match (or unknown tenant)");
-	return RELAY_OK;
-}
-
-struct hmac1_key {
-	EVP_MAC_CTX *mac; /* digest SHA-256, keyed; never updated, only duplicated */
-	uint64_t serial;  /* unique in the process, from 1: names the threads' copies */
-};
-
-static atomic_uint_fast64_t key_serials;
-
-enum relay_rc hmac1_key_new(const char *secret, size_t secret_len, struct hmac1_key **out)
-{
-	static const unsigned char nokey[1];
-	char digest[] = "SHA256";
-	OSSL_PARAM params[2];
-	struct hmac1_key *k = NULL;
-	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
-
-	if (secret == NULL || secret_len > HMAC1_SECRET_MAX || out == NULL)
-		goto out;
-	rc = RELAY_E_CRYPTO;
-	if (pthread_once(&crypto_once, crypto_init) != 0 || !crypto_ready)
-		goto out;
-	rc = RELAY_E_NOMEM;
-	k = calloc(1, sizeof(*k));
-	if (k == NULL)
-		goto out;
-	rc = RELAY_E_CRYPTO;
-	k->mac = EVP_MAC_CTX_new(hmac_mac);
-	if (k->mac == NULL)
-		goto out;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	/* a NULL key would mean "keep the previous key": an empty one is passed as nokey, 0 */
-	if (EVP_MAC_CTX_set_params(k->mac, params) != 1 ||
-	    EVP_MAC_init(k->mac, secret_len > 0 ? (const unsigned char *)secret : nokey, secret_len,
-			 NULL) != 1)
-		goto out;
-	k->serial = (uint64_t)atomic_fetch_add(&key_serials, 1) + 1;
-	*out = k;
-	k = NULL;
-	rc = RELAY_OK;
-out:
-	hmac1_key_free(k);
-	return rc;
-}
-
-void hmac1_key_free(struct hmac1_key *k)
-{
-	if (k == NULL)
-		return;
-	EVP_MAC_CTX_free(k->mac);
-	free(k);
-}
-
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-static struct hmac1_key *dummy_key;
-
-static void dummy_init(void)
-{
-	static const char dummy[] = "sk_unknown_tenant_constant_time_dummy_secret";
-
-	if (hmac1_key_new(dummy, sizeof(dummy) - 1, &dummy_key) != RELAY_OK)
-		dummy_key = NULL;
-}
-
-/*
- * This thread's keyed copy of key, ready for an update: re-initialised when the
- * thread has one, else duplicated from key (dup only reads the source: safe while
- * other threads duplicate it too). NULL when OpenSSL fails.
- */
-static EVP_MAC_CTX *thread_key(const struct hmac1_key *key)
-{
-	struct hmac1_tls *t = tls_get();
-	struct hmac1_key_slot *slot;
-
-	if (t == NULL)
-		return NULL;
-	slot = &t->keys[key->serial % HMAC1_KEY_CACHE];
-	if (slot->serial == key->serial)
-		return EVP_MAC_init(slot->mac, NULL, 0, NULL) == 1 ? slot->mac : NULL;
-	EVP_MAC_CTX_free(slot->mac);
-	slot->serial = 0;
-	slot->mac = EVP_MAC_CTX_dup(key->mac);
-	if (slot->mac == NULL)
-		return NULL;
-	slot->serial = key->serial;
-	return slot->mac;
-}
-
-/* HMAC over msg with this thread's copy of key's context, as lowercase hex into out. */
-static enum relay_rc hmac_hex_key(const struct hmac1_key *key, const char *msg, size_t msg_len,
-				  char out[HMAC1_HEX_LEN + 1])
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	size_t mac_len = 0;
-	enum relay_rc rc = RELAY_E_CRYPTO;
-	EVP_MAC_CTX *c = thread_key(key);
-
-	if (c == NULL || EVP_MAC_update(c, (const unsigned char *)msg, msg_len) != 1 ||
-	    EVP_MAC_final(c, mac, &mac_len, sizeof(mac)) != 1 || mac_len != 32)
-		goto out;
-	hex_encode(mac, mac_len, out);
-	rc = RELAY_OK;
-out:
-	OPENSSL_cleanse(mac, sizeof(mac));
-	return rc;
-}
-
-enum relay_rc hmac1_verify_signature_key(const struct hmac1_headers *h, const struct hmac1_key *key,
-					 struct hmac1_verdict *v)
-{
-	char expected[HMAC1_HEX_LEN + 1];
-	const struct hmac1_key *use = key;
-	int same;
-
-	if (v->rc != RELAY_OK)
-		return v->rc;
-	/* An unknown tenant costs one HMAC too, with a dummy key. */
-	if (use == NULL) {
-		if (pthread_once(&dummy_once, dummy_init) != 0 || dummy_key == NULL)
-			return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
-		use = dummy_key;
-	}
-	if (hmac_hex_key(use, v->signing_string, strlen(v->signing_string), expected) != RELAY_OK)
-		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_CRYPTO, "HMAC failed");
-	same = CRYPTO_memcmp(expected, h->signature, HMAC1_HEX_LEN) == 0;
-	OPENSSL_cleanse(expected, sizeof(expected));
-	if (key == NULL || !same)
 		return fail(v, HMAC1_STEP_SIGNATURE, RELAY_E_INVALID_SIGNATURE,
 			    "signature does not match (or unknown tenant)");
 	return RELAY_OK;

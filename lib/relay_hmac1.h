@@ -127,28 +127,6 @@ enum relay_rc hmac1_verify_signature(const struct hmac1_headers *h, const char *
 				     size_t secret_len, struct hmac1_verdict *v);
 
 /*
- * A tenant secret keyed into an HMAC-SHA256 context once: verifying with it
- * re-initialises the calling thread's copy of the keyed context (duplicated once per
- * thread with EVP_MAC_CTX_dup, up to 2,048 keys a thread) instead of keying a new one
- * per call. Read-only after hmac1_key_new, so any number of threads may verify with
- * one key at once; replace it (new + free) when the secret changes: a new key never
- * uses an old key's copies. The key holds a copy of the secret inside OpenSSL only.
- */
-struct hmac1_key;
-
-/* Keys secret (secret_len <= HMAC1_SECRET_MAX); *out owned by the caller (hmac1_key_free). */
-RELAY_WUR enum relay_rc hmac1_key_new(const char *secret, size_t secret_len,
-				      struct hmac1_key **out);
-void hmac1_key_free(struct hmac1_key *k);
-
-/*
- * hmac1_verify_signature() with a keyed secret: key NULL = unknown tenant, which
- * costs the same (a duplicated dummy key). Returns v->rc.
- */
-enum relay_rc hmac1_verify_signature_key(const struct hmac1_headers *h, const struct hmac1_key *key,
-					 struct hmac1_verdict *v);
-
-/*
  * Steps 1-4 in one call, for vector runners and tools: secret NULL = unknown tenant,
  * suspended marks the tenant's status. Returns v->rc.
  */

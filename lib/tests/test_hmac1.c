@@ -487,90 +487,80 @@ static void test_verify_refuses_unknown_tenant_like_a_wrong_signature(void **sta
 	assert_string_equal(unknown.detail, wrong.detail);
 }
 
-/* ---- keyed secrets (hmac1_key: keyed once, duplicated per verification) ---- */
+/* ---- the thread's MAC context, keyed per verification ---- */
 
-/* Steps 1-2 of r at TS over BODY, then step 3 with key; returns the verdict's rc. */
-static enum relay_rc verify_keyed(const struct signed_request *r, const struct hmac1_key *key,
-				  struct hmac1_verdict *v)
+/* Steps 1-2 of r at TS over BODY, then step 3 with secret; returns the verdict's rc. */
+static enum relay_rc verify_with(const struct signed_request *r, const char *secret,
+				 struct hmac1_verdict *v)
 {
 	assert_int_equal(hmac1_verify_headers(&r->h, BODY, strlen(BODY), TS, v), RELAY_OK);
-	return hmac1_verify_signature_key(&r->h, key, v);
+	return hmac1_verify_signature(&r->h, secret, secret != NULL ? strlen(secret) : 0, v);
 }
 
-static void test_keyed_secret_accepts_and_refuses_like_the_plain_secret(void **state)
+static void test_verify_signature_takes_each_calls_secret_not_the_last_one(void **state)
 {
-	struct signed_request r;
-	struct hmac1_verdict v, plain;
-	struct hmac1_key *good = NULL, *other = NULL;
+	struct signed_request good, other;
+	struct hmac1_verdict v;
 
 	(void)state;
-	sign_request(&r, SECRET, TS, BODY);
-	assert_int_equal(hmac1_key_new(SECRET, strlen(SECRET), &good), RELAY_OK);
-	assert_int_equal(hmac1_key_new("sk_other_secret", 15, &other), RELAY_OK);
-	/* the same key verifies again and again (its context is duplicated, not consumed) */
-	assert_int_equal(verify_keyed(&r, good, &v), RELAY_OK);
-	assert_int_equal(verify_keyed(&r, good, &v), RELAY_OK);
-	assert_int_equal(v.failed_step, HMAC1_STEP_NONE);
-	assert_int_equal(verify_keyed(&r, other, &v), RELAY_E_INVALID_SIGNATURE);
+	sign_request(&good, SECRET, TS, BODY);
+	sign_request(&other, "sk_other_secret", TS, BODY);
+	/* one thread, one MAC context: each call keys it anew, whatever came before */
+	assert_int_equal(verify_with(&good, SECRET, &v), RELAY_OK);
+	assert_int_equal(verify_with(&good, SECRET, &v), RELAY_OK);
+	assert_int_equal(verify_with(&good, "sk_other_secret", &v), RELAY_E_INVALID_SIGNATURE);
 	assert_int_equal(v.failed_step, HMAC1_STEP_SIGNATURE);
-	(void)hmac1_verify(&r.h, BODY, strlen(BODY), TS, "sk_other_secret", 15, 0, &plain);
-	assert_string_equal(v.detail, plain.detail);
-	/* a different timestamp text under the right key is refused too */
-	sign_request(&r, SECRET, TS + 1, BODY);
-	r.h.signature = "0000000000000000000000000000000000000000000000000000000000000000";
-	assert_int_equal(verify_keyed(&r, good, &v), RELAY_E_INVALID_SIGNATURE);
-	hmac1_key_free(good);
-	hmac1_key_free(other);
-	hmac1_key_free(NULL);
+	assert_int_equal(verify_with(&other, "sk_other_secret", &v), RELAY_OK);
+	assert_int_equal(verify_with(&other, SECRET, &v), RELAY_E_INVALID_SIGNATURE);
+	assert_int_equal(verify_with(&good, SECRET, &v), RELAY_OK);
+	assert_int_equal(v.failed_step, HMAC1_STEP_NONE);
 }
 
-static void test_keyed_unknown_tenant_is_refused_like_a_wrong_signature(void **state)
+static void test_verify_signature_unknown_tenant_after_a_success_is_refused(void **state)
 {
 	struct signed_request r;
-	struct hmac1_verdict unknown, wrong;
-	struct hmac1_key *other = NULL;
+	struct hmac1_verdict ok, unknown, wrong;
 
 	(void)state;
 	sign_request(&r, SECRET, TS, BODY);
-	assert_int_equal(hmac1_key_new("x", 1, &other), RELAY_OK);
-	assert_int_equal(verify_keyed(&r, NULL, &unknown), RELAY_E_INVALID_SIGNATURE);
-	assert_int_equal(verify_keyed(&r, other, &wrong), RELAY_E_INVALID_SIGNATURE);
+	/* the dummy key of an unknown tenant never reuses the key set by the call before */
+	assert_int_equal(verify_with(&r, SECRET, &ok), RELAY_OK);
+	assert_int_equal(verify_with(&r, NULL, &unknown), RELAY_E_INVALID_SIGNATURE);
 	assert_int_equal(unknown.failed_step, HMAC1_STEP_SIGNATURE);
+	assert_int_equal(verify_with(&r, "x", &wrong), RELAY_E_INVALID_SIGNATURE);
 	assert_string_equal(unknown.detail, wrong.detail);
-	hmac1_key_free(other);
+	assert_int_equal(verify_with(&r, SECRET, &ok), RELAY_OK);
 }
 
-static void test_keyed_empty_secret_and_bad_arguments(void **state)
+static void test_verify_signature_empty_and_oversized_secrets(void **state)
 {
 	struct signed_request r;
 	struct hmac1_verdict v;
-	struct hmac1_key *k = NULL;
 	char big[HMAC1_SECRET_MAX + 2];
 
 	(void)state;
+	/* an empty secret is a key like any other (not "keep the previous key") */
 	sign_request(&r, "", TS, BODY);
-	assert_int_equal(hmac1_key_new("", 0, &k), RELAY_OK);
-	assert_int_equal(verify_keyed(&r, k, &v), RELAY_OK);
-	hmac1_key_free(k);
-	k = NULL;
+	assert_int_equal(verify_with(&r, SECRET, &v), RELAY_E_INVALID_SIGNATURE);
+	assert_int_equal(verify_with(&r, "", &v), RELAY_OK);
+	sign_request(&r, SECRET, TS, BODY);
+	assert_int_equal(verify_with(&r, "", &v), RELAY_E_INVALID_SIGNATURE);
+	/* a secret over HMAC1_SECRET_MAX is refused as an unknown tenant's */
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(hmac1_key_new(big, strlen(big), &k), RELAY_E_INVALID_ARGUMENT);
-	assert_null(k);
-	assert_int_equal(hmac1_key_new(NULL, 0, &k), RELAY_E_INVALID_ARGUMENT);
-	assert_int_equal(hmac1_key_new(SECRET, strlen(SECRET), NULL), RELAY_E_INVALID_ARGUMENT);
+	assert_int_equal(verify_with(&r, big, &v), RELAY_E_INVALID_SIGNATURE);
+	assert_int_equal(verify_with(&r, SECRET, &v), RELAY_OK);
 }
 
 #define KEY_THREADS 4
 #define KEY_ROUNDS  500
 
 struct key_worker {
-	const struct hmac1_key *key;
-	const struct signed_request *good, *bad;
-	int wrong; /* verdicts that differed from the expected one */
+	const struct signed_request *a, *b; /* signed with SECRET and "sk_other_secret" */
+	int wrong;                          /* verdicts that differed from the expected one */
 };
 
-/* Verifies a good and a bad request KEY_ROUNDS times each with one shared key. */
+/* Verifies a, b, and each under the other's secret, KEY_ROUNDS times, interleaved. */
 static void *key_worker_run(void *p)
 {
 	struct key_worker *w = p;
@@ -578,37 +568,38 @@ static void *key_worker_run(void *p)
 	int i;
 
 	for (i = 0; i < KEY_ROUNDS; i++) {
-		if (hmac1_verify_headers(&w->good->h, BODY, strlen(BODY), TS, &v) != RELAY_OK ||
-		    hmac1_verify_signature_key(&w->good->h, w->key, &v) != RELAY_OK)
+		if (hmac1_verify_headers(&w->a->h, BODY, strlen(BODY), TS, &v) != RELAY_OK ||
+		    hmac1_verify_signature(&w->a->h, SECRET, strlen(SECRET), &v) != RELAY_OK)
 			w->wrong++;
-		if (hmac1_verify_headers(&w->bad->h, BODY, strlen(BODY), TS, &v) != RELAY_OK ||
-		    hmac1_verify_signature_key(&w->bad->h, w->key, &v) != RELAY_E_INVALID_SIGNATURE)
+		if (hmac1_verify_headers(&w->b->h, BODY, strlen(BODY), TS, &v) != RELAY_OK ||
+		    hmac1_verify_signature(&w->b->h, SECRET, strlen(SECRET), &v) !=
+			    RELAY_E_INVALID_SIGNATURE)
+			w->wrong++;
+		if (hmac1_verify_headers(&w->b->h, BODY, strlen(BODY), TS, &v) != RELAY_OK ||
+		    hmac1_verify_signature(&w->b->h, "sk_other_secret", 15, &v) != RELAY_OK)
 			w->wrong++;
 	}
 	return NULL;
 }
 
-static void test_keyed_secret_is_shared_by_threads(void **state)
+static void test_verify_signature_threads_keep_their_own_contexts(void **state)
 {
-	struct signed_request good, bad;
+	struct signed_request a, b;
 	struct key_worker w[KEY_THREADS];
 	pthread_t th[KEY_THREADS];
-	struct hmac1_key *k = NULL;
 	int i;
 
 	(void)state;
-	sign_request(&good, SECRET, TS, BODY);
-	sign_request(&bad, "sk_other_secret", TS, BODY);
-	assert_int_equal(hmac1_key_new(SECRET, strlen(SECRET), &k), RELAY_OK);
+	sign_request(&a, SECRET, TS, BODY);
+	sign_request(&b, "sk_other_secret", TS, BODY);
 	for (i = 0; i < KEY_THREADS; i++) {
-		w[i] = (struct key_worker){.key = k, .good = &good, .bad = &bad, .wrong = 0};
+		w[i] = (struct key_worker){.a = &a, .b = &b, .wrong = 0};
 		assert_int_equal(pthread_create(&th[i], NULL, key_worker_run, &w[i]), 0);
 	}
 	for (i = 0; i < KEY_THREADS; i++) {
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 		assert_int_equal(w[i].wrong, 0);
 	}
-	hmac1_key_free(k);
 }
 
 static void test_verify_refuses_uppercase_hex_signature(void **state)
@@ -1013,10 +1004,10 @@ int main(void)
 		cmocka_unit_test(test_verify_shows_body_hash_and_signing_string_when_refusing),
 		cmocka_unit_test(test_every_sign_vector_reproduces),
 		cmocka_unit_test(test_every_verify_vector_gets_its_verdict),
-		cmocka_unit_test(test_keyed_secret_accepts_and_refuses_like_the_plain_secret),
-		cmocka_unit_test(test_keyed_unknown_tenant_is_refused_like_a_wrong_signature),
-		cmocka_unit_test(test_keyed_empty_secret_and_bad_arguments),
-		cmocka_unit_test(test_keyed_secret_is_shared_by_threads),
+		cmocka_unit_test(test_verify_signature_takes_each_calls_secret_not_the_last_one),
+		cmocka_unit_test(test_verify_signature_unknown_tenant_after_a_success_is_refused),
+		cmocka_unit_test(test_verify_signature_empty_and_oversized_secrets),
+		cmocka_unit_test(test_verify_signature_threads_keep_their_own_contexts),
 		cmocka_unit_test(test_every_callback_vector_gets_its_backend_response),
 	};
 

@@ -26,8 +26,7 @@ struct replay_entry {
 
 struct tenant_entry {
 	char id[UUID_STR_LEN + 1];
-	char secret[KEY_STR_LEN + 1];
-	struct hmac1_key *mac_key; /* secret keyed once (HMAC#1 step 3), replaced on rotation */
+	char secret[KEY_STR_LEN + 1]; /* HMAC#1 step 3 keys the verifier's context with it */
 	char widget_key[KEY_STR_LEN + 1];
 	char *name;
 	char **origins;
@@ -85,7 +84,6 @@ static void tenant_free(struct tenant_entry *t)
 	if (t == NULL)
 		return;
 	OPENSSL_cleanse(t->secret, sizeof(t->secret));
-	hmac1_key_free(t->mac_key);
 	free(t->name);
 	free_origins(t->origins, t->n_origins);
 	free(t->callback_url_base);
@@ -377,8 +375,6 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 	if (rc == RELAY_OK)
 		rc = ids_key("sk_", t->secret);
 	if (rc == RELAY_OK)
-		rc = hmac1_key_new(t->secret, strlen(t->secret), &t->mac_key);
-	if (rc == RELAY_OK)
 		rc = ids_key("pk_", t->widget_key);
 	if (rc != RELAY_OK)
 		goto fail;
@@ -480,11 +476,7 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 	struct tenant_entry *t;
 	enum relay_rc rc;
 
-	struct hmac1_key *key = NULL;
-
 	rc = ids_key(secret ? "sk_" : "pk_", fresh);
-	if (rc == RELAY_OK && secret)
-		rc = hmac1_key_new(fresh, strlen(fresh), &key);
 	if (rc != RELAY_OK) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
 		return rc;
@@ -492,15 +484,12 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 	t = lock_tenant(s, tenant_id, true, &sh);
 	if (t == NULL) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
-		hmac1_key_free(key);
 		return RELAY_E_TENANT_NOT_FOUND;
 	}
 	if (secret) {
 		OPENSSL_cleanse(t->secret, sizeof(t->secret));
+		/* under the write lock: no verifier is reading the old secret */
 		memcpy(t->secret, fresh, sizeof(fresh));
-		/* under the write lock: no verifier is duplicating the old key */
-		hmac1_key_free(t->mac_key);
-		t->mac_key = key;
 		/* Signatures made with the old secret can never be valid again. */
 		pthread_mutex_lock(&t->mu);
 		t->n_replay = 0;
@@ -675,8 +664,8 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 
 	t = lock_tenant(s, tenant_id, false, &sh);
 	if (t == NULL)
-		return hmac1_verify_signature_key(h, NULL, v);
-	if (hmac1_verify_signature_key(h, t->mac_key, v) == RELAY_OK) {
+		return hmac1_verify_signature(h, NULL, 0, v);
+	if (hmac1_verify_signature(h, t->secret, strlen(t->secret), v) == RELAY_OK) {
 		*suspended = t->suspended;
 		if (take != NULL && !t->suspended) {
 			take->rc = rate_take_locked(t, take->now_ms, &take->v);
@@ -975,10 +964,6 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 	memcpy(t->id, id, UUID_STR_LEN + 1);
 	memcpy(t->secret, secret, KEY_STR_LEN + 1);
 	memcpy(t->widget_key, wkey, KEY_STR_LEN + 1);
-	/* HMAC#1 step 3 verifies with the secret keyed once (§4.4) */
-	rc = hmac1_key_new(t->secret, strlen(t->secret), &t->mac_key);
-	if (rc != RELAY_OK)
-		goto out;
 	t->suspended = strcmp(status, "suspended") == 0;
 	t->created_at_ms = json_integer_value(json_object_get(rec, "created_at_ms"));
 	t->updated_at_ms = json_integer_value(json_object_get(rec, "updated_at_ms"));

@@ -135,9 +135,9 @@ RELAY_WUR enum relay_rc tenant_store_list(struct tenant_store *s, size_t limit, 
 RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 					  struct tenant_auth *out);
 /*
- * HMAC#1 step 3 (§4.5) for tenant_id, under its shard's read lock, with the tenant's
- * secret keyed once (at creation and rotation, hmac1_key_new): no secret is copied
- * out. An unknown tenant costs the same and fails the same way. On success
+ * HMAC#1 step 3 (§4.5) for tenant_id, under its shard's read lock, keying the
+ * calling thread's MAC context with the tenant's secret: no secret is copied out.
+ * An unknown tenant costs the same and fails the same way. On success
  * *suspended is the tenant's status. Returns v->rc.
  *
  * With take not NULL (no replay check stands between the two steps), a verified

@@ -159,13 +159,15 @@ static void test_visitor_token_not_an_operator_token(void **state)
 static void test_tampered_payload_refused(void **state)
 {
 	char *tok = mint_sample_visitor();
-	char *dot = strchr(tok, '.');
+	/* an index, not a pointer: gcc -O3 inlines the mint and then warns that a
+	 * pointer from strchr() dangles (-Wdangling-pointer, a false positive) */
+	size_t dot = strcspn(tok, ".");
 	struct visitor_claims out;
 
 	(void)state;
-	assert_non_null(dot);
+	assert_true(tok[dot] == '.' && strlen(tok) > dot + 5);
 	/* flip one character of the payload segment */
-	dot[5] = dot[5] == 'A' ? 'B' : 'A';
+	tok[dot + 5] = tok[dot + 5] == 'A' ? 'B' : 'A';
 	assert_int_equal(token_verify_visitor(key, sizeof(key), tok, NOW_MS, &out, NULL),
 			 RELAY_E_INVALID_TOKEN);
 	free(tok);
