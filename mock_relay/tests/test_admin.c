@@ -406,13 +406,14 @@ static void test_tenant_id_parameter_rules(void **state)
 		{"POST", "/api/v1/rotate/widget-key"}, {"POST", "/api/v1/suspend/tenant"},
 		{"POST", "/api/v1/reactivate/tenant"}, {"GET", "/api/v1/fetch/tenant"},
 	};
+#define TWICE_ID "019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
 	static const char *const bad[] = {
 		"",
 		"?tenant_id=",
 		"?tenant_id=abc",
 		"?tenant_id=019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0",
-		"?tenant_id=019e4ae7-1a2b-7c3d-8e4f-5a6b7c8d9e0f&tenant_id=019e4ae7-1a2b-7c3d-8e4f-"
-		"5a6b7c8d9e0f",
+		"?tenant_id=" TWICE_ID
+		"&tenant_id=" TWICE_ID, /* from a macro: clang -Wstring-concatenation */
 	};
 	char path[256], upper[UUID_STR_LEN + 1];
 	struct mock_tenant tn;

@@ -250,8 +250,10 @@ static void test_garbage_never_500(void **state)
 		"{\"path_prefix\":{},\"times\":-9223372036854775808}",
 		"{\"tenant_name\":\"a\",\"rate_limit_per_min\":9223372036854775807}",
 		"\xc3\x28",
-		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]"
-		"]]]",
+		/* in parentheses: one literal in two pieces (clang -Wstring-concatenation) */
+		("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]"
+		 "]"
+		 "]]]"),
 	};
 	struct client_response resp;
 	size_t r, b;
