@@ -415,6 +415,7 @@ static void test_tenant_id_parameter_rules(void **state)
 		"?tenant_id=" TWICE_ID
 		"&tenant_id=" TWICE_ID, /* from a macro: clang -Wstring-concatenation */
 	};
+#undef TWICE_ID
 	char path[256], upper[UUID_STR_LEN + 1];
 	struct mock_tenant tn;
 	size_t r, b, i;

@@ -250,7 +250,7 @@ static void test_garbage_never_500(void **state)
 		"{\"path_prefix\":{},\"times\":-9223372036854775808}",
 		"{\"tenant_name\":\"a\",\"rate_limit_per_min\":9223372036854775807}",
 		"\xc3\x28",
-		/* in parentheses: one literal in two pieces (clang -Wstring-concatenation) */
+		/* in parentheses: one literal in pieces (clang -Wstring-concatenation) */
 		("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]"
 		 "]"
 		 "]]]"),
