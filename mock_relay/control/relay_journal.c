@@ -119,10 +119,40 @@ static bool printable8(uint64_t w)
  * journal_copy() into dst[0..size) (size >= 1): the bytes written before the NUL, and
  * *whole = every byte of src was taken (nothing truncated).
  */
-static size_t copy_clean(char *dst, size_t size, const char *src, bool *whole)
+/* True when every byte of s[0..n) is printable ASCII (0x20-0x7e). */
+static bool printable_all(const unsigned char *s, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "");
-	size_t n = strlen((const char *)s), i = 0, o = 0, k, lim;
+	uint64_t w;
+	size_t k;
+
+	if (n < 8) {
+		for (k = 0; k < n; k++) {
+			if ((unsigned char)(s[k] - 0x20) >= 0x5f)
+				return false;
+		}
+		return true;
+	}
+	for (k = 0; k + 8 <= n; k += 8) {
+		memcpy(&w, s + k, 8);
+		if (!printable8(w))
+			return false;
+	}
+	memcpy(&w, s + n - 8, 8); /* the last 8, overlapping the words already seen */
+	return printable8(w);
+}
+
+static size_t copy_clean_n(char *dst, size_t size, const char *src, size_t n, bool *whole)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, o = 0, k, lim;
+
+	/* nearly every text journaled: printable ASCII that fits, copied as it is */
+	if (n < size && printable_all(s, n)) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+		*whole = true;
+		return n;
+	}
 
 	/*
 	 * Request bytes (decoded paths, header values) may be anything: keep valid UTF-8
@@ -164,6 +194,13 @@ static size_t copy_clean(char *dst, size_t size, const char *src, bool *whole)
 	return o;
 }
 
+static size_t copy_clean(char *dst, size_t size, const char *src, bool *whole)
+{
+	if (src == NULL)
+		src = "";
+	return copy_clean_n(dst, size, src, strlen(src), whole);
+}
+
 void journal_copy(char *dst, size_t size, const char *src)
 {
 	bool whole;
@@ -173,7 +210,7 @@ void journal_copy(char *dst, size_t size, const char *src)
 }
 
 /* Headers whose value is a credential (§10.3.5): the name is kept, the value is not. */
-static bool header_secret(const char *name)
+static bool header_secret(const char *name, size_t len)
 {
 	static const struct {
 		const char *name;
@@ -182,10 +219,10 @@ static bool header_secret(const char *name)
 		      {"Authorization", 13},
 		      {"Proxy-Authorization", 19},
 		      {"Cookie", 6}};
-	size_t i, len = strlen(name);
+	size_t i;
 
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
-		if (len == secret[i].len && strcasecmp(name, secret[i].name) == 0)
+		if (len == secret[i].len && strncasecmp(name, secret[i].name, len) == 0)
 			return true;
 	}
 	return false;
@@ -193,11 +230,21 @@ static bool header_secret(const char *name)
 
 void journal_add_header(struct journal_entry *e, const char *name, const char *value)
 {
+	if (name == NULL)
+		return;
+	if (value == NULL)
+		value = "";
+	journal_add_header_n(e, name, strlen(name), value, strlen(value));
+}
+
+void journal_add_header_n(struct journal_entry *e, const char *name, size_t name_len,
+			  const char *value, size_t value_len)
+{
 	size_t room, nl, vl;
 	bool whole_n, whole_v;
 	char *p;
 
-	if (e->headers_truncated || name == NULL)
+	if (e->headers_truncated || name == NULL || value == NULL)
 		return;
 	/*
 	 * "Name: value\n" written in place, sanitized (so no '\n' inside), when all of it
@@ -205,11 +252,14 @@ void journal_add_header(struct journal_entry *e, const char *name, const char *v
 	 */
 	p = e->headers + e->headers_len;
 	room = JOURNAL_HEADERS_MAX - e->headers_len;
-	nl = copy_clean(p, room + 1, name, &whole_n);
+	nl = copy_clean_n(p, room + 1, name, name_len, &whole_n);
 	if (!whole_n || nl + 3 > room)
 		goto truncated;
-	vl = copy_clean(p + nl + 2, room - nl - 3 + 1,
-			header_secret(name) ? JOURNAL_REDACTED : value, &whole_v);
+	if (header_secret(name, name_len)) {
+		value = JOURNAL_REDACTED;
+		value_len = sizeof(JOURNAL_REDACTED) - 1;
+	}
+	vl = copy_clean_n(p + nl + 2, room - nl - 3 + 1, value, value_len, &whole_v);
 	if (!whole_v)
 		goto truncated;
 	memcpy(p + nl, ": ", 2);

@@ -81,6 +81,13 @@ RELAY_WUR enum relay_rc journal_to_json(struct relay_journal *j, const char *ten
 void journal_add_header(struct journal_entry *e, const char *name, const char *value);
 
 /*
+ * journal_add_header() of name[name_len] and value[value_len], their lengths known
+ * (no NUL inside either: the caller stops each at its first NUL).
+ */
+void journal_add_header_n(struct journal_entry *e, const char *name, size_t name_len,
+			  const char *value, size_t value_len);
+
+/*
  * Copies src into dst[size], truncating on a character boundary, always
  * NUL-terminated; invalid UTF-8 and control characters become '?'.
  */

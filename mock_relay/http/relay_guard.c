@@ -15,7 +15,7 @@ struct header_scan {
 	const char *prev_end; /* one past the previous header's value, NULL before the first */
 	bool bad_layout;      /* a folded line, a NUL (header_cb), a name that is no token */
 	struct request_headers *hdrs;
-	void (*each)(void *cls, const char *name, const char *value);
+	guard_header_fn each;
 	void *each_cls;
 };
 
@@ -46,19 +46,35 @@ static bool value_follows_name(const char *key, size_t key_size, const char *val
 	return true;
 }
 
-/* RFC 9110 §5.1: a field name is a token (so no whitespace before its colon, RFC 9112 §5.1). */
-static bool name_is_token(const char *key, size_t key_size)
+/*
+ * RFC 9110 §5.1: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+ * "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA; a table, as every header name of
+ * every request is checked byte by byte.
+ */
+static const bool tchar[256] = {
+	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true, ['\''] = true,
+	['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true, ['^'] = true, ['_'] = true,
+	['`'] = true, ['|'] = true, ['~'] = true, ['0'] = true, ['1'] = true, ['2'] = true,
+	['3'] = true, ['4'] = true, ['5'] = true, ['6'] = true, ['7'] = true, ['8'] = true,
+	['9'] = true, ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true,
+	['F'] = true, ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true,
+	['L'] = true, ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true,
+	['R'] = true, ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true,
+	['X'] = true, ['Y'] = true, ['Z'] = true, ['a'] = true, ['b'] = true, ['c'] = true,
+	['d'] = true, ['e'] = true, ['f'] = true, ['g'] = true, ['h'] = true, ['i'] = true,
+	['j'] = true, ['k'] = true, ['l'] = true, ['m'] = true, ['n'] = true, ['o'] = true,
+	['p'] = true, ['q'] = true, ['r'] = true, ['s'] = true, ['t'] = true, ['u'] = true,
+	['v'] = true, ['w'] = true, ['x'] = true, ['y'] = true, ['z'] = true,
+};
+
+bool guard_name_is_token(const char *key, size_t key_size)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
 	size_t i;
 
 	if (key_size == 0)
 		return false;
 	for (i = 0; i < key_size; i++) {
-		unsigned char c = (unsigned char)key[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      (c != '\0' && strchr(extra, c) != NULL)))
+		if (!tchar[(unsigned char)key[i]])
 			return false;
 	}
 	return true;
@@ -115,13 +131,14 @@ static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind, const char 
 	if (!s->bad_layout) {
 		if (s->prev_end != NULL && key != s->prev_end + 1 && key != s->prev_end + 2)
 			s->bad_layout = true; /* the previous line went on past its NUL */
-		if (!value_follows_name(key, key_size, value) || !name_is_token(key, key_size))
+		if (!value_follows_name(key, key_size, value) ||
+		    !guard_name_is_token(key, key_size))
 			s->bad_layout = true;
 		s->prev_end = s->bad_layout ? NULL : value + value_size;
 	}
 	collect(s, key, key_size, value);
 	if (s->each != NULL)
-		s->each(s->each_cls, key, value);
+		s->each(s->each_cls, key, key_size, value, value_size);
 	return MHD_YES; /* on to the end: the journal shows every header of a refused request */
 }
 
@@ -131,8 +148,7 @@ _Static_assert(sizeof(HMAC1_HEADER_TENANT) == sizeof(HMAC1_HEADER_TIMESTAMP) &&
 
 enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *version,
 				  struct guard_framing *out, struct request_headers *hdrs,
-				  void (*each)(void *cls, const char *name, const char *value),
-				  void *each_cls)
+				  guard_header_fn each, void *each_cls)
 {
 	struct header_scan s;
 	const char *p;
@@ -166,7 +182,22 @@ enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *versi
 
 bool guard_loggable(const char *text, size_t max_len)
 {
-	return strlen(text) <= max_len && strstr(text, "sk_") == NULL;
+	return guard_loggable_n(text, strlen(text), max_len);
+}
+
+bool guard_loggable_n(const char *text, size_t len, size_t max_len)
+{
+	const char *p = text, *end = text + len, *u;
+
+	if (len > max_len)
+		return false;
+	/* "sk_" found by its '_', which ids, timestamps and hex signatures never hold */
+	while (p < end && (u = memchr(p, '_', (size_t)(end - p))) != NULL) {
+		if (u - text >= 2 && u[-2] == 's' && u[-1] == 'k')
+			return false;
+		p = u + 1;
+	}
+	return true;
 }
 
 void guard_redact(char *text, size_t size, size_t max_len)

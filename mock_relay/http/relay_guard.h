@@ -26,6 +26,10 @@ struct guard_framing {
 	bool expect;   /* an Expect header is present */
 };
 
+/* One received header: name[name_len] and value[value_len], each also NUL-terminated. */
+typedef void (*guard_header_fn)(void *cls, const char *name, size_t name_len, const char *value,
+				size_t value_len);
+
 /*
  * §1.9.2: the request's header section against RFC 9112 (Host present once on
  * HTTP/1.1 and at most once otherwise; at most one Content-Length; not both
@@ -41,14 +45,20 @@ struct guard_framing {
  */
 enum relay_rc guard_request_check(struct MHD_Connection *conn, const char *version,
 				  struct guard_framing *out, struct request_headers *hdrs,
-				  void (*each)(void *cls, const char *name, const char *value),
-				  void *each_cls) __attribute__((warn_unused_result));
+				  guard_header_fn each, void *each_cls)
+	__attribute__((warn_unused_result));
+
+/* RFC 9110 §5.1: key[0..key_size) is a token (1+ tchar), so a valid field name. */
+bool guard_name_is_token(const char *key, size_t key_size);
 
 /*
  * §1.9.3: true when text taken from the request may be written out (journal, log) as
  * received: at most max_len bytes and nothing shaped like a tenant secret (`sk_`).
  */
 bool guard_loggable(const char *text, size_t max_len);
+
+/* guard_loggable() of text[len], its length known (a NUL inside does not end it). */
+bool guard_loggable_n(const char *text, size_t len, size_t max_len);
 
 /*
  * §1.9.3: replaces text (NUL-terminated, in a buffer of size bytes) with its redacted

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ struct conn_slot {
 	int hup;               /* its hup_watch entry, or -1 */
 };
 
+/* A query this long or shorter is copied into the request context, not allocated. */
+#define QUERY_INLINE_MAX 255
+
 /* One request's state; owned by MHD's con_cls between the callbacks. */
 struct req_ctx {
 	struct relay_http *http;
@@ -112,6 +116,8 @@ struct req_ctx {
 	size_t received;             /* bytes seen, stored or not */
 	struct request_headers hdrs; /* the one header pass (guard_request_check) */
 	struct journal_entry je;
+	/* not cleared between requests: query points here when the query fits */
+	char query_inline[QUERY_INLINE_MAX + 1];
 };
 
 static int64_t mono_ns(void)
@@ -150,7 +156,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (slot != NULL && slot->spare != NULL) {
 		ctx = slot->spare;
 		slot->spare = NULL;
-		memset(ctx, 0, sizeof(*ctx));
+		memset(ctx, 0, offsetof(struct req_ctx, query_inline));
 	} else {
 		ctx = calloc(1, sizeof(*ctx));
 		if (ctx == NULL)
@@ -165,10 +171,22 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	ctx->path_nul =
 		uri != NULL && path_has_nul(uri, q != NULL ? (size_t)(q - uri) : strlen(uri));
 	ctx->query_len = q != NULL ? strlen(q + 1) : 0;
-	if (q != NULL && ctx->query_len <= HTTP_QUERY_MAX)
+	if (q != NULL && ctx->query_len <= QUERY_INLINE_MAX) {
+		memcpy(ctx->query_inline, q + 1, ctx->query_len + 1);
+		ctx->query = ctx->query_inline;
+	} else if (q != NULL && ctx->query_len <= HTTP_QUERY_MAX) {
 		ctx->query = strdup(q + 1); /* NULL when out of memory: treated as none */
+	}
 	atomic_fetch_add_explicit(inflight_mine(http), 1, memory_order_relaxed);
 	return ctx;
+}
+
+/* Frees the query copy unless it is the inline one. */
+static void query_free(struct req_ctx *ctx)
+{
+	if (ctx->query != ctx->query_inline)
+		free(ctx->query);
+	ctx->query = NULL;
 }
 
 /* Appends data to the body unless that would pass HTTP_BODY_MAX (§1.7). */
@@ -368,17 +386,28 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct relay_r
  * like a tenant secret, or an X-Bloonio-Tenant-Id longer than an id, is journaled
  * redacted as the entry's tenant_id is (SPEC §1.9.3, §10.3.5).
  */
-static void journal_header(void *cls, const char *name, const char *value)
+static void journal_header(void *cls, const char *name, size_t name_len, const char *value,
+			   size_t value_len)
 {
 	char redacted[64];
+	size_t nl, vl;
+	int n;
 
-	if (name != NULL && value != NULL &&
-	    !guard_loggable(value, strcasecmp(name, "X-Bloonio-Tenant-Id") == 0 ? GUARD_ID_LOG_MAX
-										: SIZE_MAX)) {
-		snprintf(redacted, sizeof(redacted), "[redacted:%zu-bytes]", strlen(value));
+	if (name == NULL || value == NULL)
+		return;
+	/* the text up to its first NUL, as the journal stores C strings (§1.9.2 refuses NULs) */
+	nl = strnlen(name, name_len);
+	vl = strnlen(value, value_len);
+	if (!guard_loggable_n(value, vl,
+			      nl == sizeof(HMAC1_HEADER_TENANT) - 1 &&
+					      strncasecmp(name, HMAC1_HEADER_TENANT, nl) == 0
+				      ? GUARD_ID_LOG_MAX
+				      : SIZE_MAX)) {
+		n = snprintf(redacted, sizeof(redacted), "[redacted:%zu-bytes]", vl);
 		value = redacted;
+		vl = n > 0 ? (size_t)n : 0;
 	}
-	journal_add_header(cls, name, value);
+	journal_add_header_n(cls, name, nl, value, vl);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -472,7 +501,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (ctx->slot != NULL && ctx->slot->pending == ctx)
 		ctx->slot->pending = NULL;
 	free(ctx->body);
-	free(ctx->query);
+	query_free(ctx);
 	if (ctx->slot != NULL && ctx->slot->spare == NULL)
 		ctx->slot->spare = ctx; /* freed with the connection (on_connection) */
 	else
@@ -511,7 +540,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	if (ctx != NULL) {
 		/* refused by MHD before the access handler: nothing was answered or logged */
 		free(ctx->body);
-		free(ctx->query);
+		query_free(ctx);
 		free(ctx);
 		atomic_fetch_sub_explicit(inflight_mine(http), 1, memory_order_relaxed);
 	}

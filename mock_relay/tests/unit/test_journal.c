@@ -191,6 +191,40 @@ static void test_journal_copy_replaces_control_and_invalid_bytes(void **state)
 }
 
 /*
+ * Every length up to 40 with one byte that cannot be logged at every position (the
+ * printable-ASCII fast path reads 8 bytes at a time and then the last 8): the byte
+ * becomes '?' wherever it is, and the rest is kept; lengths around the buffer's size
+ * are cut there.
+ */
+static void test_journal_copy_finds_a_bad_byte_at_any_position(void **state)
+{
+	static const char bad[] = {'\n', '\x01', '\x7f', '\x80', '\xff'};
+	char src[48], want[48], out[33];
+	size_t n, pos, b;
+
+	(void)state;
+	for (n = 1; n <= 40; n++) {
+		for (pos = 0; pos < n; pos++) {
+			for (b = 0; b < sizeof(bad); b++) {
+				memset(src, 'a', n);
+				src[n] = '\0';
+				src[pos] = bad[b];
+				memcpy(want, src, n + 1);
+				want[pos] = '?';
+				if (n > sizeof(out) - 1)
+					want[sizeof(out) - 1] = '\0';
+				journal_copy(out, sizeof(out), src);
+				assert_string_equal(out, want);
+			}
+		}
+		memset(src, 'b', n); /* all printable: kept, up to the size */
+		src[n] = '\0';
+		journal_copy(out, sizeof(out), src);
+		assert_int_equal(strlen(out), n < sizeof(out) ? n : sizeof(out) - 1);
+	}
+}
+
+/*
  * §10.3.3: a header line that does not fit is left out with every later one, and the
  * entry says so, also when the lines before filled the buffer to the last byte.
  */
@@ -223,6 +257,49 @@ static void test_journal_headers_truncate_whole_lines(void **state)
 	assert_int_equal(e.headers_len, strlen("Host: x\n"));
 }
 
+/*
+ * journal_add_header_n() reads exactly the lengths given (no NUL needed after them)
+ * and writes what journal_add_header() writes for the same text: sanitized bytes,
+ * credentials by name in any case redacted.
+ */
+static void test_journal_headers_with_lengths_match_the_string_form(void **state)
+{
+	static struct journal_entry a, b;
+	static const char *const pairs[][2] = {
+		{"Host", "127.0.0.1"},
+		{"x-admin-key", "secret-value"},
+		{"COOKIE", "a=b"},
+		{"Authorization", "Bearer t"},
+		{"Proxy-Authorization", "x"},
+		{"X-Odd", "tab\there \x01 \xc3\xa9 \xff"},
+		{"X-Empty", ""},
+	};
+	size_t i;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		journal_add_header(&a, pairs[i][0], pairs[i][1]);
+		journal_add_header_n(&b, pairs[i][0], strlen(pairs[i][0]), pairs[i][1],
+				     strlen(pairs[i][1]));
+	}
+	assert_string_equal(a.headers, b.headers);
+	assert_int_equal(a.headers_len, b.headers_len);
+	assert_non_null(strstr(b.headers, "x-admin-key: " JOURNAL_REDACTED "\n"));
+	assert_non_null(strstr(b.headers, "COOKIE: " JOURNAL_REDACTED "\n"));
+	assert_non_null(strstr(b.headers, "X-Odd: tab?here ? \xc3\xa9 ?\n"));
+
+	/* only the given bytes: the rest of each buffer is not read */
+	memset(&b, 0, sizeof(b));
+	journal_add_header_n(&b, "Hostile", 4, "127.0.0.1:80", 9);
+	assert_string_equal(b.headers, "Host: 127.0.0.1\n");
+	/* a name that is a credential's prefix is not one */
+	memset(&b, 0, sizeof(b));
+	journal_add_header_n(&b, "Cookie2", 7, "v", 1);
+	assert_string_equal(b.headers, "Cookie2: v\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,7 +310,9 @@ int main(void)
 		cmocka_unit_test(test_journal_reset_empties_and_restarts_ids),
 		cmocka_unit_test(test_journal_copy_truncates_on_a_character_boundary),
 		cmocka_unit_test(test_journal_copy_replaces_control_and_invalid_bytes),
+		cmocka_unit_test(test_journal_copy_finds_a_bad_byte_at_any_position),
 		cmocka_unit_test(test_journal_headers_truncate_whole_lines),
+		cmocka_unit_test(test_journal_headers_with_lengths_match_the_string_form),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
