@@ -22,14 +22,10 @@ enum relay_rc buckets_init(struct tenant_buckets *tb, struct bucket_head *(*buck
 
 	if (tb == NULL || bucket_new == NULL || bucket_free == NULL)
 		return RELAY_E_INVALID_ARGUMENT;
-	for (i = 0; i < BUCKET_SHARDS; i++) {
-		if (pthread_rwlock_init(&tb->shards[i].lock, NULL) != 0) {
-			while (i-- > 0)
-				pthread_rwlock_destroy(&tb->shards[i].lock);
-			return RELAY_E_NOMEM;
-		}
+	if (brlock_init(&tb->lock) != RELAY_OK)
+		return RELAY_E_NOMEM;
+	for (i = 0; i < BUCKET_SHARDS; i++)
 		map_init(&tb->shards[i].tenants);
-	}
 	tb->bucket_new = bucket_new;
 	tb->bucket_free = bucket_free;
 	return RELAY_OK;
@@ -41,23 +37,20 @@ void buckets_cleanup(struct tenant_buckets *tb)
 
 	if (tb == NULL || tb->bucket_free == NULL)
 		return;
-	for (i = 0; i < BUCKET_SHARDS; i++) {
+	for (i = 0; i < BUCKET_SHARDS; i++)
 		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
-		pthread_rwlock_destroy(&tb->shards[i].lock);
-	}
+	brlock_destroy(&tb->lock);
 }
 
 void buckets_reset(struct tenant_buckets *tb)
 {
 	size_t i;
 
-	/* every shard held at once: no operation sees some tenants reset and others not */
-	for (i = 0; i < BUCKET_SHARDS; i++)
-		pthread_rwlock_wrlock(&tb->shards[i].lock);
+	/* held exclusively: no operation sees some tenants reset and others not */
+	brlock_write_lock(&tb->lock);
 	for (i = 0; i < BUCKET_SHARDS; i++)
 		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
-	for (i = BUCKET_SHARDS; i-- > 0;)
-		pthread_rwlock_unlock(&tb->shards[i].lock);
+	brlock_write_unlock(&tb->lock);
 }
 
 /* The shard of tenant_id (map_shard(), the stores' one rule). */
@@ -66,7 +59,7 @@ static struct bucket_shard *shard_of(struct tenant_buckets *tb, const char *tena
 	return &tb->shards[map_shard(tenant_id, BUCKET_SHARDS)];
 }
 
-/* Adds an empty bucket for tenant_id unless one exists (sh held exclusively). */
+/* Adds an empty bucket for tenant_id unless one exists (tb->lock held exclusively). */
 static int add_bucket(struct tenant_buckets *tb, struct bucket_shard *sh, const char *tenant_id)
 {
 	struct bucket_head *b;
@@ -76,7 +69,6 @@ static int add_bucket(struct tenant_buckets *tb, struct bucket_shard *sh, const 
 	b = tb->bucket_new();
 	if (b == NULL)
 		return 0;
-	b->shard = sh;
 	if (map_put(&sh->tenants, tenant_id, b) != RELAY_OK) {
 		tb->bucket_free(b);
 		return 0;
@@ -88,6 +80,7 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 {
 	struct bucket_shard *sh = shard_of(tb, tenant_id);
 	struct bucket_head *b;
+	unsigned slot;
 	int attempt, ok;
 
 	/*
@@ -95,18 +88,19 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 	 * adds it and the shared lock that uses it: try again rather than fail.
 	 */
 	for (attempt = 0; attempt < 4; attempt++) {
-		pthread_rwlock_rdlock(&sh->lock);
+		slot = brlock_read_lock(&tb->lock);
 		b = map_get(&sh->tenants, tenant_id);
 		if (b != NULL) {
 			pthread_mutex_lock(&b->lock);
+			b->slot = slot;
 			return b;
 		}
-		pthread_rwlock_unlock(&sh->lock);
+		brlock_read_unlock(&tb->lock, slot);
 		if (!create)
 			return NULL;
-		pthread_rwlock_wrlock(&sh->lock);
+		brlock_write_lock(&tb->lock);
 		ok = add_bucket(tb, sh, tenant_id);
-		pthread_rwlock_unlock(&sh->lock);
+		brlock_write_unlock(&tb->lock);
 		if (!ok)
 			return NULL;
 	}
@@ -115,9 +109,8 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 
 void buckets_unlock(struct tenant_buckets *tb, struct bucket_head *b)
 {
-	struct bucket_shard *sh = b->shard;
+	unsigned slot = b->slot;
 
-	(void)tb;
 	pthread_mutex_unlock(&b->lock);
-	pthread_rwlock_unlock(&sh->lock);
+	brlock_read_unlock(&tb->lock, slot);
 }

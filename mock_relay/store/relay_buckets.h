@@ -2,36 +2,35 @@
  * relay_buckets.h - per-tenant buckets for the relay-API stores (conversations,
  * operators; SPEC §6.6).
  *
- * The tenant map is split in BUCKET_SHARDS shards by a hash of the tenant id,
- * each guarded by its own rwlock: an operation holds its tenant's shard shared,
- * and only adding a tenant's bucket (that shard) or a reset (every shard, in
- * order) holds one exclusively. No lock word is shared by every request, so the
- * worker threads do not pass one cache line back and forth. Each bucket has its
- * own mutex, so one tenant's traffic never waits on another's. A store's bucket
- * struct starts with struct bucket_head.
+ * The tenant map is split in BUCKET_SHARDS shards by a hash of the tenant id, all
+ * behind one readers-writer lock whose readers share no lock word (relay_brlock.h):
+ * an operation holds it shared, and only adding a tenant's bucket or a reset holds
+ * it exclusively. So the worker threads do not pass a lock's cache line back and
+ * forth. Each bucket has its own mutex, so one tenant's traffic never waits on
+ * another's. A store's bucket struct starts with struct bucket_head.
  */
 #ifndef RELAY_BUCKETS_H
 #define RELAY_BUCKETS_H
 
 #include <pthread.h>
 
+#include "relay_brlock.h"
 #include "relay_map.h"
 #include "relay_rc.h"
 
 #define BUCKET_SHARDS 16
 
 struct bucket_shard {
-	pthread_rwlock_t lock;
 	struct relay_map tenants; /* tenant id -> bucket (owned) */
-	char pad[64];             /* the next shard's lock is never on this one's cache line */
 };
 
 struct bucket_head {
 	pthread_mutex_t lock;
-	struct bucket_shard *shard; /* the shard holding it (set when it is added) */
+	unsigned slot; /* the read slot of tenant_buckets.lock held with it (buckets_lock) */
 };
 
 struct tenant_buckets {
+	struct brlock lock; /* shared by buckets_lock(), exclusive to add or reset */
 	struct bucket_shard shards[BUCKET_SHARDS];
 	/* A new empty bucket with its head's mutex initialised; NULL when out of memory. */
 	struct bucket_head *(*bucket_new)(void);
@@ -52,7 +51,7 @@ void buckets_cleanup(struct tenant_buckets *tb);
 void buckets_reset(struct tenant_buckets *tb);
 
 /*
- * The tenant's bucket with its mutex held (and its shard's lock shared), created when
+ * The tenant's bucket with its mutex held (and the map's lock shared), created when
  * create is set. NULL, nothing held, when absent or out of memory. Release with
  * buckets_unlock().
  */

@@ -2,8 +2,9 @@
  * tenant_store.c - in-memory tenant store (SPEC §2, §4.7, §5, §13).
  *
  * Locking: order_mu (creation order, only taken by provision, listing and reset) ->
- * shard rwlock (read for lookups, write for changes) -> tenant mu (counters). Always
- * in that order. A signed call takes one shard read lock and one tenant mutex.
+ * the store's brlock (read for lookups, write for changes; relay_brlock.h) -> tenant
+ * mu (counters). Always in that order. A signed call takes the read lock (its own
+ * thread's slot, a line no other worker writes) and one tenant mutex.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "relay_hmac1.h"
 #include "relay_map.h"
+#include "relay_brlock.h"
 #include "relay_statedb.h"
 #include "tenant_store.h"
 
@@ -52,11 +54,16 @@ struct tenant_entry {
 };
 
 struct shard {
-	pthread_rwlock_t lock;
 	struct relay_map tenants; /* tenant id -> struct tenant_entry (owned) */
 };
 
 struct tenant_store {
+	/*
+	 * Guards every shard's map and the tenants' fields outside `mu`: shared by
+	 * lookups, exclusive to add, change or remove a tenant (relay_brlock.h: the
+	 * worker threads' lookups share no lock word).
+	 */
+	struct brlock lock;
 	struct shard shards[STORE_SHARDS];
 	pthread_mutex_t order_mu;
 	char (*order)[UUID_STR_LEN + 1]; /* tenant ids in creation order, STORE_MAX_TENANTS */
@@ -115,15 +122,18 @@ struct tenant_store *tenant_store_new(void)
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < STORE_SHARDS; i++) {
-		pthread_rwlock_init(&s->shards[i].lock, NULL);
-		map_init(&s->shards[i].tenants);
+	if (brlock_init(&s->lock) != RELAY_OK) {
+		free(s->order);
+		free(s);
+		return NULL;
 	}
+	for (i = 0; i < STORE_SHARDS; i++)
+		map_init(&s->shards[i].tenants);
 	pthread_mutex_init(&s->order_mu, NULL);
 	return s;
 }
 
-/* Frees every tenant; the caller holds order_mu and every shard's write lock. */
+/* Frees every tenant; the caller holds order_mu and the write lock. */
 static void clear_locked(struct tenant_store *s)
 {
 	size_t i;
@@ -135,26 +145,19 @@ static void clear_locked(struct tenant_store *s)
 
 void tenant_store_reset(struct tenant_store *s)
 {
-	size_t i;
-
 	pthread_mutex_lock(&s->order_mu);
-	for (i = 0; i < STORE_SHARDS; i++)
-		pthread_rwlock_wrlock(&s->shards[i].lock);
+	brlock_write_lock(&s->lock);
 	clear_locked(s);
-	for (i = STORE_SHARDS; i > 0; i--)
-		pthread_rwlock_unlock(&s->shards[i - 1].lock);
+	brlock_write_unlock(&s->lock);
 	pthread_mutex_unlock(&s->order_mu);
 }
 
 void tenant_store_free(struct tenant_store *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
 	clear_locked(s);
-	for (i = 0; i < STORE_SHARDS; i++)
-		pthread_rwlock_destroy(&s->shards[i].lock);
+	brlock_destroy(&s->lock);
 	pthread_mutex_destroy(&s->order_mu);
 	free(s->order);
 	free(s);
@@ -339,7 +342,7 @@ static json_t *provision_json(const struct tenant_entry *t)
 
 /*
  * §14: queues t's full record (the tenant object with its secret and times) for the
- * state file. Called with t's shard write-locked, so records queue in change order.
+ * state file. Called with the store write-locked, so records queue in change order.
  */
 static void persist(struct tenant_store *s, const struct tenant_entry *t)
 {
@@ -397,11 +400,11 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 		goto fail;
 	}
 	sh = shard_of(s, t->id);
-	pthread_rwlock_wrlock(&sh->lock);
+	brlock_write_lock(&s->lock);
 	rc = map_put(&sh->tenants, t->id, t);
 	if (rc == RELAY_OK)
 		persist(s, t);
-	pthread_rwlock_unlock(&sh->lock);
+	brlock_write_unlock(&s->lock);
 	if (rc != RELAY_OK) { /* out of memory (a fresh UUIDv7 is never present) */
 		pthread_mutex_unlock(&s->order_mu);
 		goto fail;
@@ -417,38 +420,48 @@ fail:
 	return rc;
 }
 
-/* Looks tenant_id up and locks its shard (write when exclusive). NULL: unknown, unlocked. */
-static struct tenant_entry *lock_tenant(struct tenant_store *s, const char *tenant_id,
-					bool exclusive, struct shard **out_sh)
+/* What lock_tenant() took, for unlock_tenant(). */
+struct tlock {
+	bool exclusive;
+	unsigned slot; /* the read slot (relay_brlock.h) when not exclusive */
+};
+
+static void unlock_tenant(struct tenant_store *s, const struct tlock *lk)
 {
-	struct shard *sh;
+	if (lk->exclusive)
+		brlock_write_unlock(&s->lock);
+	else
+		brlock_read_unlock(&s->lock, lk->slot);
+}
+
+/* Looks tenant_id up and locks the store (write when exclusive). NULL: unknown, unlocked. */
+static struct tenant_entry *lock_tenant(struct tenant_store *s, const char *tenant_id,
+					bool exclusive, struct tlock *lk)
+{
 	struct tenant_entry *t;
 
 	if (tenant_id == NULL)
 		return NULL;
-	sh = shard_of(s, tenant_id);
+	lk->exclusive = exclusive;
 	if (exclusive)
-		pthread_rwlock_wrlock(&sh->lock);
+		brlock_write_lock(&s->lock);
 	else
-		pthread_rwlock_rdlock(&sh->lock);
-	t = map_get(&sh->tenants, tenant_id);
-	if (t == NULL) {
-		pthread_rwlock_unlock(&sh->lock);
-		return NULL;
-	}
-	*out_sh = sh;
+		lk->slot = brlock_read_lock(&s->lock);
+	t = map_get(&shard_of(s, tenant_id)->tenants, tenant_id);
+	if (t == NULL)
+		unlock_tenant(s, lk);
 	return t;
 }
 
 enum relay_rc tenant_store_update(struct tenant_store *s, const char *tenant_id,
 				  const struct tenant_fields *f, int64_t now_ms, json_t **out)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	enum relay_rc rc;
 	json_t *obj = NULL;
 
-	t = lock_tenant(s, tenant_id, true, &sh);
+	t = lock_tenant(s, tenant_id, true, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	rc = apply_fields(t, f);
@@ -461,7 +474,7 @@ enum relay_rc tenant_store_update(struct tenant_store *s, const char *tenant_id,
 				rc = RELAY_E_NOMEM;
 		}
 	}
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	if (rc == RELAY_OK && out != NULL)
 		*out = obj;
 	return rc;
@@ -472,7 +485,7 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 			    bool secret, char out[KEY_STR_LEN + 1])
 {
 	char fresh[KEY_STR_LEN + 1];
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	enum relay_rc rc;
 
@@ -481,7 +494,7 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 		OPENSSL_cleanse(fresh, sizeof(fresh));
 		return rc;
 	}
-	t = lock_tenant(s, tenant_id, true, &sh);
+	t = lock_tenant(s, tenant_id, true, &lk);
 	if (t == NULL) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
 		return RELAY_E_TENANT_NOT_FOUND;
@@ -499,7 +512,7 @@ static enum relay_rc rotate(struct tenant_store *s, const char *tenant_id, int64
 	}
 	t->updated_at_ms = now_ms;
 	persist(s, t);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	memcpy(out, fresh, sizeof(fresh));
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	return RELAY_OK;
@@ -520,11 +533,11 @@ enum relay_rc tenant_store_rotate_widget_key(struct tenant_store *s, const char 
 enum relay_rc tenant_store_set_suspended(struct tenant_store *s, const char *tenant_id,
 					 bool suspended, int64_t now_ms)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	enum relay_rc rc = RELAY_OK;
 
-	t = lock_tenant(s, tenant_id, true, &sh);
+	t = lock_tenant(s, tenant_id, true, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	if (t->suspended == suspended) {
@@ -534,21 +547,21 @@ enum relay_rc tenant_store_set_suspended(struct tenant_store *s, const char *ten
 		t->updated_at_ms = now_ms;
 		persist(s, t);
 	}
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return rc;
 }
 
 enum relay_rc tenant_store_to_json(struct tenant_store *s, const char *tenant_id, json_t **out)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	json_t *obj;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	obj = tenant_json(t);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	if (obj == NULL)
 		return RELAY_E_NOMEM;
 	*out = obj;
@@ -602,16 +615,16 @@ out:
 enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 				struct tenant_auth *out)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	memcpy(out->secret, t->secret, sizeof(out->secret));
 	out->suspended = t->suspended;
 	out->rate_limit_per_min = t->rate_limit_per_min;
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return RELAY_OK;
 }
 
@@ -624,7 +637,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-/* §5 for t (its shard read-locked): counts the call unless over the limit. */
+/* §5 for t (the store read-locked): counts the call unless over the limit. */
 static enum relay_rc rate_take_locked(struct tenant_entry *t, int64_t now_ms,
 				      struct rate_verdict *v)
 {
@@ -659,10 +672,10 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 				  const struct hmac1_headers *h, struct hmac1_verdict *v,
 				  bool *suspended, struct rate_take *take)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return hmac1_verify_signature(h, NULL, 0, v);
 	if (hmac1_verify_signature(h, t->secret, strlen(t->secret), v) == RELAY_OK) {
@@ -672,7 +685,7 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 			take->taken = true;
 		}
 	}
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return v->rc;
 }
 
@@ -690,10 +703,10 @@ static void copy_str(char *dst, size_t size, const char *src)
 enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_id,
 				    struct tenant_snapshot *out)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	copy_str(out->tenant_id, sizeof(out->tenant_id), t->id);
@@ -717,54 +730,54 @@ enum relay_rc tenant_store_snapshot(struct tenant_store *s, const char *tenant_i
 			memcpy(out->feature_flags, flags, strlen(flags) + 1);
 		free(flags);
 	}
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return RELAY_OK;
 }
 
 enum relay_rc tenant_store_secret_copy(struct tenant_store *s, const char *tenant_id,
 				       char out[KEY_STR_LEN + 1])
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	memcpy(out, t->secret, KEY_STR_LEN + 1);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return RELAY_OK;
 }
 
 int tenant_store_widget_key_matches(struct tenant_store *s, const char *tenant_id, const char *key)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	int same;
 
 	if (key == NULL || strlen(key) != KEY_STR_LEN)
 		return 0;
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return 0;
 	same = CRYPTO_memcmp(t->widget_key, key, KEY_STR_LEN) == 0;
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return same;
 }
 
 int tenant_store_origin_allowed(struct tenant_store *s, const char *tenant_id, const char *origin,
 				size_t len)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	int ok;
 
 	if (origin == NULL)
 		return 0;
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return 0;
 	ok = origin_allowed(origin, len, (const char *const *)t->origins, t->n_origins);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return ok;
 }
 
@@ -785,17 +798,17 @@ static int tenant_allows_origin(void *cls, const char *key, void *value)
 int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *origin, size_t len)
 {
 	char norm[ORIGIN_MAX_LEN + 1];
+	unsigned slot;
 	size_t i;
 	int ok = 0;
 
 	/* Normalize once (§3.2); stored origins are already normalized, so the scan is strcmp. */
 	if (origin == NULL || origin_normalize(origin, len, norm, sizeof(norm), NULL) != RELAY_OK)
 		return 0;
-	for (i = 0; i < STORE_SHARDS && !ok; i++) {
-		pthread_rwlock_rdlock(&s->shards[i].lock);
+	slot = brlock_read_lock(&s->lock);
+	for (i = 0; i < STORE_SHARDS && !ok; i++)
 		ok = map_each(&s->shards[i].tenants, tenant_allows_origin, norm);
-		pthread_rwlock_unlock(&s->shards[i].lock);
-	}
+	brlock_read_unlock(&s->lock, slot);
 	return ok;
 }
 
@@ -815,7 +828,7 @@ enum relay_rc tenant_store_replay_check(struct tenant_store *s, const char *tena
 					int64_t now_ms)
 {
 	unsigned char sig[SIG_BYTES];
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	enum relay_rc rc = RELAY_OK;
 	size_t i, kept;
@@ -829,7 +842,7 @@ enum relay_rc tenant_store_replay_check(struct tenant_store *s, const char *tena
 			return RELAY_E_INVALID_ARGUMENT;
 		sig[i] = (unsigned char)(hi << 4 | lo);
 	}
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	pthread_mutex_lock(&t->mu);
@@ -871,22 +884,22 @@ enum relay_rc tenant_store_replay_check(struct tenant_store *s, const char *tena
 	t->n_replay++;
 unlock:
 	pthread_mutex_unlock(&t->mu);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return rc;
 }
 
 enum relay_rc tenant_store_rate_limit_take(struct tenant_store *s, const char *tenant_id,
 					   int64_t now_ms, struct rate_verdict *v)
 {
-	struct shard *sh = NULL;
+	struct tlock lk;
 	struct tenant_entry *t;
 	enum relay_rc rc;
 
-	t = lock_tenant(s, tenant_id, false, &sh);
+	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return RELAY_E_TENANT_NOT_FOUND;
 	rc = rate_take_locked(t, now_ms, v);
-	pthread_rwlock_unlock(&sh->lock);
+	unlock_tenant(s, &lk);
 	return rc;
 }
 
@@ -974,7 +987,7 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 	rc = RELAY_E_CAPACITY_EXCEEDED;
 	pthread_mutex_lock(&s->order_mu);
 	sh = shard_of(s, t->id);
-	pthread_rwlock_wrlock(&sh->lock);
+	brlock_write_lock(&s->lock);
 	if (s->n_order < STORE_MAX_TENANTS && map_get(&sh->tenants, t->id) == NULL) {
 		rc = map_put(&sh->tenants, t->id, t);
 		if (rc == RELAY_OK) {
@@ -983,7 +996,7 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 			t = NULL;
 		}
 	}
-	pthread_rwlock_unlock(&sh->lock);
+	brlock_write_unlock(&s->lock);
 	pthread_mutex_unlock(&s->order_mu);
 out:
 	free(f.origins); /* the strings are rec's */

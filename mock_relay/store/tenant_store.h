@@ -1,8 +1,9 @@
 /*
  * tenant_store.h - the tenant store (SPEC §2, §5, §4.7, §13).
  *
- * In memory: a hash map sharded by tenant_id (STORE_SHARDS shards, each behind a
- * pthread rwlock), so signed calls of different tenants never share a lock; each
+ * In memory: a hash map sharded by tenant_id (STORE_SHARDS shards) behind one
+ * readers-writer lock whose readers share no lock word (relay_brlock.h), so signed
+ * calls on different worker threads never pass a lock's cache line between them; each
  * tenant has its own mutex for the counters that change on every call (rate-limit
  * window, replay cache). Tenant creation order is kept for fetch/tenants.
  *
@@ -135,7 +136,7 @@ RELAY_WUR enum relay_rc tenant_store_list(struct tenant_store *s, size_t limit, 
 RELAY_WUR enum relay_rc tenant_store_auth(struct tenant_store *s, const char *tenant_id,
 					  struct tenant_auth *out);
 /*
- * HMAC#1 step 3 (§4.5) for tenant_id, under its shard's read lock, keying the
+ * HMAC#1 step 3 (§4.5) for tenant_id, under the store's read lock, keying the
  * calling thread's MAC context with the tenant's secret: no secret is copied out.
  * An unknown tenant costs the same and fails the same way. On success
  * *suspended is the tenant's status. Returns v->rc.

@@ -91,7 +91,7 @@ static void test_buckets_created_once_then_found_with_its_contents(void **state)
 
 	b = (struct test_bucket *)buckets_lock(tb, "tenant-a", 1);
 	assert_non_null(b);
-	assert_non_null(b->head.shard);
+	assert_true(b->head.slot < BRLOCK_SLOTS);
 	b->uses = 5;
 	buckets_unlock(tb, &b->head);
 	b = (struct test_bucket *)buckets_lock(tb, "tenant-a", 1);
@@ -161,23 +161,50 @@ static void test_buckets_reset_frees_every_bucket(void **state)
 	assert_int_equal(made, 3);
 }
 
+/* Another thread's trylock of m: 0 (and released again) or EBUSY. */
+struct trylock_arg {
+	pthread_mutex_t *m;
+	int rc;
+};
+
+static void *trylock_thread(void *p)
+{
+	struct trylock_arg *a = p;
+
+	a->rc = pthread_mutex_trylock(a->m);
+	if (a->rc == 0)
+		pthread_mutex_unlock(a->m);
+	return NULL;
+}
+
+static int trylock_elsewhere(pthread_mutex_t *m)
+{
+	struct trylock_arg a = {m, -1};
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, trylock_thread, &a), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	return a.rc;
+}
+
 static void test_buckets_unlock_releases_both_locks(void **state)
 {
 	struct tenant_buckets *tb = *state;
 	struct bucket_head *b = buckets_lock(tb, "tenant-a", 1);
-	struct bucket_shard *sh;
+	pthread_mutex_t *slot;
 
 	assert_non_null(b);
-	sh = b->shard;
-	/* Held: the bucket's mutex, and the shard's lock shared (no writer gets in). */
-	assert_int_equal(pthread_mutex_trylock(&b->lock), EBUSY);
-	assert_int_equal(pthread_rwlock_trywrlock(&sh->lock), EBUSY);
+	slot = &tb->lock.slot[b->slot].mu;
+	/*
+	 * Held: the bucket's mutex, and this thread's read slot of the map's lock (so no
+	 * writer, which needs every slot, gets in). Another thread sees both taken.
+	 */
+	assert_int_equal(trylock_elsewhere(&b->lock), EBUSY);
+	assert_int_equal(trylock_elsewhere(slot), EBUSY);
 	buckets_unlock(tb, b);
-	/* Both free again: the bucket mutex and the shard's lock exclusively. */
-	assert_int_equal(pthread_mutex_trylock(&b->lock), 0);
-	pthread_mutex_unlock(&b->lock);
-	assert_int_equal(pthread_rwlock_trywrlock(&sh->lock), 0);
-	pthread_rwlock_unlock(&sh->lock);
+	/* Both free again. */
+	assert_int_equal(trylock_elsewhere(&b->lock), 0);
+	assert_int_equal(trylock_elsewhere(slot), 0);
 }
 
 int main(void)
