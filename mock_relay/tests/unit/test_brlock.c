@@ -53,8 +53,9 @@ static void *reader_thread(void *p)
 	atomic_store(&r->holding, 1);
 	while (!atomic_load(&r->release))
 		sleep_ms(1);
-	brlock_read_unlock(&lk, r->slot);
+	/* cleared before the unlock: a writer that gets in must see 0 */
 	atomic_store(&r->holding, 0);
+	brlock_read_unlock(&lk, r->slot);
 	return NULL;
 }
 
