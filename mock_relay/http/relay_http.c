@@ -22,7 +22,6 @@
 
 #include <microhttpd.h>
 
-#include "conv_store.h"
 #include "relay_auth.h"
 #include "relay_envelope.h"
 #include "relay_faults.h"
@@ -33,7 +32,6 @@
 #include "relay_router.h"
 #include "relay_statedb.h"
 #include "relay_ws.h"
-#include "tenant_store.h"
 
 /*
  * §13: open connections, upgraded WebSockets included. The limit is split between the
@@ -438,15 +436,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 */
 		ctx->refused = guard_request_check(conn, version, &framing, &ctx->hdrs,
 						   journal_header, &ctx->je) != RELAY_OK;
-		/*
-		 * A signed call's tenant is looked up twice later (the gate, the route), after
-		 * libmicrohttpd's next steps and the routing: start loading the first line of
-		 * each lookup now, so that neither waits for it (no effect on what happens).
-		 */
-		if (!ctx->refused && ctx->hdrs.hmac1.tenant_id != NULL) {
-			tenant_store_prefetch(http->st->store, ctx->hdrs.hmac1.tenant_id);
-			conv_store_prefetch(http->st->conversations, ctx->hdrs.hmac1.tenant_id);
-		}
 		cl = ctx->hdrs.content_length;
 		/* A body declared this large is refused before any of it is read. */
 		if (cl != NULL && strtoull(cl, NULL, 10) > HTTP_DRAIN_MAX)

@@ -193,12 +193,6 @@ static void bucket_unlock(struct conv_store *s, struct conv_tenant *t)
 	buckets_unlock(&s->buckets, &t->head);
 }
 
-void conv_store_prefetch(struct conv_store *s, const char *tenant_id)
-{
-	if (s != NULL && tenant_id != NULL)
-		buckets_prefetch(&s->buckets, tenant_id);
-}
-
 /* The conversation object of §6.1.2 (new reference, NULL when out of memory). */
 static json_t *conversation_json(const struct conversation *c)
 {

@@ -185,10 +185,4 @@ RELAY_WUR enum relay_rc conv_store_load_message(struct conv_store *s, const char
 						const char *conversation_id, int64_t created_ms,
 						const json_t *obj);
 
-/*
- * A hint for a call about to reach tenant_id's conversations: starts loading the first
- * cache line its lookup reads (relay_map.h, map_prefetch()). Changes nothing.
- */
-void conv_store_prefetch(struct conv_store *s, const char *tenant_id);
-
 #endif

@@ -107,14 +107,6 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 	return NULL;
 }
 
-void buckets_prefetch(struct tenant_buckets *tb, const char *tenant_id)
-{
-	unsigned slot = brlock_read_lock(&tb->lock);
-
-	map_prefetch(&shard_of(tb, tenant_id)->tenants, tenant_id);
-	brlock_read_unlock(&tb->lock, slot);
-}
-
 void buckets_unlock(struct tenant_buckets *tb, struct bucket_head *b)
 {
 	unsigned slot = b->slot;

@@ -58,7 +58,4 @@ void buckets_reset(struct tenant_buckets *tb);
 struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_id, int create);
 void buckets_unlock(struct tenant_buckets *tb, struct bucket_head *b);
 
-/* map_prefetch() of the tenant's bucket (a hint: see relay_map.h). */
-void buckets_prefetch(struct tenant_buckets *tb, const char *tenant_id);
-
 #endif

@@ -83,13 +83,6 @@ void *map_get(const struct relay_map *m, const char *key)
 	return NULL;
 }
 
-void map_prefetch(const struct relay_map *m, const char *key)
-{
-	if (m->n_buckets == 0 || key == NULL)
-		return;
-	__builtin_prefetch(&m->buckets[map_hash(key) & (m->n_buckets - 1)]);
-}
-
 /* Double the bucket array (or create it). */
 static enum relay_rc map_grow(struct relay_map *m)
 {

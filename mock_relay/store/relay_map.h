@@ -32,14 +32,6 @@ void map_cleanup(struct relay_map *m, void (*free_value)(void *));
 /* The value stored under key, or NULL. */
 void *map_get(const struct relay_map *m, const char *key);
 
-/*
- * A hint, nothing more: asks the CPU to start loading the bucket that a lookup of key
- * will read first, so that a map_get() of key a little later (after other work) does
- * not wait for it. Reads m like map_get() (the caller holds the map's lock); changes
- * nothing.
- */
-void map_prefetch(const struct relay_map *m, const char *key);
-
 /* Store value under a copy of key. RELAY_E_INVALID_ARGUMENT when key is present. */
 RELAY_WUR enum relay_rc map_put(struct relay_map *m, const char *key, void *value);
 

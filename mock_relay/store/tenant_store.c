@@ -689,17 +689,6 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 	return v->rc;
 }
 
-void tenant_store_prefetch(struct tenant_store *s, const char *tenant_id)
-{
-	unsigned slot;
-
-	if (s == NULL || tenant_id == NULL)
-		return;
-	slot = brlock_read_lock(&s->lock);
-	map_prefetch(&shard_of(s, tenant_id)->tenants, tenant_id);
-	brlock_read_unlock(&s->lock, slot);
-}
-
 static void copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = src != NULL ? strlen(src) : 0;

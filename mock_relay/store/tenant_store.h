@@ -195,11 +195,4 @@ void tenant_store_set_statedb(struct tenant_store *s, struct statedb *db);
  */
 RELAY_WUR enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec);
 
-/*
- * A hint for a call about to look tenant_id up (tenant_store_verify() and the rest):
- * starts loading the first cache line of that lookup (relay_map.h, map_prefetch()), so
- * the lookup, after other work, does not wait for it. Changes nothing.
- */
-void tenant_store_prefetch(struct tenant_store *s, const char *tenant_id);
-
 #endif

@@ -195,36 +195,6 @@ static void test_map_shard_is_stable_in_range_and_spreads(void **state)
 	assert_int_equal(map_shard("anything", 1), 0);
 }
 
-/* map_prefetch() is a hint: on an empty map, a present or an absent key, nothing changes. */
-static void test_map_prefetch_changes_nothing(void **state)
-{
-	struct relay_map m;
-	int v[100];
-	char key[16];
-	int i;
-
-	(void)state;
-	map_init(&m);
-	map_prefetch(&m, "absent"); /* no bucket array yet */
-	map_prefetch(&m, NULL);
-	assert_int_equal(map_count(&m), 0);
-	for (i = 0; i < 100; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		assert_int_equal(map_put(&m, key, &v[i]), RELAY_OK);
-	}
-	for (i = 0; i < 200; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		map_prefetch(&m, key);
-	}
-	assert_int_equal(map_count(&m), 100);
-	for (i = 0; i < 100; i++) {
-		snprintf(key, sizeof(key), "k%d", i);
-		assert_ptr_equal(map_get(&m, key), &v[i]);
-	}
-	assert_null(map_get(&m, "k100"));
-	map_cleanup(&m, NULL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,7 +204,6 @@ int main(void)
 		cmocka_unit_test(test_map_grows_keeps_every_entry_and_frees_values),
 		cmocka_unit_test(test_map_hash_counts_every_byte_and_spreads_low_bits),
 		cmocka_unit_test(test_map_shard_is_stable_in_range_and_spreads),
-		cmocka_unit_test(test_map_prefetch_changes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
