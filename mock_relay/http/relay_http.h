@@ -30,8 +30,8 @@ struct relay_http *http_start(struct relay_state *st);
 int http_port(const struct relay_http *h);
 
 /*
- * Stops accepting, waits up to wait_ms for in-flight requests to finish, then stops
- * the daemon and frees h. NULL is a no-op.
+ * Waits up to wait_ms for in-flight requests to finish, then stops the daemon (which
+ * stops accepting) and frees h. NULL is a no-op.
  */
 void http_stop(struct relay_http *h, int wait_ms);
 
