@@ -115,10 +115,6 @@ static bool printable8(uint64_t w)
 	return (((w - ones * 0x20) & ~w) | ((w + ones * (127 - 0x7e)) | w)) & highs ? false : true;
 }
 
-/*
- * journal_copy() into dst[0..size) (size >= 1): the bytes written before the NUL, and
- * *whole = every byte of src was taken (nothing truncated).
- */
 /* True when every byte of s[0..n) is printable ASCII (0x20-0x7e). */
 static bool printable_all(const unsigned char *s, size_t n)
 {
@@ -141,6 +137,10 @@ static bool printable_all(const unsigned char *s, size_t n)
 	return printable8(w);
 }
 
+/*
+ * journal_copy() of src[0..n) into dst[0..size) (size >= 1): the bytes written before
+ * the NUL, and *whole = every byte of src was taken (nothing truncated).
+ */
 static size_t copy_clean_n(char *dst, size_t size, const char *src, size_t n, bool *whole)
 {
 	const unsigned char *s = (const unsigned char *)src;

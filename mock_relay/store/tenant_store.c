@@ -13,9 +13,9 @@
 
 #include <openssl/crypto.h>
 
+#include "relay_brlock.h"
 #include "relay_hmac1.h"
 #include "relay_map.h"
-#include "relay_brlock.h"
 #include "relay_statedb.h"
 #include "tenant_store.h"
 
