@@ -406,6 +406,38 @@ static void test_verify_refuses_signature_not_64_hex_chars(void **state)
 	expect_verdict(&r, BODY, TS, SECRET, 0, HMAC1_STEP_HEADERS, RELAY_E_MISSING_SIGNATURE);
 }
 
+/* Every byte value at every position of a 64-character signature: only hex digits pass. */
+static void test_verify_headers_hex_rule_every_byte_every_position(void **state)
+{
+	struct signed_request r;
+	struct hmac1_verdict v;
+	char sig[HMAC1_HEX_LEN + 1];
+	size_t pos;
+	int c, hex;
+
+	(void)state;
+	sign_request(&r, SECRET, TS, BODY);
+	r.h.signature = sig;
+	for (pos = 0; pos < HMAC1_HEX_LEN; pos++) {
+		for (c = 1; c < 256; c++) {
+			memcpy(sig, r.sig.signature, sizeof(sig));
+			sig[pos] = (char)c;
+			hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			      (c >= 'A' && c <= 'F');
+			if (hex) {
+				assert_int_equal(
+					hmac1_verify_headers(&r.h, BODY, strlen(BODY), TS, &v),
+					RELAY_OK);
+			} else {
+				assert_int_equal(
+					hmac1_verify_headers(&r.h, BODY, strlen(BODY), TS, &v),
+					RELAY_E_MISSING_SIGNATURE);
+				assert_int_equal(v.failed_step, HMAC1_STEP_HEADERS);
+			}
+		}
+	}
+}
+
 /* ---- step 2: window ---- */
 
 static void test_verify_accepts_timestamp_exactly_30000ms_either_side(void **state)
@@ -988,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_verify_refuses_malformed_timestamps),
 		cmocka_unit_test(test_verify_takes_16_digit_timestamp_to_the_window_step),
 		cmocka_unit_test(test_verify_refuses_signature_not_64_hex_chars),
+		cmocka_unit_test(test_verify_headers_hex_rule_every_byte_every_position),
 		cmocka_unit_test(test_verify_accepts_timestamp_exactly_30000ms_either_side),
 		cmocka_unit_test(test_verify_refuses_timestamp_30001ms_in_the_past),
 		cmocka_unit_test(test_verify_refuses_timestamp_30001ms_in_the_future),

@@ -51,12 +51,35 @@ static void test_id_valid_refuses_empty_null_and_other_bytes(void **state)
 	assert_false(text_id_valid("tenant\n"));
 }
 
+/* Every byte value at every position of every length up to 40, against the rule. */
+static void test_id_valid_every_byte_every_position(void **state)
+{
+	char id[41];
+	size_t len, pos;
+	int c, ok;
+
+	(void)state;
+	for (len = 1; len <= 40; len++) {
+		for (pos = 0; pos < len; pos++) {
+			for (c = 1; c < 256; c++) {
+				memset(id, 'a', len);
+				id[len] = '\0';
+				id[pos] = (char)c;
+				ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				     (c >= '0' && c <= '9') || c == '_' || c == '-';
+				assert_int_equal(text_id_valid(id), ok);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_chars_counts_code_points_not_bytes),
 		cmocka_unit_test(test_id_valid_accepts_the_alphabet_up_to_the_cap),
 		cmocka_unit_test(test_id_valid_refuses_empty_null_and_other_bytes),
+		cmocka_unit_test(test_id_valid_every_byte_every_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

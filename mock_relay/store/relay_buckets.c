@@ -18,14 +18,11 @@ void bucket_head_destroy(struct bucket_head *b)
 enum relay_rc buckets_init(struct tenant_buckets *tb, struct bucket_head *(*bucket_new)(void),
 			   void (*bucket_free)(void *b))
 {
-	size_t i;
-
 	if (tb == NULL || bucket_new == NULL || bucket_free == NULL)
 		return RELAY_E_INVALID_ARGUMENT;
 	if (brlock_init(&tb->lock) != RELAY_OK)
 		return RELAY_E_NOMEM;
-	for (i = 0; i < BUCKET_SHARDS; i++)
-		map_init(&tb->shards[i].tenants);
+	map_init(&tb->tenants);
 	tb->bucket_new = bucket_new;
 	tb->bucket_free = bucket_free;
 	return RELAY_OK;
@@ -33,43 +30,31 @@ enum relay_rc buckets_init(struct tenant_buckets *tb, struct bucket_head *(*buck
 
 void buckets_cleanup(struct tenant_buckets *tb)
 {
-	size_t i;
-
 	if (tb == NULL || tb->bucket_free == NULL)
 		return;
-	for (i = 0; i < BUCKET_SHARDS; i++)
-		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
+	map_cleanup(&tb->tenants, tb->bucket_free);
 	brlock_destroy(&tb->lock);
 }
 
 void buckets_reset(struct tenant_buckets *tb)
 {
-	size_t i;
-
 	/* held exclusively: no operation sees some tenants reset and others not */
 	brlock_write_lock(&tb->lock);
-	for (i = 0; i < BUCKET_SHARDS; i++)
-		map_cleanup(&tb->shards[i].tenants, tb->bucket_free);
+	map_cleanup(&tb->tenants, tb->bucket_free);
 	brlock_write_unlock(&tb->lock);
 }
 
-/* The shard of tenant_id (map_shard(), the stores' one rule). */
-static struct bucket_shard *shard_of(struct tenant_buckets *tb, const char *tenant_id)
-{
-	return &tb->shards[map_shard(tenant_id, BUCKET_SHARDS)];
-}
-
 /* Adds an empty bucket for tenant_id unless one exists (tb->lock held exclusively). */
-static int add_bucket(struct tenant_buckets *tb, struct bucket_shard *sh, const char *tenant_id)
+static int add_bucket(struct tenant_buckets *tb, const char *tenant_id)
 {
 	struct bucket_head *b;
 
-	if (map_get(&sh->tenants, tenant_id) != NULL)
+	if (map_get(&tb->tenants, tenant_id) != NULL)
 		return 1;
 	b = tb->bucket_new();
 	if (b == NULL)
 		return 0;
-	if (map_put(&sh->tenants, tenant_id, b) != RELAY_OK) {
+	if (map_put(&tb->tenants, tenant_id, b) != RELAY_OK) {
 		tb->bucket_free(b);
 		return 0;
 	}
@@ -78,7 +63,6 @@ static int add_bucket(struct tenant_buckets *tb, struct bucket_shard *sh, const 
 
 struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_id, int create)
 {
-	struct bucket_shard *sh = shard_of(tb, tenant_id);
 	struct bucket_head *b;
 	unsigned slot;
 	int attempt, ok;
@@ -89,7 +73,7 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 	 */
 	for (attempt = 0; attempt < 4; attempt++) {
 		slot = brlock_read_lock(&tb->lock);
-		b = map_get(&sh->tenants, tenant_id);
+		b = map_get(&tb->tenants, tenant_id);
 		if (b != NULL) {
 			pthread_mutex_lock(&b->lock);
 			b->slot = slot;
@@ -99,7 +83,7 @@ struct bucket_head *buckets_lock(struct tenant_buckets *tb, const char *tenant_i
 		if (!create)
 			return NULL;
 		brlock_write_lock(&tb->lock);
-		ok = add_bucket(tb, sh, tenant_id);
+		ok = add_bucket(tb, tenant_id);
 		brlock_write_unlock(&tb->lock);
 		if (!ok)
 			return NULL;

@@ -2,12 +2,11 @@
  * relay_buckets.h - per-tenant buckets for the relay-API stores (conversations,
  * operators; SPEC §6.6).
  *
- * The tenant map is split in BUCKET_SHARDS shards by a hash of the tenant id, all
- * behind one readers-writer lock whose readers share no lock word (relay_brlock.h):
- * an operation holds it shared, and only adding a tenant's bucket or a reset holds
- * it exclusively. So the worker threads do not pass a lock's cache line back and
- * forth. Each bucket has its own mutex, so one tenant's traffic never waits on
- * another's. A store's bucket struct starts with struct bucket_head.
+ * One map of tenant ids behind one readers-writer lock whose readers share no lock
+ * word (relay_brlock.h): an operation holds it shared, and only adding a tenant's
+ * bucket or a reset holds it exclusively. So the worker threads do not pass a lock's
+ * cache line back and forth. Each bucket has its own mutex, so one tenant's traffic
+ * never waits on another's. A store's bucket struct starts with struct bucket_head.
  */
 #ifndef RELAY_BUCKETS_H
 #define RELAY_BUCKETS_H
@@ -18,20 +17,14 @@
 #include "relay_map.h"
 #include "relay_rc.h"
 
-#define BUCKET_SHARDS 16
-
-struct bucket_shard {
-	struct relay_map tenants; /* tenant id -> bucket (owned) */
-};
-
 struct bucket_head {
 	pthread_mutex_t lock;
 	unsigned slot; /* the read slot of tenant_buckets.lock held with it (buckets_lock) */
 };
 
 struct tenant_buckets {
-	struct brlock lock; /* shared by buckets_lock(), exclusive to add or reset */
-	struct bucket_shard shards[BUCKET_SHARDS];
+	struct brlock lock;       /* shared by buckets_lock(), exclusive to add or reset */
+	struct relay_map tenants; /* tenant id -> bucket (owned) */
 	/* A new empty bucket with its head's mutex initialised; NULL when out of memory. */
 	struct bucket_head *(*bucket_new)(void);
 	/* Frees a bucket: its contents, bucket_head_destroy() on its head, the bucket. */

@@ -1,7 +1,7 @@
 /*
  * relay_map.h - a string-keyed hash map for the mock's in-memory stores, and the
- * one hash and shard rule of the stores' tenant-sharded maps (tenant_store,
- * relay_buckets).
+ * one hash and shard rule of the stores split in shards, each with its own lock
+ * (session_store, relay_lifecycle).
  *
  * Chained buckets, map_hash(), doubling when the load reaches 1. Keys are copied;
  * values are borrowed pointers the caller owns. Not thread-safe: each store

@@ -27,13 +27,25 @@ struct replay_entry {
 };
 
 struct tenant_entry {
+	/*
+	 * What a signed call reads, in its first cache lines: the id its map entry is
+	 * compared against, the secret, the status and the rate-limit counters.
+	 */
 	char id[UUID_STR_LEN + 1];
 	char secret[KEY_STR_LEN + 1]; /* HMAC#1 step 3 keys the verifier's context with it */
+	bool suspended;
+	int rate_limit_per_min;
+	pthread_mutex_t mu; /* guards the counters below */
+	int64_t rl_window;
+	int rl_count;
+	struct replay_entry *replay; /* live entries, grown up to STORE_REPLAY_MAX */
+	size_t n_replay;
+	size_t cap_replay;
+
 	char widget_key[KEY_STR_LEN + 1];
 	char *name;
 	char **origins;
 	size_t n_origins;
-	int rate_limit_per_min;
 	char *callback_url_base;
 	char *plan_tier;
 	int64_t monthly_msg_quota;
@@ -41,41 +53,24 @@ struct tenant_entry {
 	char *branding_primary_color;
 	char *stripe_customer_id;
 	json_t *feature_flags; /* §2.3.3: object of booleans, never NULL once created */
-	bool suspended;
 	int64_t created_at_ms;
 	int64_t updated_at_ms;
-
-	pthread_mutex_t mu; /* guards the counters below */
-	int64_t rl_window;
-	int rl_count;
-	struct replay_entry *replay; /* live entries, grown up to STORE_REPLAY_MAX */
-	size_t n_replay;
-	size_t cap_replay;
-};
-
-struct shard {
-	struct relay_map tenants; /* tenant id -> struct tenant_entry (owned) */
 };
 
 struct tenant_store {
 	/*
-	 * Guards every shard's map and the tenants' fields outside `mu`: shared by
-	 * lookups, exclusive to add, change or remove a tenant (relay_brlock.h: the
-	 * worker threads' lookups share no lock word).
+	 * Guards the map and the tenants' fields outside `mu`: shared by lookups,
+	 * exclusive to add, change or remove a tenant (relay_brlock.h: the worker
+	 * threads' lookups share no lock word). One lock for the whole map, so the map is
+	 * not split in shards: a lookup hashes the id once.
 	 */
 	struct brlock lock;
-	struct shard shards[STORE_SHARDS];
+	struct relay_map tenants; /* tenant id -> struct tenant_entry (owned) */
 	pthread_mutex_t order_mu;
 	char (*order)[UUID_STR_LEN + 1]; /* tenant ids in creation order, STORE_MAX_TENANTS */
 	size_t n_order;
 	struct statedb *db; /* §14: NULL without --state */
 };
-
-/* The shard of id (map_shard(), the stores' one rule). */
-static struct shard *shard_of(struct tenant_store *s, const char *id)
-{
-	return &s->shards[map_shard(id, STORE_SHARDS)];
-}
 
 static void free_origins(char **origins, size_t n)
 {
@@ -112,7 +107,6 @@ static void tenant_free_value(void *t)
 struct tenant_store *tenant_store_new(void)
 {
 	struct tenant_store *s;
-	size_t i;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -127,8 +121,7 @@ struct tenant_store *tenant_store_new(void)
 		free(s);
 		return NULL;
 	}
-	for (i = 0; i < STORE_SHARDS; i++)
-		map_init(&s->shards[i].tenants);
+	map_init(&s->tenants);
 	pthread_mutex_init(&s->order_mu, NULL);
 	return s;
 }
@@ -136,10 +129,8 @@ struct tenant_store *tenant_store_new(void)
 /* Frees every tenant; the caller holds order_mu and the write lock. */
 static void clear_locked(struct tenant_store *s)
 {
-	size_t i;
 
-	for (i = 0; i < STORE_SHARDS; i++)
-		map_cleanup(&s->shards[i].tenants, tenant_free_value);
+	map_cleanup(&s->tenants, tenant_free_value);
 	s->n_order = 0;
 }
 
@@ -365,7 +356,6 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 {
 	enum relay_rc rc = RELAY_E_NOMEM;
 	struct tenant_entry *t;
-	struct shard *sh;
 	json_t *out = NULL;
 
 	t = calloc(1, sizeof(*t));
@@ -399,9 +389,8 @@ enum relay_rc tenant_store_create(struct tenant_store *s, const struct tenant_fi
 		rc = RELAY_E_CAPACITY_EXCEEDED;
 		goto fail;
 	}
-	sh = shard_of(s, t->id);
 	brlock_write_lock(&s->lock);
-	rc = map_put(&sh->tenants, t->id, t);
+	rc = map_put(&s->tenants, t->id, t);
 	if (rc == RELAY_OK)
 		persist(s, t);
 	brlock_write_unlock(&s->lock);
@@ -447,7 +436,7 @@ static struct tenant_entry *lock_tenant(struct tenant_store *s, const char *tena
 		brlock_write_lock(&s->lock);
 	else
 		lk->slot = brlock_read_lock(&s->lock);
-	t = map_get(&shard_of(s, tenant_id)->tenants, tenant_id);
+	t = map_get(&s->tenants, tenant_id);
 	if (t == NULL)
 		unlock_tenant(s, lk);
 	return t;
@@ -678,7 +667,7 @@ enum relay_rc tenant_store_verify(struct tenant_store *s, const char *tenant_id,
 	t = lock_tenant(s, tenant_id, false, &lk);
 	if (t == NULL)
 		return hmac1_verify_signature(h, NULL, 0, v);
-	if (hmac1_verify_signature(h, t->secret, strlen(t->secret), v) == RELAY_OK) {
+	if (hmac1_verify_signature(h, t->secret, KEY_STR_LEN, v) == RELAY_OK) {
 		*suspended = t->suspended;
 		if (take != NULL && !t->suspended) {
 			take->rc = rate_take_locked(t, take->now_ms, &take->v);
@@ -799,15 +788,13 @@ int tenant_store_any_tenant_allows_origin(struct tenant_store *s, const char *or
 {
 	char norm[ORIGIN_MAX_LEN + 1];
 	unsigned slot;
-	size_t i;
 	int ok = 0;
 
 	/* Normalize once (§3.2); stored origins are already normalized, so the scan is strcmp. */
 	if (origin == NULL || origin_normalize(origin, len, norm, sizeof(norm), NULL) != RELAY_OK)
 		return 0;
 	slot = brlock_read_lock(&s->lock);
-	for (i = 0; i < STORE_SHARDS && !ok; i++)
-		ok = map_each(&s->shards[i].tenants, tenant_allows_origin, norm);
+	ok = map_each(&s->tenants, tenant_allows_origin, norm);
 	brlock_read_unlock(&s->lock, slot);
 	return ok;
 }
@@ -928,7 +915,6 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 	struct tenant_fields f;
 	enum relay_rc rc = RELAY_E_INVALID_ARGUMENT;
 	struct tenant_entry *t = NULL;
-	struct shard *sh;
 	size_t i;
 
 	tenant_fields_init(&f);
@@ -986,10 +972,9 @@ enum relay_rc tenant_store_load(struct tenant_store *s, const json_t *rec)
 
 	rc = RELAY_E_CAPACITY_EXCEEDED;
 	pthread_mutex_lock(&s->order_mu);
-	sh = shard_of(s, t->id);
 	brlock_write_lock(&s->lock);
-	if (s->n_order < STORE_MAX_TENANTS && map_get(&sh->tenants, t->id) == NULL) {
-		rc = map_put(&sh->tenants, t->id, t);
+	if (s->n_order < STORE_MAX_TENANTS && map_get(&s->tenants, t->id) == NULL) {
+		rc = map_put(&s->tenants, t->id, t);
 		if (rc == RELAY_OK) {
 			memcpy(s->order[s->n_order], t->id, sizeof(t->id));
 			s->n_order++;

@@ -1,11 +1,11 @@
 /*
  * tenant_store.h - the tenant store (SPEC §2, §5, §4.7, §13).
  *
- * In memory: a hash map sharded by tenant_id (STORE_SHARDS shards) behind one
- * readers-writer lock whose readers share no lock word (relay_brlock.h), so signed
- * calls on different worker threads never pass a lock's cache line between them; each
- * tenant has its own mutex for the counters that change on every call (rate-limit
- * window, replay cache). Tenant creation order is kept for fetch/tenants.
+ * In memory: one hash map by tenant_id behind one readers-writer lock whose readers
+ * share no lock word (relay_brlock.h), so signed calls on different worker threads
+ * never pass a lock's cache line between them; each tenant has its own mutex for
+ * the counters that change on every call (rate-limit window, replay cache). Tenant
+ * creation order is kept for fetch/tenants.
  *
  * Nothing here hands out a pointer into a tenant: every accessor copies what the
  * caller needs while holding the lock, so a concurrent rotation, update or reset can
@@ -27,7 +27,6 @@
 #include "relay_rc.h"
 #include "tenant_fields.h"
 
-#define STORE_SHARDS         64
 #define STORE_MAX_TENANTS    10000 /* §13: past it provision answers 507 capacity_exceeded */
 #define STORE_REPLAY_MAX     65536 /* §4.7, §13: live triples per tenant; past it 507 */
 #define STORE_RATE_WINDOW_MS 60000 /* §5: fixed window */
