@@ -242,19 +242,37 @@ void hmac1_headers_add(struct hmac1_headers *h, const char *name, const char *va
 	const char **slot = NULL;
 	unsigned bit = 0;
 
+	const char *want = NULL;
+
 	if (name == NULL || value == NULL)
 		return;
-	if (strcasecmp(name, HMAC1_HEADER_TENANT) == 0) {
-		slot = &h->tenant_id;
-		bit = 1u;
-	} else if (strcasecmp(name, HMAC1_HEADER_TIMESTAMP) == 0) {
-		slot = &h->timestamp;
-		bit = 2u;
-	} else if (strcasecmp(name, HMAC1_HEADER_SIGNATURE) == 0) {
+	/*
+	 * X-Bloonio-Tenant-Id, X-Bloonio-Timestamp, X-Bloonio-Signature: the bytes after
+	 * "X-Bloonio-" pick the one candidate, then one comparison of the whole name.
+	 */
+	if (strncasecmp(name, "X-Bloonio-", 10) != 0)
+		return;
+	switch (name[10] | 0x20) {
+	case 't':
+		if ((name[11] | 0x20) == 'e') {
+			want = HMAC1_HEADER_TENANT;
+			slot = &h->tenant_id;
+			bit = 1u;
+		} else {
+			want = HMAC1_HEADER_TIMESTAMP;
+			slot = &h->timestamp;
+			bit = 2u;
+		}
+		break;
+	case 's':
+		want = HMAC1_HEADER_SIGNATURE;
 		slot = &h->signature;
 		bit = 4u;
+		break;
+	default:
+		return;
 	}
-	if (slot == NULL)
+	if (strcasecmp(name, want) != 0)
 		return;
 	if (*slot != NULL)
 		h->duplicated |= bit;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -321,6 +322,50 @@ static void test_verify_matches_header_names_case_insensitively(void **state)
 	hmac1_headers_add(&r.h, "X-Bloonio-Other", "ignored");
 	hmac1_headers_add(&r.h, "Content-Type", "application/json");
 	expect_verdict(&r, BODY, TS, SECRET, 0, HMAC1_STEP_NONE, RELAY_OK);
+}
+
+/* Which slot hmac1_headers_add() filled for name: 0 none, else 1 + its index. */
+static int slot_taken(const char *name)
+{
+	struct hmac1_headers h;
+
+	hmac1_headers_init(&h);
+	hmac1_headers_add(&h, name, "v");
+	return h.tenant_id != NULL ? 1 : h.timestamp != NULL ? 2 : h.signature != NULL ? 3 : 0;
+}
+
+/*
+ * Every case of every byte of the three names is the same name; every other byte
+ * at any position, a shorter or a longer name is none of them (case-insensitive
+ * equality, RFC 9110 §5.1).
+ */
+static void test_header_names_every_byte_every_position(void **state)
+{
+	static const char *const names[] = {HMAC1_HEADER_TENANT, HMAC1_HEADER_TIMESTAMP,
+					    HMAC1_HEADER_SIGNATURE};
+	char name[32];
+	size_t k, pos, len;
+	int c;
+
+	(void)state;
+	for (k = 0; k < 3; k++) {
+		len = strlen(names[k]);
+		assert_int_equal(slot_taken(names[k]), (int)k + 1);
+		for (pos = 0; pos < len; pos++) {
+			for (c = 1; c < 256; c++) {
+				memcpy(name, names[k], len + 1);
+				name[pos] = (char)c;
+				assert_int_equal(slot_taken(name),
+						 strcasecmp(name, names[k]) == 0 ? (int)k + 1 : 0);
+			}
+			memcpy(name, names[k], pos); /* a prefix */
+			name[pos] = '\0';
+			assert_int_equal(slot_taken(name), 0);
+		}
+		memcpy(name, names[k], len);
+		memcpy(name + len, "x", 2); /* one byte longer */
+		assert_int_equal(slot_taken(name), 0);
+	}
 }
 
 static void test_verify_refuses_empty_tenant_id(void **state)
@@ -1015,6 +1060,7 @@ int main(void)
 		cmocka_unit_test(test_verify_refuses_each_missing_header),
 		cmocka_unit_test(test_verify_refuses_each_duplicated_header),
 		cmocka_unit_test(test_verify_matches_header_names_case_insensitively),
+		cmocka_unit_test(test_header_names_every_byte_every_position),
 		cmocka_unit_test(test_verify_refuses_empty_tenant_id),
 		cmocka_unit_test(test_verify_refuses_tenant_id_of_129_bytes_but_not_128),
 		cmocka_unit_test(test_verify_refuses_malformed_timestamps),

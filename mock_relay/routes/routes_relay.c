@@ -114,26 +114,35 @@ static void handle_create_conversation(struct relay_request *req, struct relay_r
 }
 
 /* §6.1.4 fetch/conversation?conversation_id= */
+/* handle_fetch_conversation()'s reader, under the conversation's lock. */
+struct fetched {
+	struct relay_response *resp;
+	enum conv_status status;
+};
+
+static void fetched_envelope(void *cls, const char *text, size_t len, enum conv_status status)
+{
+	struct fetched *f = cls;
+
+	/* the envelope is built around the stored text: no tree built or dumped per call */
+	response_success_text(f->resp, 200, text, len, "Conversation fetched.");
+	f->status = status;
+}
+
 static void handle_fetch_conversation(struct relay_request *req, struct relay_response *resp)
 {
 	const char *id = conversation_param(req, resp);
-	char *conv = NULL;
-	size_t len = 0;
-	enum conv_status status = CONV_OPEN;
+	struct fetched f = {resp, CONV_OPEN};
 	enum relay_rc rc;
 
 	if (id == NULL)
 		return;
-	/* the object's text, kept since creation: no tree built or dumped per call */
-	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, &conv, &len,
-				   &status);
-	if (rc != RELAY_OK) {
+	rc = conv_store_fetch_text(req->st->conversations, req->tenant_id, id, fetched_envelope,
+				   &f);
+	if (rc != RELAY_OK)
 		response_error(resp, rc, NULL, NULL);
-	} else {
-		response_success_text(resp, 200, conv, len, "Conversation fetched.");
-		journal_status(req, id, status);
-	}
-	free(conv);
+	else if (resp->rc == RELAY_OK)
+		journal_status(req, id, f.status);
 }
 
 /* §2.3.4: one visitor message against the tenant's monthly quota (*quota: 0 = none). */

@@ -352,52 +352,46 @@ void conv_store_remove(struct conv_store *s, const char *tenant_id, const char *
 }
 
 enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
-				    const char *conversation_id, char **text, size_t *len,
-				    enum conv_status *status)
+				    const char *conversation_id, conv_text_fn *use, void *cls)
 {
 	struct conv_tenant *t;
 	struct conversation *c;
 	enum relay_rc rc = RELAY_E_CONVERSATION_NOT_FOUND;
-	char *copy;
 
-	if (s == NULL || tenant_id == NULL || conversation_id == NULL || text == NULL)
+	if (s == NULL || tenant_id == NULL || conversation_id == NULL || use == NULL)
 		return rc;
 	t = bucket_lock(s, tenant_id, 0);
 	if (t == NULL)
 		return rc;
 	c = map_get(&t->convs, conversation_id);
 	if (c != NULL) {
-		rc = RELAY_E_NOMEM;
-		copy = malloc(c->json_len + 1);
-		if (copy != NULL) {
-			memcpy(copy, c->json, c->json_len + 1);
-			*text = copy;
-			if (len != NULL)
-				*len = c->json_len;
-			if (status != NULL)
-				*status = c->life.status;
-			rc = RELAY_OK;
-		}
+		use(cls, c->json, c->json_len, c->life.status);
+		rc = RELAY_OK;
 	}
 	bucket_unlock(s, t);
 	return rc;
 }
 
+/* conv_store_fetch()'s reader: the text parsed (NULL when out of memory). */
+static void parse_text(void *cls, const char *text, size_t len, enum conv_status status)
+{
+	(void)status;
+	*(json_t **)cls = json_loadb(text, len, 0, NULL);
+}
+
 enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenant_id,
 			       const char *conversation_id, json_t **conv)
 {
+	json_t *parsed = NULL;
 	enum relay_rc rc;
-	char *text = NULL;
-	size_t len = 0;
 
-	rc = conv_store_fetch_text(s, tenant_id, conversation_id, &text, &len, NULL);
-	if (rc != RELAY_OK || conv == NULL)
-		goto out;
-	*conv = json_loadb(text, len, 0, NULL);
-	if (*conv == NULL)
+	rc = conv_store_fetch_text(s, tenant_id, conversation_id, parse_text, &parsed);
+	if (rc == RELAY_OK && parsed == NULL)
 		rc = RELAY_E_NOMEM;
-out:
-	free(text);
+	if (rc == RELAY_OK && conv != NULL)
+		*conv = parsed;
+	else
+		json_decref(parsed);
 	return rc;
 }
 

@@ -88,15 +88,17 @@ RELAY_WUR enum relay_rc conv_store_fetch(struct conv_store *s, const char *tenan
 					 const char *conversation_id, json_t **conv);
 
 /*
- * The same object as compact JSON text (json_dumps with JSON_COMPACT |
- * JSON_PRESERVE_ORDER), serialized once when the conversation was created: on
- * RELAY_OK *text receives a copy the caller frees, *len (may be NULL) its length and
- * *status (may be NULL) the conversation's status, read under the same lock.
- * Errors as conv_store_fetch(), or RELAY_E_NOMEM.
+ * Reads the same object as compact JSON text (json_dumps with JSON_COMPACT |
+ * JSON_PRESERVE_ORDER), serialized when the conversation was created or its
+ * lifecycle changed: calls use(cls, text, len, status) once with the bucket locked,
+ * so the text needs no copy; use must not call into this store and must copy what
+ * it keeps (text is the store's). RELAY_OK, or RELAY_E_CONVERSATION_NOT_FOUND as
+ * conv_store_fetch() without calling use.
  */
+typedef void conv_text_fn(void *cls, const char *text, size_t len, enum conv_status status);
 RELAY_WUR enum relay_rc conv_store_fetch_text(struct conv_store *s, const char *tenant_id,
-					      const char *conversation_id, char **text, size_t *len,
-					      enum conv_status *status);
+					      const char *conversation_id, conv_text_fn *use,
+					      void *cls);
 
 /*
  * Append a message (role and content already validated, content_len bytes of
