@@ -29,27 +29,33 @@
 
 /* One request. Fixed size: copying it never allocates. */
 struct journal_entry {
+	/*
+	 * Short fields first, the long text arrays last, headers at the end:
+	 * journal_append() copies the fixed part whole and each text only up to its NUL,
+	 * so an entry written into the ring touches the cache lines it fills, not 2 KiB.
+	 */
 	uint64_t seq; /* 1, 2, ...; 0 = empty slot */
 	int64_t at_ms;
-	char method[16];
-	char path[JOURNAL_PATH_MAX + 1];
-	int status;                           /* 0: connection dropped by a fault */
-	char error_code[32];                  /* "" on success */
-	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
 	int64_t duration_us;
-	char headers[JOURNAL_HEADERS_MAX + 1]; /* "Name: value\n" lines, secrets redacted */
-	size_t headers_len;                    /* strlen(headers) */
-	bool headers_truncated;             /* a header did not fit: it and later ones left out */
-	bool hmac1;                         /* the fields below are meaningful (HMAC#1 routes) */
-	bool has_timestamp;                 /* the header came exactly once */
+	int status;             /* 0: connection dropped by a fault */
+	bool headers_truncated; /* a header did not fit: it and later ones left out */
+	bool hmac1;             /* the HMAC#1 fields are meaningful (HMAC#1 routes) */
+	bool has_timestamp;     /* the header came exactly once */
+	char method[16];
+	char error_code[32];                /* "" on success */
+	char failed_step[16];               /* "" when every step passed */
+	char conversation_status[16];       /* its status after the call (§9.6.3) */
 	char timestamp[JOURNAL_TS_MAX + 1]; /* as received, truncated */
 	char body_sha256[HMAC1_HEX_LEN + 1];
+	/* the text arrays, copied up to their NUL */
+	char tenant_id[HMAC1_TENANT_MAX + 1]; /* "" when none */
+	char conversation_id[64]; /* §10.3.3: the conversation the call concerned, "" none */
 	char signing_string[HMAC1_SIGNING_STRING_MAX +
 			    1];              /* "" unless the timestamp passed §4.1.3 */
-	char failed_step[16];                /* "" when every step passed */
 	char detail[JOURNAL_DETAIL_MAX + 1]; /* why (hmac1.reason, static text) */
-	char conversation_id[64];     /* §10.3.3: the conversation the call concerned, "" none */
-	char conversation_status[16]; /* its status after the call (§9.6.3) */
+	char path[JOURNAL_PATH_MAX + 1];
+	size_t headers_len;                    /* strlen(headers) */
+	char headers[JOURNAL_HEADERS_MAX + 1]; /* "Name: value\n" lines, secrets redacted */
 };
 
 struct relay_journal;

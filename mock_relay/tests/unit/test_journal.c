@@ -135,6 +135,94 @@ static void test_journal_hmac1_entry_carries_what_was_received(void **state)
 	journal_free(j);
 }
 
+/*
+ * A slot written again with shorter texts reads back only the new ones (the append
+ * copies each text up to its NUL and leaves the old bytes after it), and texts that
+ * fill their arrays come back whole.
+ */
+static void test_journal_reused_slot_reads_only_the_new_texts(void **state)
+{
+	struct relay_journal *j = journal_new(1);
+	struct journal_entry e;
+	json_t *items = NULL;
+	size_t total = 0;
+
+	(void)state;
+	assert_non_null(j);
+	memset(&e, 'x', sizeof(e)); /* the arrays full to their last byte, no NUL */
+	e.hmac1 = true;
+	e.has_timestamp = true;
+	e.timestamp[sizeof(e.timestamp) - 1] = '\0';
+	e.body_sha256[sizeof(e.body_sha256) - 1] = '\0';
+	e.method[sizeof(e.method) - 1] = '\0';
+	e.error_code[sizeof(e.error_code) - 1] = '\0';
+	e.failed_step[0] = 'f';
+	e.failed_step[sizeof(e.failed_step) - 1] = '\0';
+	e.conversation_status[sizeof(e.conversation_status) - 1] = '\0';
+	e.headers_len = 0;
+	e.headers_truncated = false;
+	journal_add_header(&e, "Long", "");
+	memset(e.headers + 6, 'v', JOURNAL_HEADERS_MAX - 7);
+	e.headers[JOURNAL_HEADERS_MAX - 1] = '\n';
+	e.headers[JOURNAL_HEADERS_MAX] = '\0';
+	e.headers_len = JOURNAL_HEADERS_MAX;
+	journal_append(j, &e);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 1);
+	/* each text cut at its array's last byte, as journal_copy() would */
+	assert_int_equal(
+		strlen(json_string_value(json_object_get(json_array_get(items, 0), "tenant_id"))),
+		sizeof(e.tenant_id) - 1);
+	assert_int_equal(strlen(path_of(items, 0)), sizeof(e.path) - 1);
+	assert_int_equal(
+		strlen(json_string_value(json_object_get(
+			json_object_get(json_array_get(items, 0), "hmac1"), "signing_string"))),
+		sizeof(e.signing_string) - 1);
+	assert_int_equal(
+		strlen(json_string_value(json_object_get(
+			json_array_get(json_object_get(json_array_get(items, 0), "headers"), 0),
+			"value"))),
+		JOURNAL_HEADERS_MAX - 7);
+	json_decref(items);
+
+	memset(&e, 0, sizeof(e));
+	journal_copy(e.method, sizeof(e.method), "GET");
+	journal_copy(e.path, sizeof(e.path), "/p");
+	journal_copy(e.tenant_id, sizeof(e.tenant_id), "t1");
+	journal_copy(e.conversation_id, sizeof(e.conversation_id), "c1");
+	journal_copy(e.conversation_status, sizeof(e.conversation_status), "open");
+	journal_copy(e.signing_string, sizeof(e.signing_string), "1.ab");
+	journal_copy(e.detail, sizeof(e.detail), "why");
+	journal_copy(e.failed_step, sizeof(e.failed_step), "signature");
+	e.hmac1 = true;
+	journal_add_header(&e, "Host", "h");
+	journal_append(j, &e);
+	assert_int_equal(journal_to_json(j, NULL, 10, &items, &total), RELAY_OK);
+	assert_int_equal(total, 1);
+	assert_string_equal(path_of(items, 0), "/p");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(items, 0), "tenant_id")), "t1");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_array_get(items, 0), "conversation"), "id")),
+		"c1");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_array_get(items, 0), "hmac1"), "signing_string")),
+		"1.ab");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(items, 0), "hmac1"), "reason")),
+			    "why");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(items, 0), "headers")), 1);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(json_array_get(items, 0), "headers"), 0),
+			"value")),
+		"h");
+	json_decref(items);
+	journal_free(j);
+}
+
 static void test_journal_reset_empties_and_restarts_ids(void **state)
 {
 	struct relay_journal *j = journal_new(4);
@@ -307,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_journal_ring_keeps_the_newest_first_and_evicts_the_oldest),
 		cmocka_unit_test(test_journal_tenant_filter_and_limit_vs_total),
 		cmocka_unit_test(test_journal_hmac1_entry_carries_what_was_received),
+		cmocka_unit_test(test_journal_reused_slot_reads_only_the_new_texts),
 		cmocka_unit_test(test_journal_reset_empties_and_restarts_ids),
 		cmocka_unit_test(test_journal_copy_truncates_on_a_character_boundary),
 		cmocka_unit_test(test_journal_copy_replaces_control_and_invalid_bytes),
